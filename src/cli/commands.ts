@@ -1,0 +1,5 @@
+/** Registry of `bertvision` subcommands. Add a subcommand by adding its file and one line here. */
+import type { CliCommand } from './command.js';
+
+/** Every subcommand, in the order `bertvision --help` lists them. */
+export const commands: CliCommand[] = [];

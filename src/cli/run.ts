@@ -1,0 +1,46 @@
+/** Dispatch of `bertvision <command> [args]`, separated from `main.ts` so tests can call it in-process. */
+import { BertVisionError } from '../errors.js';
+import type { CliIO } from './command.js';
+import { commands } from './commands.js';
+
+const defaultIO: CliIO = {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+};
+
+/** Top-level help: the list of subcommands. */
+export function topLevelHelp(): string {
+  const width = Math.max(0, ...commands.map((c) => c.name.length));
+  const rows = commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join('\n');
+  return `Usage: bertvision <command> [options]\n\nCommands:\n${rows}\n\nRun 'bertvision <command> --help' for a command's options.\n`;
+}
+
+/**
+ * Run the CLI with `argv` (the arguments after `bertvision`). Known errors ({@link BertVisionError}) become a
+ * one-line message on stderr and a non-zero exit code (2 for usage errors, 1 otherwise); nothing is thrown.
+ */
+export async function runCli(argv: string[], io: CliIO = defaultIO): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    io.stdout(topLevelHelp());
+    return name === undefined ? 2 : 0;
+  }
+  const command = commands.find((c) => c.name === name);
+  if (!command) {
+    io.stderr(`bertvision: unknown command '${name}'. Run 'bertvision --help' for the list.\n`);
+    return 2;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    io.stdout(command.usage.endsWith('\n') ? command.usage : `${command.usage}\n`);
+    return 0;
+  }
+  try {
+    return await command.run(rest, io);
+  } catch (error) {
+    if (error instanceof BertVisionError) {
+      io.stderr(`bertvision ${name}: ${error.message}\n`);
+      return error.code === 'E_USAGE' ? 2 : 1;
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,54 @@
+/**
+ * Typed errors shared by every part of bertvision. Each carries a stable `code` so callers (and the CLI) can
+ * branch on the kind of failure without parsing messages, and, where a file is involved, the `file` it concerns.
+ */
+
+/** Base class of every error bertvision throws on purpose. */
+export class BertVisionError extends Error {
+  /** Stable machine-readable code, e.g. `'E_STORE_FORMAT'`. */
+  readonly code: string;
+  /** The file the problem concerns, when there is one. */
+  readonly file: string | undefined;
+
+  constructor(code: string, message: string, options: { file?: string; cause?: unknown } = {}) {
+    super(options.file ? `${options.file}: ${message}` : message, { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.file = options.file;
+  }
+}
+
+/** A file exists but its content is not what its format promises (bad header, truncated, out-of-range offsets…). */
+export class FileFormatError extends BertVisionError {
+  constructor(message: string, options: { file?: string; cause?: unknown } = {}) {
+    super('E_FILE_FORMAT', message, options);
+  }
+}
+
+/** A tensor, array or input has a shape other than the one required. */
+export class ShapeError extends BertVisionError {
+  constructor(message: string, options: { file?: string; cause?: unknown } = {}) {
+    super('E_SHAPE', message, options);
+  }
+}
+
+/** Two things that must agree (store metadata vs model, two stores, labels vs activations) do not. */
+export class MismatchError extends BertVisionError {
+  constructor(message: string, options: { file?: string; cause?: unknown } = {}) {
+    super('E_MISMATCH', message, options);
+  }
+}
+
+/** A value is invalid: NaN, out of range, of the wrong type, an unknown name. */
+export class InvalidArgumentError extends BertVisionError {
+  constructor(message: string, options: { file?: string; cause?: unknown } = {}) {
+    super('E_INVALID_ARGUMENT', message, options);
+  }
+}
+
+/** Bad command-line usage: unknown flag, missing argument. The CLI prints the message and exits with 2. */
+export class UsageError extends BertVisionError {
+  constructor(message: string) {
+    super('E_USAGE', message);
+  }
+}

@@ -1,0 +1,8 @@
+/**
+ * Node entry point of bertvision: everything in the universal entry, plus the parts that need the file system
+ * (activation stores, model save/load) and the Node backend candidates (tfjs-node(-gpu), wasm).
+ * Re-exports only (and the backend registration side effect).
+ */
+import './node/backends.js';
+
+export * from './index.js';

@@ -1,0 +1,7 @@
+/**
+ * bertvision: train tiny heads on BERT hidden-state activations with TensorFlow.js.
+ * This entry point is safe in browsers and bundlers; Node users get `index.node.ts` (adds stores and file IO).
+ * Re-exports only.
+ */
+export * from './errors.js';
+export * from './backend.js';

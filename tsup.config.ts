@@ -1,0 +1,24 @@
+import { defineConfig } from 'tsup';
+
+/**
+ * Two entry points: `index` is safe for browsers and bundlers (no `node:` imports);
+ * `index.node` adds the file-system parts (stores, model save/load, native backends).
+ * `cli/main` is the `bertvision` command.
+ */
+export default defineConfig({
+  entry: { index: 'src/index.ts', 'index.node': 'src/index.node.ts', 'cli/main': 'src/cli/main.ts' },
+  format: ['esm', 'cjs'],
+  dts: { entry: { index: 'src/index.ts', 'index.node': 'src/index.node.ts' } },
+  sourcemap: true,
+  clean: true,
+  target: 'node20',
+  splitting: true,
+  external: [
+    '@tensorflow/tfjs',
+    '@tensorflow/tfjs-node',
+    '@tensorflow/tfjs-node-gpu',
+    '@tensorflow/tfjs-backend-wasm',
+    'h5wasm',
+    'h5wasm/node',
+  ],
+});
