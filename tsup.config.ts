@@ -13,6 +13,8 @@ export default defineConfig({
   clean: true,
   target: 'node20',
   splitting: true,
+  // d3 modules are ESM-only: bundle them so the CommonJS build works on every Node 20.
+  noExternal: ['d3-scale', 'd3-shape', /^d3-/, 'internmap'],
   external: [
     '@tensorflow/tfjs',
     '@tensorflow/tfjs-node',

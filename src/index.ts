@@ -5,3 +5,4 @@
  */
 export * from './errors.js';
 export * from './backend.js';
+export * from './report/index.js';
