@@ -6,3 +6,5 @@
 import './node/backends.js';
 
 export * from './index.js';
+export * from './node/atomic-file.js';
+export * from './node/checkpoint-directory.js';

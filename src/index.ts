@@ -6,3 +6,5 @@
 export * from './errors.js';
 export * from './backend.js';
 export * from './report/index.js';
+export * from './layers/index.js';
+export * from './train/index.js';

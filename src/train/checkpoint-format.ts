@@ -1,0 +1,121 @@
+/**
+ * The training checkpoint format: one self-checking binary blob holding the model's weights (trainable and not),
+ * the optimizer's complete state, and the trainer's position and history.
+ *
+ * Layout: `BVCKPT01` (8 bytes) · header length (uint32 LE) · header (UTF-8 JSON) · tensor data.
+ * The header lists the weight specs (name, shape, dtype) of the model and optimizer tensors, the byte length of the
+ * data and its CRC-32, and the trainer state. Browser-safe: produces and consumes bytes only.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { FileFormatError } from '../errors.js';
+import { crc32 } from './crc32.js';
+import type { NamedTensor } from './optimizer-state.js';
+import type { TrainerState } from './trainer-state.js';
+
+const MAGIC = 'BVCKPT01';
+/** Refuse headers larger than this: a corrupt length must not trigger a huge allocation. */
+const MAX_HEADER_BYTES = 64 * 1024 * 1024;
+
+interface CheckpointHeader {
+  format: 'bertvision-checkpoint';
+  version: 1;
+  state: TrainerState;
+  model: tf.io.WeightsManifestEntry[];
+  optimizer: tf.io.WeightsManifestEntry[];
+  dataBytes: number;
+  crc32: number;
+}
+
+/** A decoded checkpoint. The tensors are owned by the caller. */
+export interface Checkpoint {
+  state: TrainerState;
+  modelWeights: NamedTensor[];
+  optimizerState: NamedTensor[];
+}
+
+async function encodeGroup(tensors: NamedTensor[]): Promise<{ data: Uint8Array; specs: tf.io.WeightsManifestEntry[] }> {
+  const { data, specs } = await tf.io.encodeWeights(tensors);
+  const buffer = data instanceof ArrayBuffer ? data : tf.io.concatenateArrayBuffers(data);
+  return { data: new Uint8Array(buffer), specs };
+}
+
+/**
+ * Encode a checkpoint as chunks (header, model data, optimizer data), ready for an atomic chunked write.
+ * Does not dispose the given tensors.
+ */
+export async function encodeCheckpoint(checkpoint: Checkpoint): Promise<Uint8Array[]> {
+  const model = await encodeGroup(checkpoint.modelWeights);
+  const optimizer = await encodeGroup(checkpoint.optimizerState);
+  const header: CheckpointHeader = {
+    format: 'bertvision-checkpoint',
+    version: 1,
+    state: checkpoint.state,
+    model: model.specs,
+    optimizer: optimizer.specs,
+    dataBytes: model.data.byteLength + optimizer.data.byteLength,
+    crc32: crc32(optimizer.data, crc32(model.data)),
+  };
+  const headerBytes = new TextEncoder().encode(JSON.stringify(header));
+  const prefix = new Uint8Array(12 + headerBytes.byteLength);
+  prefix.set(new TextEncoder().encode(MAGIC), 0);
+  new DataView(prefix.buffer).setUint32(8, headerBytes.byteLength, true);
+  prefix.set(headerBytes, 12);
+  return [prefix, model.data, optimizer.data];
+}
+
+function specBytes(specs: tf.io.WeightsManifestEntry[], file: string): number {
+  const sizes: Record<string, number> = { float32: 4, int32: 4, bool: 1 };
+  let total = 0;
+  for (const spec of specs) {
+    const size = sizes[spec.dtype];
+    if (size === undefined || !Array.isArray(spec.shape) || spec.shape.some((d) => !Number.isSafeInteger(d) || d < 0)) {
+      throw new FileFormatError(`checkpoint tensor '${spec.name}' has an invalid dtype or shape`, { file });
+    }
+    total += spec.shape.reduce((a, b) => a * b, 1) * size;
+  }
+  return total;
+}
+
+/**
+ * Decode and verify a checkpoint (magic, header bounds, JSON, tensor sizes, CRC-32).
+ * @param file used in error messages.
+ * @throws FileFormatError naming `file` and the problem when the bytes are not a complete, intact checkpoint.
+ */
+export function decodeCheckpoint(bytes: Uint8Array, file: string): Checkpoint {
+  if (bytes.byteLength < 12 || new TextDecoder().decode(bytes.subarray(0, 8)) !== MAGIC) {
+    throw new FileFormatError('not a bertvision checkpoint (bad magic bytes)', { file });
+  }
+  const headerLength = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(8, true);
+  if (headerLength > MAX_HEADER_BYTES || 12 + headerLength > bytes.byteLength) {
+    throw new FileFormatError(`checkpoint header length ${headerLength} runs past the end of the file (${bytes.byteLength} bytes): truncated?`, { file });
+  }
+  let header: CheckpointHeader;
+  try {
+    header = JSON.parse(new TextDecoder().decode(bytes.subarray(12, 12 + headerLength))) as CheckpointHeader;
+  } catch (cause) {
+    throw new FileFormatError('checkpoint header is not valid JSON', { file, cause });
+  }
+  if (header.format !== 'bertvision-checkpoint' || header.version !== 1) {
+    throw new FileFormatError(`unsupported checkpoint format ${String(header.format)} v${String(header.version)}`, { file });
+  }
+  const data = bytes.subarray(12 + headerLength);
+  const modelBytes = specBytes(header.model, file);
+  const optimizerBytes = specBytes(header.optimizer, file);
+  if (data.byteLength !== header.dataBytes || modelBytes + optimizerBytes !== header.dataBytes) {
+    throw new FileFormatError(`checkpoint data is ${data.byteLength} bytes, expected ${modelBytes + optimizerBytes}: truncated or corrupt`, { file });
+  }
+  if (crc32(data) !== header.crc32) throw new FileFormatError('checkpoint data fails its CRC-32 check: corrupt', { file });
+  // Copy into fresh ArrayBuffers: `bytes` may be a view into a larger (pooled) buffer, as Node's Buffers are.
+  const copy = (start: number, length: number): ArrayBuffer => {
+    const out = new Uint8Array(length);
+    out.set(data.subarray(start, start + length));
+    return out.buffer;
+  };
+  const decode = (buffer: ArrayBuffer, specs: tf.io.WeightsManifestEntry[]): NamedTensor[] =>
+    Object.entries(tf.io.decodeWeights(buffer, specs)).map(([name, tensor]) => ({ name, tensor }));
+  return {
+    state: header.state,
+    modelWeights: decode(copy(0, modelBytes), header.model),
+    optimizerState: decode(copy(modelBytes, optimizerBytes), header.optimizer),
+  };
+}

@@ -1,0 +1,166 @@
+/**
+ * The training loop: any compiled `tf.LayersModel` on a {@link BatchSource}, with dev evaluation after every epoch,
+ * atomic checkpoints (every epoch and every N steps) holding weights, optimizer state and the data position, exact
+ * resume, early stopping on a dev metric and a kept best checkpoint.
+ *
+ * Resume is exact: with the same seed and batches, a run interrupted at any point (even by SIGKILL during a checkpoint
+ * write) and resumed ends with the same weights as an uninterrupted run, bit for bit on the deterministic `cpu`
+ * backend.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { InvalidArgumentError, MismatchError } from '../errors.js';
+import type { BatchSource } from './batch-source.js';
+import { decodeCheckpoint, encodeCheckpoint } from './checkpoint-format.js';
+import type { CheckpointKind, CheckpointStore } from './checkpoint-store.js';
+import { getOptimizerState, setOptimizerState } from './optimizer-state.js';
+import { initialTrainerState, type EpochSummary, type TrainerState } from './trainer-state.js';
+
+/** Progress reported after every training step. */
+export interface TrainingProgress {
+  epoch: number;
+  epochs: number;
+  batch: number;
+  batchesPerEpoch: number;
+  step: number;
+  /** Loss of this batch. */
+  loss: number;
+  /** Examples in this batch. */
+  examples: number;
+}
+
+/** Options of {@link fit}. */
+export interface FitOptions {
+  /** Training batches. */
+  train: BatchSource;
+  /** Total number of epochs (a resumed run counts the epochs already done). */
+  epochs: number;
+  /** Dev evaluation after every epoch, returning named metrics (e.g. `{ accuracy, exact, f1 }`). Default: none. */
+  evaluate?: (model: tf.LayersModel, epoch: number) => Promise<Record<string, number>>;
+  /** Where checkpoints go. Default: no checkpoints (and no resume). */
+  checkpoints?: CheckpointStore;
+  /** Also checkpoint every this many steps within an epoch. Default 0: only at the end of each epoch. */
+  checkpointEverySteps?: number;
+  /** Continue from the last checkpoint when there is one. Default true. */
+  resume?: boolean;
+  /** The dev metric that picks the best checkpoint and drives early stopping, and whether higher is better. Default: none. */
+  monitor?: { metric: string; mode?: 'max' | 'min'; minDelta?: number };
+  /** Stop after this many epochs without improvement of `monitor`. Default: never stop early. */
+  patience?: number;
+  /** Called after every step. */
+  onProgress?: (progress: TrainingProgress) => void;
+  /** Called after every epoch with its summary. */
+  onEpochEnd?: (summary: EpochSummary, state: TrainerState) => void;
+}
+
+/** Result of {@link fit}: the final state (history, best metric) and whether the run was resumed. */
+export interface FitResult {
+  state: TrainerState;
+  resumedFrom: string | null;
+}
+
+function fingerprintOf(model: tf.LayersModel, batchesPerEpoch: number): string {
+  const shapes = model.weights.map((w) => `${w.shape.join('x')}`).join(',');
+  return `weights[${shapes}];optimizer=${model.optimizer?.getClassName() ?? 'none'};batchesPerEpoch=${batchesPerEpoch}`;
+}
+
+async function saveCheckpoint(model: tf.LayersModel, store: CheckpointStore, kind: CheckpointKind, state: TrainerState): Promise<void> {
+  const optimizerState = await getOptimizerState(model.optimizer);
+  const modelWeights = model.weights.map((w) => ({ name: w.name, tensor: w.read() }));
+  try {
+    await store.save(kind, await encodeCheckpoint({ state, modelWeights, optimizerState }));
+  } finally {
+    tf.dispose(optimizerState.map((s) => s.tensor));
+  }
+}
+
+async function restoreCheckpoint(model: tf.LayersModel, store: CheckpointStore, fingerprint: string): Promise<{ state: TrainerState; location: string } | null> {
+  const stored = await store.load('last');
+  if (!stored) return null;
+  const checkpoint = decodeCheckpoint(stored.bytes, stored.location);
+  try {
+    if (checkpoint.state.fingerprint !== fingerprint) {
+      throw new MismatchError(
+        `checkpoint was written for another model or data (${checkpoint.state.fingerprint}), not this one (${fingerprint})`,
+        { file: stored.location },
+      );
+    }
+    model.setWeights(checkpoint.modelWeights.map((w) => w.tensor));
+    await setOptimizerState(model.optimizer, checkpoint.optimizerState);
+  } finally {
+    tf.dispose(checkpoint.modelWeights.map((w) => w.tensor));
+    tf.dispose(checkpoint.optimizerState.map((w) => w.tensor));
+  }
+  return { state: checkpoint.state, location: stored.location };
+}
+
+function improved(state: TrainerState, metric: string, value: number, mode: 'max' | 'min', minDelta: number): boolean {
+  if (!Number.isFinite(value)) return false;
+  if (!state.best) return true;
+  return mode === 'max' ? value > state.best.value + minDelta : value < state.best.value - minDelta;
+}
+
+/**
+ * Train `model` (compiled, with an optimizer) for `options.epochs` epochs. See {@link FitOptions}.
+ * @throws InvalidArgumentError for an uncompiled model, bad epoch/step counts, or a missing monitored metric.
+ * @throws MismatchError when resuming from a checkpoint of another model or data.
+ */
+export async function fit(model: tf.LayersModel, options: FitOptions): Promise<FitResult> {
+  if (!model.optimizer) throw new InvalidArgumentError('fit: the model is not compiled (no optimizer)');
+  if (!Number.isInteger(options.epochs) || options.epochs < 1) throw new InvalidArgumentError(`fit: epochs must be a positive integer, got ${options.epochs}`);
+  const everySteps = options.checkpointEverySteps ?? 0;
+  if (!Number.isInteger(everySteps) || everySteps < 0) throw new InvalidArgumentError(`fit: checkpointEverySteps must be an integer >= 0, got ${everySteps}`);
+  const batchesPerEpoch = options.train.batchesPerEpoch();
+  const fingerprint = fingerprintOf(model, batchesPerEpoch);
+  const store = options.checkpoints;
+  const restored = store && (options.resume ?? true) ? await restoreCheckpoint(model, store, fingerprint) : null;
+  const state = restored?.state ?? initialTrainerState(fingerprint);
+  const mode = options.monitor?.mode ?? 'max';
+
+  while (!state.stopped && state.epoch < options.epochs) {
+    for await (const batch of options.train.batches(state.epoch, state.batch)) {
+      let loss: number;
+      try {
+        const result = await model.trainOnBatch(batch.xs, batch.ys);
+        loss = Array.isArray(result) ? result[0]! : result;
+      } finally {
+        tf.dispose([batch.xs, batch.ys] as tf.TensorContainer);
+      }
+      state.batch += 1;
+      state.step += 1;
+      state.lossSum += loss;
+      state.lossCount += 1;
+      options.onProgress?.({ epoch: state.epoch, epochs: options.epochs, batch: state.batch, batchesPerEpoch, step: state.step, loss, examples: batch.size });
+      if (store && everySteps > 0 && state.step % everySteps === 0 && state.batch < batchesPerEpoch) {
+        await saveCheckpoint(model, store, 'last', state);
+      }
+    }
+    const metrics = options.evaluate ? await options.evaluate(model, state.epoch + 1) : {};
+    const summary: EpochSummary = { epoch: state.epoch + 1, loss: state.lossCount ? state.lossSum / state.lossCount : Number.NaN, metrics };
+    state.history.push(summary);
+    state.epoch += 1;
+    state.batch = 0;
+    state.lossSum = 0;
+    state.lossCount = 0;
+    let isBest = false;
+    if (options.monitor) {
+      const value = metrics[options.monitor.metric];
+      if (value === undefined) {
+        throw new InvalidArgumentError(`fit: monitored metric '${options.monitor.metric}' is not among the dev metrics (${Object.keys(metrics).join(', ') || 'none'})`);
+      }
+      isBest = improved(state, options.monitor.metric, value, mode, options.monitor.minDelta ?? 0);
+      if (isBest) {
+        state.best = { metric: options.monitor.metric, value, epoch: summary.epoch };
+        state.epochsWithoutImprovement = 0;
+      } else {
+        state.epochsWithoutImprovement += 1;
+      }
+      if (options.patience !== undefined && state.epochsWithoutImprovement >= options.patience) state.stopped = true;
+    }
+    // Best before last: if the process dies in between, the last checkpoint still predates this epoch, and the
+    // resumed run redoes it and writes the same best checkpoint again.
+    if (store && isBest) await saveCheckpoint(model, store, 'best', state);
+    if (store) await saveCheckpoint(model, store, 'last', state);
+    options.onEpochEnd?.(summary, state);
+  }
+  return { state, resumedFrom: restored?.location ?? null };
+}
