@@ -1,0 +1,168 @@
+/**
+ * `AdapterPooler`: the seed's per-layer compression of the hidden axis (Houlsby-inspired down-projection + GELU,
+ * no up-projection, no residual).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { InvalidArgumentError, ShapeError } from '../errors.js';
+import { geluErf, geluTanh } from './activations.js';
+import { resolveInitializer, serializeInitializer } from './initializers.js';
+import { checkCallSize, knownSize, singleInput, singleInputShape } from './layer-axis.js';
+import type { Initializer, InitializerSpec, LayerArgs } from './types.js';
+
+/**
+ * Activation after the projection: `'gelu_tanh'` (tanh approximation, the seed's TF code), `'gelu'` (exact erf,
+ * the seed's torch code) or `'linear'` (none). `'geluTanh'` is the same as `'gelu_tanh'` (the spelling tfjs model
+ * JSON round-trips it to).
+ */
+export type AdapterActivation = 'gelu_tanh' | 'geluTanh' | 'gelu' | 'linear';
+
+/** Arguments of {@link AdapterPooler}. */
+export interface AdapterPoolerArgs extends LayerArgs {
+  /** Adapter width A (units of the E→A projection). Required, a positive integer. */
+  adapterDim: number;
+  /**
+   * `true` (default): one `kernel [E, A]` and `bias [A]` shared by all L layers (Keras `TimeDistributed(Dense)`).
+   * `false`: per-layer `kernel [L, E, A]` and `bias [L, A]` (Keras `LocallyConnected1D`, kernel size 1).
+   */
+  sharedWeights?: boolean;
+  /** Standard deviation of the truncated-normal kernel initializer. Default `1e-3` (the seed's `init_scale`). */
+  initScale?: number;
+  /** Kernel initializer; overrides `initScale`. Default `truncatedNormal({mean: 0, stddev: initScale})`. */
+  kernelInitializer?: InitializerSpec;
+  /** Bias initializer. Default `'zeros'`. */
+  biasInitializer?: InitializerSpec;
+  /** Activation. Default `'gelu_tanh'`. */
+  activation?: AdapterActivation;
+}
+
+function canonicalActivation(name: string): 'gelu_tanh' | 'gelu' | 'linear' {
+  if (name === 'gelu_tanh' || name === 'geluTanh') return 'gelu_tanh';
+  if (name === 'gelu' || name === 'linear') return name;
+  throw new InvalidArgumentError(`AdapterPooler: unknown activation '${name}' (expected gelu_tanh, gelu or linear)`);
+}
+
+/**
+ * Down-projects the hidden axis of every BERT layer: input `[B, …, E, L]` (rank ≥ 3, e.g. `[B, S, E, L]`) → output
+ * `[B, …, A, L]`, with `Y[…, a, l] = act(Σ_e X[…, e, l] · W[e, a] + bias[a])` (shared) or with `W[l, e, a]`,
+ * `bias[l, a]` (not shared).
+ *
+ * Parameters: shared `E·A + A`; not shared `L·(E·A + A)`. Weight names `kernel` and `bias`. E must be known (and L
+ * too when not shared). Computed as one matMul `[N·L, E] × [E, A]` (shared) or a batched matMul over L (not
+ * shared); gradients flow to the weights and to the input.
+ */
+export class AdapterPooler extends tf.layers.Layer {
+  /** tfjs serialization name. */
+  static readonly className = 'AdapterPooler';
+
+  private readonly adapterDim: number;
+  private readonly sharedWeights: boolean;
+  private readonly initScale: number;
+  private readonly kernelInitializer: Initializer;
+  private readonly biasInitializer: Initializer;
+  private readonly activation: 'gelu_tanh' | 'gelu' | 'linear';
+  private kernel: tf.LayerVariable | null = null;
+  private bias: tf.LayerVariable | null = null;
+  private hiddenSize = 0;
+  private layerCount: number | null = null;
+
+  constructor(args: AdapterPoolerArgs) {
+    super(args);
+    this.adapterDim = args.adapterDim;
+    if (!Number.isInteger(this.adapterDim) || this.adapterDim <= 0) {
+      throw new InvalidArgumentError(`AdapterPooler: adapterDim must be a positive integer, got ${args.adapterDim}`);
+    }
+    this.sharedWeights = args.sharedWeights ?? true;
+    this.initScale = args.initScale ?? 1e-3;
+    if (!(this.initScale > 0)) {
+      throw new InvalidArgumentError(`AdapterPooler: initScale must be positive, got ${this.initScale}`);
+    }
+    this.kernelInitializer = resolveInitializer(
+      args.kernelInitializer ?? tf.initializers.truncatedNormal({ mean: 0, stddev: this.initScale }),
+      'AdapterPooler kernelInitializer',
+    );
+    this.biasInitializer = resolveInitializer(args.biasInitializer ?? 'zeros', 'AdapterPooler biasInitializer');
+    this.activation = canonicalActivation(args.activation ?? 'gelu_tanh');
+  }
+
+  override build(inputShape: tf.Shape | tf.Shape[]): void {
+    const shape = this.checkRank(singleInputShape(inputShape, 'AdapterPooler'));
+    const rank = shape.length;
+    this.hiddenSize = knownSize(shape, rank - 2, 'AdapterPooler', 'hidden axis');
+    const A = this.adapterDim;
+    if (this.sharedWeights) {
+      this.kernel = this.addWeight('kernel', [this.hiddenSize, A], 'float32', this.kernelInitializer);
+      this.bias = this.addWeight('bias', [A], 'float32', this.biasInitializer);
+    } else {
+      const L = knownSize(shape, rank - 1, 'AdapterPooler');
+      this.layerCount = L;
+      this.kernel = this.addWeight('kernel', [L, this.hiddenSize, A], 'float32', this.kernelInitializer);
+      this.bias = this.addWeight('bias', [L, A], 'float32', this.biasInitializer);
+    }
+    this.built = true;
+  }
+
+  override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
+    const shape = this.checkRank(singleInputShape(inputShape, 'AdapterPooler'));
+    return [...shape.slice(0, -2), this.adapterDim, shape[shape.length - 1] ?? null];
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    return tf.tidy(() => {
+      const x = singleInput(inputs, 'AdapterPooler');
+      this.checkRank(x.shape);
+      if (this.kernel === null || this.bias === null) {
+        throw new InvalidArgumentError('AdapterPooler: the layer is not built yet (call it on an input first)');
+      }
+      const rank = x.rank;
+      checkCallSize(x, rank - 2, this.hiddenSize, 'AdapterPooler', 'hidden axis');
+      if (this.layerCount !== null) checkCallSize(x, rank - 1, this.layerCount, 'AdapterPooler');
+      const lead = x.shape.slice(0, -2);
+      const L = x.shape[rank - 1] ?? 1;
+      const E = this.hiddenSize;
+      const A = this.adapterDim;
+      const n = lead.reduce((a, b) => a * b, 1);
+      const leadAxes = lead.map((_d, i) => i);
+      if (this.sharedWeights) {
+        // [..., E, L] -> [..., L, E] -> [n·L, E] · [E, A] -> [..., L, A] -> [..., A, L]
+        const rows = tf.reshape(tf.transpose(x, [...leadAxes, rank - 1, rank - 2]), [n * L, E]);
+        const projected = tf.add(tf.matMul(rows, this.kernel.read()), this.bias.read());
+        const activated = tf.reshape(this.activate(projected), [...lead, L, A]);
+        return tf.transpose(activated, [...leadAxes, rank - 1, rank - 2]);
+      }
+      // [..., E, L] -> [L, ..., E] -> [L, n, E] · [L, E, A] -> [L, n, A] -> [L, ..., A] -> [..., A, L]
+      const perLayer = tf.reshape(tf.transpose(x, [rank - 1, ...leadAxes, rank - 2]), [L, n, E]);
+      const projected = tf.add(tf.matMul(perLayer, this.kernel.read()), tf.reshape(this.bias.read(), [L, 1, A]));
+      const activated = tf.reshape(this.activate(projected), [L, ...lead, A]);
+      return tf.transpose(activated, [...leadAxes.map((i) => i + 1), rank - 1, 0]);
+    });
+  }
+
+  private activate(x: tf.Tensor): tf.Tensor {
+    if (this.activation === 'gelu_tanh') return geluTanh(x);
+    if (this.activation === 'gelu') return geluErf(x);
+    return x;
+  }
+
+  private checkRank(shape: tf.Shape): tf.Shape {
+    if (shape.length < 3) {
+      throw new ShapeError(
+        `AdapterPooler: expected an input of rank ≥ 3 ([batch, …, hidden, layers]), got [${shape.join(', ')}]`,
+      );
+    }
+    return shape;
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    return {
+      ...super.getConfig(),
+      adapterDim: this.adapterDim,
+      sharedWeights: this.sharedWeights,
+      initScale: this.initScale,
+      kernelInitializer: serializeInitializer(this.kernelInitializer) as unknown as tf.serialization.ConfigDict,
+      biasInitializer: serializeInitializer(this.biasInitializer) as unknown as tf.serialization.ConfigDict,
+      activation: this.activation,
+    };
+  }
+}
+
+tf.serialization.registerClass(AdapterPooler);
