@@ -1,5 +1,6 @@
 /** Registry of `bertvision` subcommands. Add a subcommand by adding its file and one line here. */
 import type { CliCommand } from './command.js';
+import { evaluateCommand } from './evaluate.js';
 
 /** Every subcommand, in the order `bertvision --help` lists them. */
-export const commands: CliCommand[] = [];
+export const commands: CliCommand[] = [evaluateCommand];

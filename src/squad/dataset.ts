@@ -34,7 +34,7 @@ function arrayAt(value: unknown, where: string, file: string | undefined): unkno
  * @throws FileFormatError naming the first malformed element.
  */
 export function readSquadQuestions(json: unknown, file?: string): SquadQuestion[] {
-  if (!isRecord(json)) throw new FileFormatError('a SQuAD dataset must be a JSON object with a "data" array', { file });
+  if (!isRecord(json) || !Array.isArray(json.data)) throw new FileFormatError('a SQuAD dataset must be a JSON object with a "data" array', { file });
   const questions: SquadQuestion[] = [];
   arrayAt(json.data, 'data', file).forEach((article, a) => {
     if (!isRecord(article)) throw new FileFormatError(`data[${a}] must be an object`, { file });

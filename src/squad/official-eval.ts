@@ -7,7 +7,7 @@ import { InvalidArgumentError, MismatchError } from '../errors.js';
 import type { SquadQuestion } from './dataset.js';
 import type { PyNumber } from './python-json.js';
 import { goldTokenLists, scoreQuestion, type RawScore } from './scores.js';
-import { findBestThreshold, precisionRecallAp, sortByNaProb, type ScoredQuestion } from './thresholds.js';
+import { findBestThreshold, precisionRecallCurve, sortByNaProb, type PrCurve, type ScoredQuestion } from './thresholds.js';
 
 /** One entry of an na_prob file, in file order. */
 export interface NaProbEntry {
@@ -44,6 +44,8 @@ export interface SquadV2Evaluation {
   rawScores: Map<string, RawScore>;
   /** Dataset qids that had no prediction and were scored as abstentions (empty unless `missing: 'abstain'`). */
   abstained: string[];
+  /** The PR curves behind `pr_*_ap` (only with `precisionRecall`). */
+  precisionRecall: { exact: PrCurve; f1: PrCurve; oracle: PrCurve } | undefined;
 }
 
 /** Dataset questions lack predictions (the official script raises KeyError here). */
@@ -141,6 +143,7 @@ export function evaluateSquadV2(
     );
   }
 
+  let curves: SquadV2Evaluation['precisionRecall'];
   if (options.naProbs && naProbMap) {
     const sorted = sortByNaProb(naProbMap);
     const scoredByQid = new Map(scored.map((s) => [s.qid, s]));
@@ -151,9 +154,12 @@ export function evaluateSquadV2(
     entries.push(['best_f1', float(bestF1.best)], ['best_f1_thresh', bestF1.thresh]);
     if (options.precisionRecall && hasAns.length > 0) {
       const context = { sorted, scoredByQid, byQid, numTruePos: hasAns.length, file: files.naProbs };
-      entries.push(['pr_exact_ap', float(precisionRecallAp(context, (s) => s.raw.exact))]);
-      entries.push(['pr_f1_ap', float(precisionRecallAp(context, (s) => s.raw.f1))]);
-      entries.push(['pr_oracle_ap', float(precisionRecallAp(context, (s) => Number(s.hasAnswer), true))]);
+      curves = {
+        exact: precisionRecallCurve(context, (s) => s.raw.exact),
+        f1: precisionRecallCurve(context, (s) => s.raw.f1),
+        oracle: precisionRecallCurve(context, (s) => Number(s.hasAnswer), true),
+      };
+      entries.push(['pr_exact_ap', float(curves.exact.ap)], ['pr_f1_ap', float(curves.f1.ap)], ['pr_oracle_ap', float(curves.oracle.ap)]);
     }
   } else if (options.precisionRecall) {
     throw new InvalidArgumentError('precision-recall analysis needs na_probs (-n)');
@@ -164,6 +170,7 @@ export function evaluateSquadV2(
     metrics: Object.fromEntries(entries.map(([k, v]) => [k, v.value])),
     rawScores: new Map(scored.map((s) => [s.qid, s.raw])),
     abstained: missing === 'abstain' ? abstained : [],
+    precisionRecall: curves,
   };
 }
 

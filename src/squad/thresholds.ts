@@ -74,16 +74,28 @@ export interface PrContext {
   file?: string | undefined;
 }
 
+/** A precision-recall curve and its average precision. */
+export interface PrCurve {
+  /** Average precision × 100 (the official `ap`). */
+  ap: number;
+  /** Precision at each threshold step, starting with 1.0 at recall 0. */
+  precisions: number[];
+  /** Recall at each threshold step, starting with 0.0. */
+  recalls: number[];
+}
+
 /**
- * Average precision × 100 of the official PR analysis over every na_prob key. With `oracle`, the score is the
- * has-answer flag of every dataset question, scored or not.
+ * The official PR analysis over every na_prob key: a point at the end of each group of tied na_probs, and the
+ * average precision. With `oracle`, the score is the has-answer flag of every dataset question, scored or not.
  * @throws MismatchError when an na_prob key is not a dataset question (the official script's KeyError).
  */
-export function precisionRecallAp(context: PrContext, score: (s: ScoredQuestion) => number, oracle = false): number {
+export function precisionRecallCurve(context: PrContext, score: (s: ScoredQuestion) => number, oracle = false): PrCurve {
   const { sorted, scoredByQid, byQid, numTruePos, file } = context;
   let truePos = 0;
   let lastRecall = 0;
   let ap = 0;
+  const precisions = [1];
+  const recalls = [0];
   sorted.forEach(([qid, naProb], i) => {
     const question = byQid.get(qid);
     if (!question) throw new MismatchError(`na_prob key ${qid} is not a question of the dataset`, { file });
@@ -102,7 +114,9 @@ export function precisionRecallAp(context: PrContext, score: (s: ScoredQuestion)
       const recall = truePos / numTruePos;
       ap += precision * (recall - lastRecall);
       lastRecall = recall;
+      precisions.push(precision);
+      recalls.push(recall);
     }
   });
-  return 100 * ap;
+  return { ap: 100 * ap, precisions, recalls };
 }
