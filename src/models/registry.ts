@@ -4,8 +4,8 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 import { InvalidArgumentError } from '../errors.js';
-import { BINARY_DEFAULT_INPUT_SHAPE, buildBinaryAdapter } from './binary.js';
-import { SPAN_DEFAULT_INPUT_SHAPE, buildSpanAdapter } from './span.js';
+import { BINARY_ADAPTER_DIMS, BINARY_DEFAULT_INPUT_SHAPE, buildBinaryAdapter } from './binary.js';
+import { SPAN_DEFAULT_INPUT_SHAPE, SPAN_RECIPES, buildSpanAdapter } from './span.js';
 import type { ActivationShape, ArchitectureName, BinaryArchitecture, BuildOptions, SpanArchitecture, Task } from './types.js';
 
 /** One registry entry. */
@@ -16,6 +16,8 @@ export interface ArchitectureInfo {
   build: (options?: BuildOptions) => tf.LayersModel;
   /** The seed's input shape `[S, E, L]`. */
   defaultInputShape: ActivationShape;
+  /** Default adapter width A (override with `adapterDim`), or null when the head has no adapter. */
+  defaultAdapterDim: number | null;
   /** Parameters at the default size, as published/derived in the spec (trainable + non-trainable). */
   seedParameterCount: number;
   /** Trainable parameters at the default size, where it differs from the total (BatchNormalization statistics). */
@@ -31,16 +33,18 @@ export interface ArchitectureInfo {
 /** BERT-large parameter count, the denominator of the paper's "% of BERT parameters" (spec §0). */
 export const BERT_LARGE_PARAMETERS = 335_141_888;
 
-type EntryData = Omit<ArchitectureInfo, 'name' | 'task' | 'build' | 'defaultInputShape'>;
+type EntryData = Omit<ArchitectureInfo, 'name' | 'task' | 'build' | 'defaultInputShape' | 'defaultAdapterDim'>;
 
 function binary(name: BinaryArchitecture, data: EntryData): [ArchitectureName, ArchitectureInfo] {
   const build = (options?: BuildOptions): tf.LayersModel => buildBinaryAdapter(name, options);
-  return [name, { name, task: 'binary', build, defaultInputShape: BINARY_DEFAULT_INPUT_SHAPE, ...data }];
+  const defaultAdapterDim = BINARY_ADAPTER_DIMS[name];
+  return [name, { name, task: 'binary', build, defaultInputShape: BINARY_DEFAULT_INPUT_SHAPE, defaultAdapterDim, ...data }];
 }
 
 function span(name: SpanArchitecture, data: EntryData): [ArchitectureName, ArchitectureInfo] {
   const build = (options?: BuildOptions): tf.LayersModel => buildSpanAdapter(name, options);
-  return [name, { name, task: 'span', build, defaultInputShape: SPAN_DEFAULT_INPUT_SHAPE, ...data }];
+  const defaultAdapterDim = SPAN_RECIPES[name].adapter?.dim ?? null;
+  return [name, { name, task: 'span', build, defaultInputShape: SPAN_DEFAULT_INPUT_SHAPE, defaultAdapterDim, ...data }];
 }
 
 const ADAPTER = 'AdapterPooler(A, shared Dense E→A + tanh-GELU per layer)';
