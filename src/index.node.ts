@@ -8,3 +8,4 @@ import './node/backends.js';
 export * from './index.js';
 export * from './node/atomic-file.js';
 export * from './node/checkpoint-directory.js';
+export * from './io/index.node.js';

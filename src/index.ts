@@ -8,3 +8,4 @@ export * from './backend.js';
 export * from './report/index.js';
 export * from './layers/index.js';
 export * from './train/index.js';
+export * from './io/index.js';

@@ -1,0 +1,257 @@
+/**
+ * HDF5 stores through h5wasm (Node only): one file with a dataset per tensor at the root and the metadata JSON in
+ * the root attribute `bertvision_metadata`; or the seed's directory of `<8·i>.h5` files, each holding
+ * `hidden_state_activations` `[≤8, …]`, seen as one store. Reads use the raw `get_dataset_data` call into one
+ * reused heap buffer (`slice()` allocates per call and refuses float16).
+ */
+import { readdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type * as H5 from 'h5wasm/node';
+import { BertVisionError, FileFormatError } from '../errors.js';
+import { checkedElementCount, dtypeByteSize, type StoreDtype } from './dtype.js';
+import { hasHdf5Signature, HeapBuffer, loadH5wasm, type H5Runtime } from './h5wasm-runtime.js';
+import { parseStoreMetadata, type StoreMetadata } from './metadata.js';
+import { PositionalFile } from './positional-file.js';
+import { BaseStore, type TensorSource } from './store-base.js';
+import type { ActivationStore, OpenStoreOptions } from './store.js';
+
+/** Largest single read into the h5wasm heap (its memory is capped at 2 GiB). */
+const MAX_HEAP_READ = 256 << 20;
+/** Root attribute holding the metadata JSON. */
+export const HDF5_METADATA_ATTRIBUTE = 'bertvision_metadata';
+/** Seed directories: how many member files stay open at once. */
+const OPEN_FILES = 4;
+
+/** Maps h5wasm dataset metadata to a store dtype, or undefined for strings (ignored); throws for other types. */
+function dtypeOf(meta: H5.Metadata, file: string, name: string): StoreDtype | undefined {
+  if (meta.type === 3) return undefined; // strings: not a store tensor
+  if (!meta.littleEndian && meta.size > 1) throw new FileFormatError(`dataset '${name}' is big-endian (unsupported)`, { file });
+  if (meta.type === 1 && meta.size === 2) return 'float16';
+  if (meta.type === 1 && meta.size === 4) return 'float32';
+  if (meta.type === 1 && meta.size === 8) return 'float64';
+  if (meta.type === 0 && meta.signed && meta.size === 4) return 'int32';
+  if (meta.type === 0 && meta.signed && meta.size === 8) return 'int64';
+  if (meta.type === 0 && !meta.signed && meta.size === 1) return 'uint8';
+  const members = meta.enum_type?.members;
+  if (meta.type === 8 && meta.size === 1 && members && members['FALSE'] === 0 && members['TRUE'] === 1) return 'bool';
+  throw new FileFormatError(`dataset '${name}' has an unsupported type (class ${meta.type}, ${meta.size} bytes)`, { file });
+}
+
+/** Opens `path` with h5wasm after checking it exists and carries the HDF5 signature (h5wasm itself fails late). */
+async function openH5File(runtime: H5Runtime, path: string): Promise<H5.File> {
+  const probe = await PositionalFile.open(path);
+  try {
+    if (!hasHdf5Signature(await probe.readUpTo(0, 4096))) throw new FileFormatError('not an HDF5 file (no HDF5 signature)', { file: path });
+  } finally {
+    await probe.close();
+  }
+  try {
+    return new runtime.h5.File(resolve(path), 'r');
+  } catch (cause) {
+    throw new FileFormatError(`h5wasm cannot open it: ${(cause as Error).message}`, { file: path, cause });
+  }
+}
+
+/** Reads `count` examples from `start` of dataset `name` in `file` into `dst`, via the shared heap buffer. */
+function readHyperslab(runtime: H5Runtime, heap: HeapBuffer, file: H5.File, path: string, name: string, shape: number[], start: number, count: number, dst: Uint8Array): void {
+  const ptr = heap.reserve(dst.length, path);
+  let status: number;
+  try {
+    status = runtime.module.get_dataset_data(
+      file.file_id,
+      '/' + name,
+      [BigInt(count), ...shape.slice(1).map(BigInt)],
+      [BigInt(start), ...shape.slice(1).map(() => 0n)],
+      shape.map(() => 1n),
+      BigInt(ptr),
+    );
+  } catch (cause) {
+    throw new FileFormatError(`reading '${name}' [${start}, ${start + count}) failed: ${(cause as Error).message}`, { file: path, cause });
+  }
+  if (status < 0) throw new FileFormatError(`reading '${name}' [${start}, ${start + count}) failed (corrupt or truncated?)`, { file: path });
+  dst.set(heap.view(dst.length));
+}
+
+class Hdf5Source implements TensorSource {
+  readonly maxReadBytes = MAX_HEAP_READ;
+
+  constructor(
+    readonly name: string,
+    readonly dtype: StoreDtype,
+    readonly shape: number[],
+    private readonly runtime: H5Runtime,
+    private readonly heap: HeapBuffer,
+    private readonly file: H5.File,
+    private readonly path: string,
+  ) {}
+
+  async readRaw(start: number, count: number, dst: Uint8Array): Promise<void> {
+    readHyperslab(this.runtime, this.heap, this.file, this.path, this.name, this.shape, start, count, dst);
+    return Promise.resolve();
+  }
+}
+
+function datasetsOf(runtime: H5Runtime, file: H5.File, path: string): { name: string; dtype: StoreDtype; shape: number[] }[] {
+  const out: { name: string; dtype: StoreDtype; shape: number[] }[] = [];
+  let keys: string[];
+  try {
+    keys = file.keys();
+  } catch (cause) {
+    throw new FileFormatError(`cannot list datasets: ${(cause as Error).message}`, { file: path, cause });
+  }
+  for (const name of keys) {
+    const entity = file.get(name);
+    if (!(entity instanceof runtime.h5.Dataset)) continue;
+    const meta = entity.metadata;
+    if (!meta.shape) continue;
+    const dtype = dtypeOf(meta, path, name);
+    if (!dtype) continue;
+    checkedElementCount(meta.shape, path, name);
+    if (meta.shape.length === 0) throw new FileFormatError(`dataset '${name}' is a scalar; a store tensor needs an example axis`, { file: path });
+    out.push({ name, dtype, shape: [...meta.shape] });
+  }
+  return out;
+}
+
+function readMetadataAttribute(file: H5.File, path: string): StoreMetadata | undefined {
+  const attr = file.attrs[HDF5_METADATA_ATTRIBUTE];
+  if (!attr) return undefined;
+  const value = attr.value;
+  if (typeof value !== 'string') throw new FileFormatError(`root attribute '${HDF5_METADATA_ATTRIBUTE}' is not a string`, { file: path });
+  return parseStoreMetadata(value, path);
+}
+
+/** Opens one HDF5 file as a store. */
+export async function openHdf5Store(path: string, options: OpenStoreOptions): Promise<ActivationStore> {
+  const runtime = await loadH5wasm();
+  const file = await openH5File(runtime, path);
+  const heap = new HeapBuffer(runtime);
+  const close = (): Promise<void> => {
+    heap.free();
+    file.close();
+    return Promise.resolve();
+  };
+  try {
+    const sources = datasetsOf(runtime, file, path).map((d) => new Hdf5Source(d.name, d.dtype, d.shape, runtime, heap, file, path));
+    return new BaseStore({ path, container: 'hdf5', sources, metadata: readMetadataAttribute(file, path), options, close });
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+/** The seed's directory: files named by their first example index, each a slice of one big tensor. */
+class SeedDirectorySource implements TensorSource {
+  readonly maxReadBytes = MAX_HEAP_READ;
+  private readonly open = new Map<number, H5.File>();
+
+  constructor(
+    readonly name: string,
+    readonly dtype: StoreDtype,
+    readonly shape: number[],
+    private readonly starts: number[],
+    private readonly dir: string,
+    private readonly runtime: H5Runtime,
+    private readonly heap: HeapBuffer,
+  ) {}
+
+  /** Opens (or returns the cached) member file `i`, checking its dataset against the names' promise. */
+  async member(i: number): Promise<H5.File> {
+    const cached = this.open.get(i);
+    if (cached) return cached;
+    if (this.open.size >= OPEN_FILES) {
+      const [oldest, file] = this.open.entries().next().value as [number, H5.File];
+      file.close();
+      this.open.delete(oldest);
+    }
+    const path = join(this.dir, `${this.starts[i]!}.h5`);
+    const file = await openH5File(this.runtime, path);
+    const ds = datasetsOf(this.runtime, file, path).find((d) => d.name === this.name);
+    const expected = [this.starts[i + 1]! - this.starts[i]!, ...this.shape.slice(1)];
+    if (!ds || ds.dtype !== this.dtype || ds.shape.join() !== expected.join()) {
+      file.close();
+      throw new FileFormatError(
+        `expected '${this.name}' ${this.dtype} [${expected.join(', ')}] (from the file names) but found ${ds ? `${ds.dtype} [${ds.shape.join(', ')}]` : 'no such dataset'}`,
+        { file: path },
+      );
+    }
+    this.open.set(i, file);
+    return file;
+  }
+
+  async readRaw(start: number, count: number, dst: Uint8Array): Promise<void> {
+    const exampleBytes = this.shape.slice(1).reduce((a, b) => a * b, 1) * dtypeByteSize(this.dtype);
+    let i = upperBound(this.starts, start) - 1;
+    for (let done = 0; done < count; i++) {
+      const first = start + done - this.starts[i]!;
+      const k = Math.min(count - done, this.starts[i + 1]! - this.starts[i]! - first);
+      const file = await this.member(i);
+      const path = join(this.dir, `${this.starts[i]!}.h5`);
+      const shape = [this.starts[i + 1]! - this.starts[i]!, ...this.shape.slice(1)];
+      readHyperslab(this.runtime, this.heap, file, path, this.name, shape, first, k, dst.subarray(done * exampleBytes, (done + k) * exampleBytes));
+      done += k;
+    }
+  }
+
+  closeAll(): void {
+    for (const f of this.open.values()) f.close();
+    this.open.clear();
+    this.heap.free();
+  }
+}
+
+/** Index of the first element of sorted `values` greater than `x`. */
+function upperBound(values: number[], x: number): number {
+  let lo = 0;
+  let hi = values.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (values[mid]! <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** True when `dir` holds HDF5 files named only by numbers (the seed's `<8·i>.h5` layout). */
+export async function isSeedDirectory(dir: string): Promise<boolean> {
+  const h5 = (await readdir(dir)).filter((f) => f.endsWith('.h5'));
+  return h5.length > 0 && h5.every((f) => /^\d+\.h5$/.test(f));
+}
+
+/**
+ * Opens the seed's directory of `<8·i>.h5` files as one store. Example counts come from the file names (file
+ * `s_k` holds examples `[s_k, s_{k+1})`); the first and last files are opened now, every other one is checked
+ * when first read.
+ */
+export async function openSeedDirectoryStore(dir: string, options: OpenStoreOptions): Promise<ActivationStore> {
+  const runtime = await loadH5wasm();
+  const starts = (await readdir(dir))
+    .filter((f) => /^\d+\.h5$/.test(f))
+    .map((f) => Number(f.slice(0, -3)))
+    .sort((a, b) => a - b);
+  if (starts.length === 0 || starts[0] !== 0) throw new FileFormatError('seed directory must start with 0.h5', { file: dir });
+  const name = options.activations ?? 'hidden_state_activations';
+  const lastPath = join(dir, `${starts[starts.length - 1]!}.h5`);
+  const last = await openH5File(runtime, lastPath);
+  let info: { name: string; dtype: StoreDtype; shape: number[] } | undefined;
+  try {
+    info = datasetsOf(runtime, last, lastPath).find((d) => d.name === name);
+  } finally {
+    last.close();
+  }
+  if (!info) throw new FileFormatError(`missing dataset '${name}'`, { file: lastPath });
+  starts.push(starts[starts.length - 1]! + info.shape[0]!);
+  const source = new SeedDirectorySource(name, info.dtype, [starts[starts.length - 1]!, ...info.shape.slice(1)], starts, dir, runtime, new HeapBuffer(runtime));
+  const close = (): Promise<void> => {
+    source.closeAll();
+    return Promise.resolve();
+  };
+  try {
+    await source.member(0);
+    return new BaseStore({ path: dir, container: 'hdf5-dir', sources: [source], metadata: undefined, options, close });
+  } catch (error) {
+    await close();
+    if (error instanceof BertVisionError) throw error;
+    throw new FileFormatError(`cannot open seed directory: ${(error as Error).message}`, { file: dir, cause: error });
+  }
+}
