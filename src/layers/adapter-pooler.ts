@@ -8,6 +8,7 @@ import { geluErf, geluTanh } from './activations.js';
 import { resolveInitializer, serializeInitializer } from './initializers.js';
 import { checkCallSize, knownSize, singleInput, singleInputShape } from './layer-axis.js';
 import type { Initializer, InitializerSpec, LayerArgs } from './types.js';
+import { defaultLayerName } from './layer-names.js';
 
 /**
  * Activation after the projection: `'gelu_tanh'` (tanh approximation, the seed's TF code), `'gelu'` (exact erf,
@@ -66,7 +67,7 @@ export class AdapterPooler extends tf.layers.Layer {
   private layerCount: number | null = null;
 
   constructor(args: AdapterPoolerArgs) {
-    super(args);
+    super({ ...args, name: defaultLayerName('adapter_pooler', args.name) });
     this.adapterDim = args.adapterDim;
     if (!Number.isInteger(this.adapterDim) || this.adapterDim <= 0) {
       throw new InvalidArgumentError(`AdapterPooler: adapterDim must be a positive integer, got ${args.adapterDim}`);

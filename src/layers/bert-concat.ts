@@ -17,6 +17,7 @@ import {
   singleInputShape,
 } from './layer-axis.js';
 import type { CallKwargs, Initializer, InitializerSpec, LayerArgs } from './types.js';
+import { defaultLayerName } from './layer-names.js';
 
 /** Arguments of {@link BertConcat}. */
 export interface BertConcatArgs extends LayerArgs {
@@ -40,8 +41,10 @@ export interface BertConcatArgs extends LayerArgs {
   /**
    * Whether the gradient flows into the input. Default `false`: the fast form, where only the tiny mixing vector is
    * on the tape and the input gets NO gradient — right when the layer sits on a model input (activations) or after
-   * non-trainable layers, as in every seed model. Set `true` when trainable layers feed this one: the backward pass
-   * then also computes `∂/∂x = dy ⊗ γ·softmax(w)` (a tensor the size of the input).
+   * non-trainable layers, as in every seed model. (On a model input nothing big is saved for the backward pass;
+   * after another layer the input is saved, as tfjs-layers frees intermediate tensors.) Set `true` when trainable
+   * layers feed this one: the backward pass then also computes `∂/∂x = dy ⊗ γ·softmax(w)` (a tensor the size of
+   * the input).
    */
   inputGradient?: boolean;
 }
@@ -74,7 +77,7 @@ export class BertConcat extends tf.layers.Layer {
   private selected: number[] = [];
 
   constructor(args: BertConcatArgs = {}) {
-    super(args);
+    super({ ...args, name: defaultLayerName('bert_concat', args.name) });
     this.layerAxis = args.layerAxis ?? -1;
     this.layerSubset = args.layers == null ? null : [...args.layers];
     this.mixInitializer = resolveInitializer(
@@ -121,8 +124,16 @@ export class BertConcat extends tf.layers.Layer {
         const selection = tf.oneHot(tf.tensor1d(this.selected, 'int32'), this.axisSize).toFloat();
         p = tf.reshape(tf.matMul(tf.reshape(p, [1, this.selected.length]), selection), [this.axisSize]);
       }
-      return mixAlongAxis(x, p, axis, this.inputGradient);
+      return mixAlongAxis(x, p, axis, { inputGradient: this.inputGradient, saveInput: this.fedByAnotherLayer() });
     });
+  }
+
+  /**
+   * True when, in a model graph, this layer's input comes from another layer rather than a model input: tfjs-layers
+   * then frees that tensor before the backward pass, so the fast form must save it.
+   */
+  private fedByAnotherLayer(): boolean {
+    return this.inboundNodes.some((node) => node.inboundLayers.some((l) => l.getClassName() !== 'InputLayer'));
   }
 
   /** Zero the weights of randomly dropped layers and renormalise over the kept ones (all kept if all dropped). */

@@ -8,6 +8,7 @@
  * fresh activation batch on the right would be re-packed every step (see docs: tfjs stack notes, trap 2).
  */
 import * as tf from '@tensorflow/tfjs';
+import { InvalidArgumentError } from '../errors.js';
 import { dropAxis } from './layer-axis.js';
 
 interface AxisView {
@@ -47,22 +48,34 @@ export function sumAlongAxis(x: tf.Tensor, p: tf.Tensor, axis: number): tf.Tenso
   return weightedSum(x, p, viewAround(x.shape, axis));
 }
 
+/** How {@link mixAlongAxis} treats its big input in the backward pass. */
+export interface MixGradientOptions {
+  /** Also return `∂/∂x = dy ⊗ p` (a tensor the size of `x`). Implies `saveInput`. */
+  inputGradient: boolean;
+  /**
+   * Save (clone) `x` for the backward pass instead of closing over it. Needed when `x` is an intermediate tensor that
+   * tfjs may free before the backward pass (tfjs-layers runs a model's graph inside `tidy`); costs a copy of `x` on
+   * backends where a clone copies (wasm).
+   */
+  saveInput: boolean;
+}
+
 /**
- * `Σ_l p[l] · x[…, l, …]` along `axis` with a hand-written gradient (the "customT" form): only the tiny `p` is on the
- * tape (nothing big is saved or cloned), and `∂/∂p = xᵀ·dy` is computed as `matMul(x, dy, transposeA=true)`.
+ * `Σ_l p[l] · x[…, l, …]` along `axis` with a hand-written gradient (the "customT" form): the big `x` is the left
+ * matMul operand and `∂/∂p = xᵀ·dy` is computed as `matMul(x, dy, transposeA=true)`.
  *
- * @param inputGradient when `true`, `x` is also an input of the custom gradient and receives `∂/∂x = dy ⊗ p` (a tensor
- *   the size of `x`, computed on every backward pass); when `false` (the fast form), NO gradient flows into `x` —
- *   correct when `x` is a model input or comes only from non-trainable layers.
+ * Fastest with both options off: only the tiny `p` is on the tape, `x` is closed over (nothing big saved or cloned)
+ * and receives NO gradient — right for activations fed as a model input. `x` must then stay alive until the backward
+ * pass; if it was freed, the backward pass throws an {@link InvalidArgumentError} instead of reading freed memory.
  * @returns `x` without `axis`.
  */
-export function mixAlongAxis(x: tf.Tensor, p: tf.Tensor, axis: number, inputGradient: boolean): tf.Tensor {
+export function mixAlongAxis(x: tf.Tensor, p: tf.Tensor, axis: number, options: MixGradientOptions): tf.Tensor {
   const v = viewAround(x.shape, axis);
-  const gradP = (dy: tf.Tensor): tf.Tensor => {
+  const gradP = (dy: tf.Tensor, xs: tf.Tensor): tf.Tensor => {
     if (v.inner === 1) {
-      return tf.reshape(tf.matMul(tf.reshape(x, [v.outer, v.size]), tf.reshape(dy, [v.outer, 1]), true, false), [v.size]);
+      return tf.reshape(tf.matMul(tf.reshape(xs, [v.outer, v.size]), tf.reshape(dy, [v.outer, 1]), true, false), [v.size]);
     }
-    const perOuter = tf.matMul(tf.reshape(x, [v.outer, v.size, v.inner]), tf.reshape(dy, [v.outer, v.inner, 1]));
+    const perOuter = tf.matMul(tf.reshape(xs, [v.outer, v.size, v.inner]), tf.reshape(dy, [v.outer, v.inner, 1]));
     return tf.reshape(tf.sum(perOuter, 0), [v.size]);
   };
   const gradX = (dy: tf.Tensor, pp: tf.Tensor): tf.Tensor => {
@@ -72,20 +85,35 @@ export function mixAlongAxis(x: tf.Tensor, p: tf.Tensor, axis: number, inputGrad
     const pBatched = tf.broadcastTo(tf.reshape(pp, [1, v.size, 1]), [v.outer, v.size, 1]);
     return tf.reshape(tf.matMul(pBatched, tf.reshape(dy, [v.outer, 1, v.inner])), x.shape);
   };
-  if (!inputGradient) {
-    const mix = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
-      const pp = args[0] as tf.Tensor;
-      return { value: weightedSum(x, pp, v), gradFunc: (dy: tf.Tensor) => tf.tidy(() => gradP(dy)) };
+  if (options.inputGradient) {
+    const mixWithInput = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+      const [pp, xx, save] = args as [tf.Tensor, tf.Tensor, tf.GradSaveFunc];
+      save([pp, xx]);
+      return {
+        value: weightedSum(xx, pp, v),
+        gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
+          tf.tidy(() => {
+            const [savedP, savedX] = saved as [tf.Tensor, tf.Tensor];
+            return [gradP(dy, savedX), gradX(dy, savedP)];
+          }),
+      };
     });
-    return mix(p);
+    return mixWithInput(p, x);
   }
-  const mixWithInput = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
-    const pp = args[0] as tf.Tensor;
-    const xx = args[1] as tf.Tensor;
-    return {
-      value: weightedSum(xx, pp, v),
-      gradFunc: (dy: tf.Tensor) => tf.tidy(() => [gradP(dy), gradX(dy, pp)]),
+  const mix = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const [pp, save] = args as [tf.Tensor, tf.GradSaveFunc];
+    if (options.saveInput) save([x]);
+    const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]): tf.Tensor => {
+      const xs = options.saveInput ? (saved[0] as tf.Tensor) : x;
+      if (xs.isDisposed) {
+        throw new InvalidArgumentError(
+          'the input of a layer-axis mix was freed before the backward pass; the fast form keeps no copy of an ' +
+            'input fed directly to the model. Use inputGradient: true, or keep the input alive until the gradient',
+        );
+      }
+      return tf.tidy(() => gradP(dy, xs));
     };
+    return { value: weightedSum(x, pp, v), gradFunc };
   });
-  return mixWithInput(p, x);
+  return mix(p);
 }

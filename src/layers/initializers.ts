@@ -21,9 +21,16 @@ function snakeToCamel(identifier: string): string {
 
 function instantiate(className: string, config: tf.serialization.ConfigDict, what: string): Initializer {
   const entry = tf.serialization.SerializationMap.getMap().classNameMap[className];
-  if (entry !== undefined) {
+  if (entry !== undefined && (entry[0] as { prototype: unknown }).prototype instanceof InitializerBase) {
     const [cls, fromConfig] = entry;
-    const made: unknown = fromConfig(cls, config);
+    let made: unknown;
+    try {
+      made = fromConfig(cls, config);
+    } catch (error) {
+      throw new InvalidArgumentError(`${what}: bad config for initializer '${className}': ${String(error)}`, {
+        cause: error,
+      });
+    }
     if (isInitializer(made)) return made;
   }
   throw new InvalidArgumentError(

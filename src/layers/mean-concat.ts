@@ -15,6 +15,7 @@ import {
   singleInputShape,
 } from './layer-axis.js';
 import type { LayerArgs } from './types.js';
+import { defaultLayerName } from './layer-names.js';
 
 /** Arguments of {@link MeanConcat}. */
 export interface MeanConcatArgs extends LayerArgs {
@@ -39,7 +40,7 @@ export class MeanConcat extends tf.layers.Layer {
   private selected: number[] = [];
 
   constructor(args: MeanConcatArgs = {}) {
-    super(args);
+    super({ ...args, name: defaultLayerName('mean_concat', args.name) });
     this.layerAxis = args.layerAxis ?? -1;
     if (!Number.isInteger(this.layerAxis)) {
       throw new InvalidArgumentError(`MeanConcat: layerAxis must be an integer, got ${this.layerAxis}`);

@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { InvalidArgumentError } from '../errors.js';
 import { checkCallSize, dropAxis, knownSize, resolveAxis, singleInput, singleInputShape } from './layer-axis.js';
 import type { LayerArgs } from './types.js';
+import { defaultLayerName } from './layer-names.js';
 
 /** Arguments of {@link SelectChannel}. */
 export interface SelectChannelArgs extends LayerArgs {
@@ -29,7 +30,7 @@ export class SelectChannel extends tf.layers.Layer {
   private axisSize = 0;
 
   constructor(args: SelectChannelArgs = {}) {
-    super(args);
+    super({ ...args, name: defaultLayerName('select_channel', args.name) });
     this.index = args.index ?? -1;
     this.axis = args.axis ?? -1;
     if (!Number.isInteger(this.index)) {

@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { ShapeError } from '../errors.js';
 import { singleInput, singleInputShape } from './layer-axis.js';
 import type { LayerArgs } from './types.js';
+import { defaultLayerName } from './layer-names.js';
 
 /** Arguments of {@link SplitStartEnd}: only the base layer arguments. */
 export type SplitStartEndArgs = LayerArgs;
@@ -24,7 +25,7 @@ export class SplitStartEnd extends tf.layers.Layer {
   static readonly className = 'SplitStartEnd';
 
   constructor(args: SplitStartEndArgs = {}) {
-    super(args);
+    super({ ...args, name: defaultLayerName('split_start_end', args.name) });
   }
 
   override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape[] {
