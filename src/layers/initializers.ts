@@ -57,7 +57,11 @@ export function resolveInitializer(spec: InitializerSpec, what: string): Initial
   throw new InvalidArgumentError(`${what}: not an initializer: ${JSON.stringify(spec)}`);
 }
 
-/** The serialised form of an initializer (`{className, config}`), as tfjs-layers writes it in layer configs. */
+/**
+ * The serialised form of an initializer (`{className, config}`), as tfjs-layers writes it in layer configs. Unset
+ * options (`seed: undefined`) are written as `null`, the value they come back as from model JSON.
+ */
 export function serializeInitializer(initializer: Initializer): SerializedInitializer {
-  return { className: initializer.getClassName(), config: initializer.getConfig() };
+  const entries = Object.entries(initializer.getConfig()).map(([key, value]) => [key, value === undefined ? null : value]);
+  return { className: initializer.getClassName(), config: Object.fromEntries(entries) as tf.serialization.ConfigDict };
 }

@@ -79,14 +79,16 @@ export function layerGradients(
   r: tf.Tensor,
   withInput: boolean,
 ): Record<string, tf.Tensor> {
-  const variables = layer.trainableWeights.map((w) => w.read() as tf.Variable);
-  const { value, grads } = tf.variableGrads(() => goldenLoss(layer.apply(x) as tf.Tensor, r), variables);
-  value.dispose();
   const out: Record<string, tf.Tensor> = {};
-  layer.trainableWeights.forEach((w, i) => {
-    const grad = grads[(variables[i] as tf.Variable).name];
-    if (grad !== undefined) out[w.originalName.split('/').pop() ?? w.originalName] = grad;
-  });
+  const variables = layer.trainableWeights.map((w) => w.read() as tf.Variable);
+  if (variables.length > 0) {
+    const { value, grads } = tf.variableGrads(() => goldenLoss(layer.apply(x) as tf.Tensor, r), variables);
+    value.dispose();
+    layer.trainableWeights.forEach((w, i) => {
+      const grad = grads[(variables[i] as tf.Variable).name];
+      if (grad !== undefined) out[w.originalName.split('/').pop() ?? w.originalName] = grad;
+    });
+  }
   if (withInput) out['input'] = tf.grad((xx: tf.Tensor) => goldenLoss(layer.apply(xx) as tf.Tensor, r))(x);
   return out;
 }

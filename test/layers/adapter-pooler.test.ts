@@ -1,0 +1,144 @@
+/**
+ * AdapterPooler against the seed's Keras layer (TimeDistributed(Dense) / LocallyConnected1D + GELU, via
+ * tools/golden/layers.py): outputs within 1e-5, gradients to kernel, bias and input within 1e-4 on cpu and wasm;
+ * parameter counts; leaks; serialisation; typed errors.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { InvalidArgumentError, ShapeError } from '../../src/errors.js';
+import { AdapterPooler, type AdapterPoolerArgs } from '../../src/layers/index.js';
+import { TEST_BACKENDS, useBackend } from '../helpers/backends.js';
+import { goldenCase, layerGradients, maxAbsDiff, need, toTensor } from './golden.js';
+
+const GOLDEN = ['adapter_shared_gelu_tanh', 'adapter_unshared_gelu_tanh', 'adapter_shared_gelu', 'adapter_unshared_linear'];
+
+describe.each(TEST_BACKENDS)('AdapterPooler on %s', (backend) => {
+  beforeAll(async () => {
+    await useBackend(backend);
+  });
+
+  it.each(GOLDEN)('%s matches Keras: output, parameter count, gradients to kernel, bias, input', (name) => {
+    const c = goldenCase(name);
+    const args = need(c.args, 'args') as Pick<AdapterPoolerArgs, 'adapterDim' | 'sharedWeights' | 'activation'>;
+    const weights = need(c.weights, 'weights');
+    const x = toTensor(c.input);
+    const r = toTensor(need(c.R, 'R'));
+    const before = tf.memory().numTensors;
+    const layer = new AdapterPooler(args);
+    tf.dispose(layer.apply(x) as tf.Tensor);
+    expect(layer.countParams()).toBe(c.params);
+    const values = [toTensor(need(weights['kernel'], 'kernel')), toTensor(need(weights['bias'], 'bias'))];
+    layer.setWeights(values);
+    tf.dispose(values);
+    expect(layer.weights.map((w) => w.originalName)).toEqual([`${layer.name}/kernel`, `${layer.name}/bias`]);
+    const out = layer.apply(x) as tf.Tensor;
+    expect(maxAbsDiff(out, need(c.output, 'output'))).toBeLessThan(1e-5);
+    const got = layerGradients(layer, x, r, true);
+    for (const key of ['kernel', 'bias', 'input']) {
+      expect(maxAbsDiff(need(got[key], key), need(c.grads?.[key], key)), key).toBeLessThan(1e-4);
+    }
+    tf.dispose([out, ...Object.values(got)]);
+    layer.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([x, r]);
+  });
+
+  it('parameter counts at the seed sizes (E=1024, A=386, L=25): 395,650 shared, 9,891,250 not shared', () => {
+    for (const [sharedWeights, expected] of [[true, 395_650], [false, 9_891_250]] as const) {
+      const layer = new AdapterPooler({ adapterDim: 386, sharedWeights });
+      const input = tf.input({ shape: [386, 1024, 25] });
+      const output = layer.apply(input) as tf.SymbolicTensor;
+      expect(output.shape).toEqual([null, 386, 386, 25]);
+      expect(layer.countParams()).toBe(expected);
+      layer.dispose();
+    }
+  });
+
+  it('default init: truncated normal with stddev initScale (1e-3), zero bias', () => {
+    const layer = new AdapterPooler({ adapterDim: 64 });
+    tf.dispose(layer.apply(tf.zeros([1, 1, 256, 2])) as tf.Tensor);
+    const [kernel, bias] = layer.getWeights() as [tf.Tensor, tf.Tensor];
+    const values = Array.from(kernel.dataSync());
+    const std = Math.sqrt(values.reduce((a, v) => a + v * v, 0) / values.length);
+    expect(std).toBeGreaterThan(0.7e-3);
+    expect(std).toBeLessThan(1e-3); // truncated at 2σ: std ≈ 0.88σ
+    expect(Math.max(...values.map(Math.abs))).toBeLessThanOrEqual(2e-3 + 1e-9);
+    expect(Array.from(bias.dataSync()).every((v) => v === 0)).toBe(true);
+    layer.dispose();
+  });
+
+  it('does not leak in predict or a training step (shared and not shared)', () => {
+    for (const sharedWeights of [true, false]) {
+      const input = tf.input({ shape: [3, 8, 5] });
+      const pooled = new AdapterPooler({ adapterDim: 4, sharedWeights }).apply(input) as tf.SymbolicTensor;
+      const model = tf.model({ inputs: input, outputs: pooled });
+      const x = tf.randomNormal([2, 3, 8, 5]);
+      const optimizer = tf.train.sgd(0.1);
+      const step = (): void => {
+        optimizer.minimize(() => tf.sum(tf.square(model.apply(x, { training: true }) as tf.Tensor)) as tf.Scalar);
+      };
+      step();
+      const before = tf.memory().numTensors;
+      tf.dispose(model.predict(x));
+      step();
+      expect(tf.memory().numTensors).toBe(before);
+      tf.dispose(x);
+      model.dispose();
+    }
+  });
+
+  it('serialises through model JSON (activation survives the snake/camel round trip) and getConfig', async () => {
+    const input = tf.input({ shape: [3, 8, 5] });
+    const layer = new AdapterPooler({ adapterDim: 4, sharedWeights: false, activation: 'gelu_tanh', initScale: 0.5 });
+    const model = tf.model({ inputs: input, outputs: layer.apply(input) as tf.SymbolicTensor });
+    const restored = await tf.models.modelFromJSON({
+      modelTopology: model.toJSON(undefined, false) as tf.io.ModelJSON['modelTopology'],
+    } as tf.io.ModelJSON);
+    restored.setWeights(model.getWeights());
+    const x = tf.randomNormal([2, 3, 8, 5]);
+    const [a, b] = [model.predict(x) as tf.Tensor, restored.predict(x) as tf.Tensor];
+    expect(Array.from(b.dataSync())).toEqual(Array.from(a.dataSync()));
+    expect(restored.layers[1]?.getConfig()).toEqual(layer.getConfig());
+    expect(new AdapterPooler(layer.getConfig() as unknown as AdapterPoolerArgs).getConfig()).toEqual(layer.getConfig());
+    expect(layer.getConfig()).toMatchObject({
+      adapterDim: 4,
+      sharedWeights: false,
+      activation: 'gelu_tanh',
+      kernelInitializer: { className: 'TruncatedNormal', config: { stddev: 0.5 } },
+      biasInitializer: { className: 'Zeros' },
+    });
+    tf.dispose([x, a, b]);
+    model.dispose();
+    restored.dispose();
+  });
+
+  it('output shape keeps unknown sizes; any rank ≥ 3', () => {
+    const layer = new AdapterPooler({ adapterDim: 7 });
+    expect(layer.computeOutputShape([null, null, 16, null])).toEqual([null, null, 7, null]);
+    expect(layer.computeOutputShape([null, 16, 3])).toEqual([null, 7, 3]);
+    const x = tf.randomNormal([2, 16, 3]);
+    const y = layer.apply(x) as tf.Tensor;
+    expect(y.shape).toEqual([2, 7, 3]);
+    tf.dispose([x, y]);
+    layer.dispose();
+  });
+
+  it('throws typed errors for bad adapterDim, wrong rank, unknown sizes and bad activations', () => {
+    expect(() => new AdapterPooler({ adapterDim: 0 })).toThrow(InvalidArgumentError);
+    expect(() => new AdapterPooler({ adapterDim: -3 })).toThrow(InvalidArgumentError);
+    expect(() => new AdapterPooler({ adapterDim: 2.5 })).toThrow(InvalidArgumentError);
+    expect(() => new AdapterPooler({ adapterDim: 4, initScale: 0 })).toThrow(InvalidArgumentError);
+    expect(() => new AdapterPooler({ adapterDim: 4, activation: 'relu' as never })).toThrow(/unknown activation/);
+    expect(() => new AdapterPooler({ adapterDim: 4 }).apply(tf.input({ shape: [8] }))).toThrow(ShapeError);
+    expect(() => new AdapterPooler({ adapterDim: 4 }).apply(tf.input({ shape: [3, null, 5] }))).toThrow(ShapeError);
+    expect(() => new AdapterPooler({ adapterDim: 4, sharedWeights: false }).apply(tf.input({ shape: [3, 8, null] }))).toThrow(
+      ShapeError,
+    );
+    const layer = new AdapterPooler({ adapterDim: 4 });
+    tf.dispose(layer.apply(tf.zeros([1, 2, 8, 5])) as tf.Tensor);
+    const wrong = tf.zeros([1, 2, 6, 5]);
+    expect(() => layer.apply(wrong)).toThrow(ShapeError);
+    wrong.dispose();
+    layer.dispose();
+  });
+});
