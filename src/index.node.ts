@@ -9,3 +9,4 @@ export * from './index.js';
 export * from './node/atomic-file.js';
 export * from './node/checkpoint-directory.js';
 export * from './io/index.node.js';
+export * from './node/model-files.js';

@@ -9,3 +9,4 @@ export * from './report/index.js';
 export * from './layers/index.js';
 export * from './train/index.js';
 export * from './io/index.js';
+export * from './models/index.js';

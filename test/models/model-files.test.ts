@@ -107,8 +107,8 @@ describe('model directory layout', () => {
     expect(json.weightsManifest[0].paths).toEqual([WEIGHTS_BIN]);
     expect(json.weightsManifest[0].weights.map((w: { name: string }) => w.name)).toContain('adapter_pooler/kernel');
     expect(json.userDefinedMetadata.bertvision.architecture).toBe('adapter-386-skip');
-    const fetchFunc = async (url: string): Promise<Response> =>
-      new Response(await readFile(join(dir, new URL(url).pathname.split('/').at(-1) as string)));
+    const fetchFunc = (async (url: string | URL | Request): Promise<Response> =>
+      new Response(await readFile(join(dir, new URL(String(url)).pathname.split('/').at(-1) as string)))) as typeof fetch;
     const viaHttp = await tf.loadLayersModel('http://example.invalid/m/model.json', { fetchFunc });
     const x = tf.ones([1, ...SPAN_SMALL]);
     expect(outputsOf(viaHttp, x)).toEqual(outputsOf(model, x));
