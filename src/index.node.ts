@@ -10,3 +10,4 @@ export * from './node/atomic-file.js';
 export * from './node/checkpoint-directory.js';
 export * from './io/index.node.js';
 export * from './node/model-files.js';
+export * from './node/squad-files.js';

@@ -10,3 +10,5 @@ export * from './layers/index.js';
 export * from './train/index.js';
 export * from './io/index.js';
 export * from './models/index.js';
+export * from './squad/index.js';
+export * from './ensemble/index.js';
