@@ -3,6 +3,7 @@
  * own count (tools/golden/models.py), and the builders work at other sizes (MiniLM 384×7, BERT-base 768×13, S = 64).
  */
 import * as tf from '@tensorflow/tfjs';
+import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   ARCHITECTURE_NAMES,
@@ -66,6 +67,21 @@ describe('architecture registry at the seed size', () => {
       architecture: name, task: info.task, inputShape: [...info.defaultInputShape], adapterDim: info.defaultAdapterDim,
     });
     model.dispose();
+  });
+});
+
+describe('docs/architectures.md', () => {
+  it('lists every architecture with its task, default input and parameter count', () => {
+    const docs = readFileSync(new URL('../../docs/architectures.md', import.meta.url), 'utf8');
+    for (const info of Object.values(architectures)) {
+      const row = docs.split('\n').find((line) => line.startsWith(`| \`${info.name}\` |`));
+      expect(row, info.name).toBeDefined();
+      const cells = (row as string).split('|').map((c) => c.trim());
+      expect(cells[2]).toBe(info.task);
+      expect(cells[4]).toBe(`[${info.defaultInputShape.join(', ')}]`);
+      expect(cells[6]?.split(' ')[0]).toBe(info.seedParameterCount.toLocaleString('en-US'));
+      expect(cells[7]).toBe(((100 * info.seedParameterCount) / BERT_LARGE_PARAMETERS).toFixed(4));
+    }
   });
 });
 
