@@ -2,12 +2,11 @@
  * File access for SQuAD evaluation in Node: read a JSON file with errors that name the file and the problem, read
  * an na_prob file in key order, and write outputs atomically (temp file in the same folder, then rename).
  */
-import { randomBytes } from 'node:crypto';
-import { readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { FileFormatError, InvalidArgumentError } from '../errors.js';
 import { parseNaProbs } from '../squad/na-probs.js';
 import type { NaProbEntry } from '../squad/official-eval.js';
+import { writeFileAtomic } from './atomic-file.js';
 
 /**
  * Read a file as UTF-8 text.
@@ -55,14 +54,14 @@ export async function readNaProbFile(path: string): Promise<NaProbEntry[]> {
   return parseNaProbs(await readTextFile(path), path);
 }
 
-/** Write `text` to `path` atomically: a temp file in the same folder, renamed over the target. */
+/**
+ * Write `text` to `path` atomically (see `writeFileAtomic`).
+ * @throws InvalidArgumentError naming the file when it cannot be written (missing folder, no permission).
+ */
 export async function writeTextFileAtomic(path: string, text: string): Promise<void> {
-  const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
   try {
-    await writeFile(temp, text, 'utf8');
-    await rename(temp, path);
+    await writeFileAtomic(path, text);
   } catch (error) {
-    await rm(temp, { force: true });
     throw new InvalidArgumentError(`cannot write: ${(error as Error).message}`, { file: path, cause: error });
   }
 }

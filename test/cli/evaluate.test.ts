@@ -73,6 +73,7 @@ describe('bertvision evaluate', () => {
     [[DATA, BERT, '-t', 'abc'], 2, /--na-prob-thresh: 'abc' is not a number/],
     [[DATA, BERT, '-p', 'imgs'], 2, /--out-image-dir needs --na-prob-file/],
     [[DATA, join(tmp, 'absent.json')], 1, /absent\.json: cannot read: no such file/],
+    [[DATA, BERT, '-o', join(tmp, 'no', 'dir', 'out.json')], 1, /out\.json: cannot write/],
   ])('rejects bad usage %j', async (argv, code, message) => {
     const result = await run(argv);
     expect(result.code).toBe(code);
