@@ -1,6 +1,7 @@
 /** Registry of `bertvision` subcommands. Add a subcommand by adding its file and one line here. */
 import type { CliCommand } from './command.js';
 import { evaluateCommand } from './evaluate.js';
+import { inspectCommand } from './inspect.js';
 
 /** Every subcommand, in the order `bertvision --help` lists them. */
-export const commands: CliCommand[] = [evaluateCommand];
+export const commands: CliCommand[] = [evaluateCommand, inspectCommand];

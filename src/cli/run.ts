@@ -38,8 +38,10 @@ export async function runCli(argv: string[], io: CliIO = defaultIO): Promise<num
     return await command.run(rest, io);
   } catch (error) {
     if (error instanceof BertVisionError) {
-      io.stderr(`bertvision ${name}: ${error.message}\n`);
-      return error.code === 'E_USAGE' ? 2 : 1;
+      const usage = error.code === 'E_USAGE';
+      const hint = usage ? ` (see 'bertvision ${name} --help')` : '';
+      io.stderr(`bertvision ${name}: ${error.message.split('\n')[0]}${hint}\n`);
+      return usage ? 2 : 1;
     }
     throw error;
   }
