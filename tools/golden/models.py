@@ -12,7 +12,9 @@ Writes test/fixtures/golden/models.json:
     fixed inputs and labels, Keras' outputs (inference mode), the training loss and its gradients (training mode)
     w.r.t. the BertConcat mix weights and the head kernel.
 
-Run:  HF_HUB_OFFLINE=1 .venv/bin/python tools/golden/models.py
+Run:  .venv/bin/python tools/golden/models.py           (rewrites the fixture)
+      .venv/bin/python tools/golden/models.py --check   (recomputes; exit 1 unless the committed fixture agrees:
+                                                          counts exactly, numbers within 1e-6)
 """
 
 from __future__ import annotations
@@ -342,7 +344,25 @@ def golden_case(case_index, name, input_shape, adapter_dim):
     return out
 
 
+def close(a, b, path="fixture"):
+    """Differences between two fixtures: counts/strings exactly, floats within 1e-6 (relative above 1)."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        if a.keys() != b.keys():
+            return [f"{path}: keys {sorted(a)} vs {sorted(b)}"]
+        return [d for k in a for d in close(a[k], b[k], f"{path}.{k}")]
+    if isinstance(a, list) and isinstance(b, list):
+        if len(a) != len(b):
+            return [f"{path}: length {len(a)} vs {len(b)}"]
+        return [d for i, (x, y) in enumerate(zip(a, b)) for d in close(x, y, f"{path}[{i}]")]
+    if isinstance(a, float) or isinstance(b, float):
+        return [] if abs(a - b) <= 1e-6 * max(1.0, abs(a)) else [f"{path}: {a} vs {b}"]
+    return [] if a == b else [f"{path}: {a!r} vs {b!r}"]
+
+
 def main():
+    check = sys.argv[1:] == ["--check"]
+    if sys.argv[1:] and not check:
+        sys.exit(f"usage: {sys.argv[0]} [--check]")
     tf.random.set_seed(42)
     full = {}
     for name, (task, _, _) in ARCHITECTURES.items():
@@ -360,6 +380,15 @@ def main():
         "fullSizeCounts": full,
         "cases": cases,
     }
+    if check:
+        with open(OUT) as f:
+            committed = json.load(f)
+        diffs = close({k: v for k, v in committed.items() if k != "versions"},
+                      {k: v for k, v in json.loads(json.dumps(fixture)).items() if k != "versions"})
+        for d in diffs[:20]:
+            print(d, file=sys.stderr)
+        print(f"{os.path.normpath(OUT)}: {'OK' if not diffs else f'{len(diffs)} differences'}", file=sys.stderr)
+        sys.exit(1 if diffs else 0)
     os.makedirs(os.path.dirname(OUT), exist_ok=True)
     tmp = OUT + ".tmp"
     with open(tmp, "w") as f:
