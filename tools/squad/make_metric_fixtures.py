@@ -3,58 +3,27 @@
 Writes test/fixtures/squad/metric-golden.json:
   - normalize: adversarial Unicode strings -> normalize_answer(s) and its tokens (Python str.lower, string.punctuation,
     re.sub(r'\\b(a|an|the)\\b', ' ', flags=re.UNICODE), str.split());
-  - pairs: (gold, pred) -> exact, f1 as the official scorer defines them (re-implemented here from the prose of
-    shared/reference/squad-v2-scoring.md §2, in plain Python);
+  - pairs: (gold, pred) -> exact, f1 as the official scorer defines them (official_algorithm.py, re-implemented
+    from the prose of shared/reference/squad-v2-scoring.md §2, in plain Python);
   - codepoints: Python's whitespace code points, the ranges where re's \\w matches, and the ranges of code points
     assigned in Python's Unicode database (unicodedata.unidata_version), to compare classifications;
   - float_repr: repr(x) / json.dumps for awkward floats;
   - dumps: json.dumps(output, indent=2) and json.dumps(output) of every official output in
     shared/data/squad/reference_eval_outputs.json (the exact text evaluate-v2.0.py prints / writes).
-Run: .venv/bin/python tools/squad/make_metric_fixtures.py
+Run: cd tools/squad && ../../.venv/bin/python make_metric_fixtures.py
 """
-import collections
 import json
 import pathlib
 import random
 import re
-import string
 import sys
 import unicodedata
+
+from official_algorithm import exact, f1, normalize_answer, tokens
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 SQUAD = ROOT.parent / "shared" / "data" / "squad"
 OUT = ROOT / "test" / "fixtures" / "squad" / "metric-golden.json"
-
-ARTICLES = re.compile(r"\b(a|an|the)\b", re.UNICODE)
-PUNCT = set(string.punctuation)
-
-
-def normalize_answer(s):
-    s = s.lower()
-    s = "".join(ch for ch in s if ch not in PUNCT)
-    s = ARTICLES.sub(" ", s)
-    return " ".join(s.split())
-
-
-def tokens(s):
-    return normalize_answer(s).split() if s else []
-
-
-def exact(gold, pred):
-    return int(normalize_answer(gold) == normalize_answer(pred))
-
-
-def f1(gold, pred):
-    g, p = tokens(gold), tokens(pred)
-    if not g or not p:
-        return int(g == p)
-    same = sum((collections.Counter(g) & collections.Counter(p)).values())
-    if same == 0:
-        return 0
-    precision = 1.0 * same / len(p)
-    recall = 1.0 * same / len(g)
-    return (2 * precision * recall) / (precision + recall)
-
 
 ADVERSARIAL = [
     "", " ", "the", "A", ".", "The U.S.", "state-of-the-art", "2,000", "an apple a day", "théâtre", "éthe", "the é",
