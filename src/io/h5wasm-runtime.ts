@@ -10,18 +10,44 @@ import { FileFormatError } from '../errors.js';
 export interface H5Runtime {
   h5: typeof H5;
   module: typeof H5.Module;
+  /** Set once the wasm instance aborted (HDF5 hit an assertion on a corrupt file); it must not be used again. */
+  aborted: boolean;
 }
 
 let loading: Promise<H5Runtime> | undefined;
+/** How many instances were retired after an abort; a fresh instance is imported under a new URL. */
+let generation = 0;
 
-/** Imports and initialises h5wasm once per process. */
+/** Imports and initialises h5wasm once per process (again, as a fresh instance, after an abort). */
 export function loadH5wasm(): Promise<H5Runtime> {
   loading ??= (async () => {
-    const h5 = await import('h5wasm/node');
+    const specifier = generation === 0 ? 'h5wasm/node' : `${import.meta.resolve('h5wasm/node')}?instance=${generation}`;
+    const h5 = (await import(specifier)) as typeof H5;
     const module = await h5.ready;
-    return { h5, module } as H5Runtime;
+    return { h5, module, aborted: false };
   })();
   return loading;
+}
+
+/**
+ * Runs h5wasm work for `file`, turning any failure into a FileFormatError that names the file and `what` was
+ * being done. When the wasm instance aborts (HDF5 asserts on some corrupt files) the instance is retired: later
+ * `loadH5wasm` calls import a fresh one, and stores still holding the old instance report it instead of crashing.
+ */
+export function guardH5<T>(runtime: H5Runtime, file: string, what: string, work: () => T): T {
+  if (runtime.aborted) throw new FileFormatError(`${what}: the HDF5 runtime was aborted by a corrupt file earlier; reopen the store`, { file });
+  try {
+    return work();
+  } catch (cause) {
+    if (cause instanceof FileFormatError) throw cause;
+    if (cause instanceof WebAssembly.RuntimeError) {
+      runtime.aborted = true;
+      generation++;
+      loading = undefined;
+    }
+    const message = cause instanceof Error ? cause.message : String(cause);
+    throw new FileFormatError(`${what} failed (corrupt or unsupported HDF5?): ${message}`, { file, cause });
+  }
 }
 
 /** The 8-byte HDF5 signature; it sits at offset 0, 512, 1024, … (after an optional user block). */

@@ -4,14 +4,14 @@
  * `hidden_state_activations` `[≤8, …]`, seen as one store. Reads use the raw `get_dataset_data` call into one
  * reused heap buffer (`slice()` allocates per call and refuses float16).
  */
+import { closeSync, openSync, readSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type * as H5 from 'h5wasm/node';
 import { BertVisionError, FileFormatError } from '../errors.js';
 import { checkedElementCount, dtypeByteSize, type StoreDtype } from './dtype.js';
-import { hasHdf5Signature, HeapBuffer, loadH5wasm, type H5Runtime } from './h5wasm-runtime.js';
+import { guardH5, hasHdf5Signature, HeapBuffer, loadH5wasm, type H5Runtime } from './h5wasm-runtime.js';
 import { parseStoreMetadata, type StoreMetadata } from './metadata.js';
-import { PositionalFile } from './positional-file.js';
 import { BaseStore, type TensorSource } from './store-base.js';
 import type { ActivationStore, OpenStoreOptions } from './store.js';
 
@@ -37,38 +37,41 @@ function dtypeOf(meta: H5.Metadata, file: string, name: string): StoreDtype | un
   throw new FileFormatError(`dataset '${name}' has an unsupported type (class ${meta.type}, ${meta.size} bytes)`, { file });
 }
 
-/** Opens `path` with h5wasm after checking it exists and carries the HDF5 signature (h5wasm itself fails late). */
-async function openH5File(runtime: H5Runtime, path: string): Promise<H5.File> {
-  const probe = await PositionalFile.open(path);
+/** Opens `path` with h5wasm after checking it carries the HDF5 signature (h5wasm itself fails late and noisily). */
+function openH5File(runtime: H5Runtime, path: string): H5.File {
+  let head: Uint8Array;
   try {
-    if (!hasHdf5Signature(await probe.readUpTo(0, 4096))) throw new FileFormatError('not an HDF5 file (no HDF5 signature)', { file: path });
-  } finally {
-    await probe.close();
-  }
-  try {
-    return new runtime.h5.File(resolve(path), 'r');
+    const fd = openSync(path, 'r');
+    try {
+      head = new Uint8Array(4096);
+      head = head.subarray(0, readSync(fd, head, 0, head.length, 0));
+    } finally {
+      closeSync(fd);
+    }
   } catch (cause) {
-    throw new FileFormatError(`h5wasm cannot open it: ${(cause as Error).message}`, { file: path, cause });
+    throw new FileFormatError(`cannot open: ${(cause as Error).message}`, { file: path, cause });
   }
+  if (!hasHdf5Signature(head)) throw new FileFormatError('not an HDF5 file (no HDF5 signature)', { file: path });
+  const file = guardH5(runtime, path, 'opening', () => new runtime.h5.File(resolve(path), 'r'));
+  if (file.file_id < 0n) throw new FileFormatError('h5wasm cannot open it (corrupt HDF5?)', { file: path });
+  return file;
 }
 
 /** Reads `count` examples from `start` of dataset `name` in `file` into `dst`, via the shared heap buffer. */
-function readHyperslab(runtime: H5Runtime, heap: HeapBuffer, file: H5.File, path: string, name: string, shape: number[], start: number, count: number, dst: Uint8Array): void {
-  const ptr = heap.reserve(dst.length, path);
-  let status: number;
-  try {
-    status = runtime.module.get_dataset_data(
+export function readHyperslab(runtime: H5Runtime, heap: HeapBuffer, file: H5.File, path: string, name: string, shape: number[], start: number, count: number, dst: Uint8Array): void {
+  const what = `reading '${name}' [${start}, ${start + count})`;
+  const ptr = guardH5(runtime, path, what, () => heap.reserve(dst.length, path));
+  const status = guardH5(runtime, path, what, () =>
+    runtime.module.get_dataset_data(
       file.file_id,
       '/' + name,
       [BigInt(count), ...shape.slice(1).map(BigInt)],
       [BigInt(start), ...shape.slice(1).map(() => 0n)],
       shape.map(() => 1n),
       BigInt(ptr),
-    );
-  } catch (cause) {
-    throw new FileFormatError(`reading '${name}' [${start}, ${start + count}) failed: ${(cause as Error).message}`, { file: path, cause });
-  }
-  if (status < 0) throw new FileFormatError(`reading '${name}' [${start}, ${start + count}) failed (corrupt or truncated?)`, { file: path });
+    ),
+  );
+  if (status < 0) throw new FileFormatError(`${what} failed (corrupt or truncated?)`, { file: path });
   dst.set(heap.view(dst.length));
 }
 
@@ -91,19 +94,24 @@ class Hdf5Source implements TensorSource {
   }
 }
 
-function datasetsOf(runtime: H5Runtime, file: H5.File, path: string): { name: string; dtype: StoreDtype; shape: number[] }[] {
-  const out: { name: string; dtype: StoreDtype; shape: number[] }[] = [];
-  let keys: string[];
-  try {
-    keys = file.keys();
-  } catch (cause) {
-    throw new FileFormatError(`cannot list datasets: ${(cause as Error).message}`, { file: path, cause });
-  }
-  for (const name of keys) {
-    const entity = file.get(name);
-    if (!(entity instanceof runtime.h5.Dataset)) continue;
-    const meta = entity.metadata;
-    if (!meta.shape) continue;
+/** One dataset of an HDF5 store. */
+interface DatasetInfo {
+  name: string;
+  dtype: StoreDtype;
+  shape: number[];
+}
+
+/** Lists the root datasets usable as store tensors (strings are skipped; other unsupported types throw). */
+function datasetsOf(runtime: H5Runtime, file: H5.File, path: string): DatasetInfo[] {
+  const listed = guardH5(runtime, path, 'listing datasets', () =>
+    file.keys().map((name) => {
+      const entity = file.get(name);
+      return { name, meta: entity instanceof runtime.h5.Dataset ? entity.metadata : undefined };
+    }),
+  );
+  const out: DatasetInfo[] = [];
+  for (const { name, meta } of listed) {
+    if (!meta?.shape) continue;
     const dtype = dtypeOf(meta, path, name);
     if (!dtype) continue;
     checkedElementCount(meta.shape, path, name);
@@ -113,27 +121,46 @@ function datasetsOf(runtime: H5Runtime, file: H5.File, path: string): { name: st
   return out;
 }
 
-function readMetadataAttribute(file: H5.File, path: string): StoreMetadata | undefined {
-  const attr = file.attrs[HDF5_METADATA_ATTRIBUTE];
-  if (!attr) return undefined;
-  const value = attr.value;
+function readMetadataAttribute(runtime: H5Runtime, file: H5.File, path: string): StoreMetadata | undefined {
+  const value = guardH5(runtime, path, 'reading the metadata attribute', () => file.attrs[HDF5_METADATA_ATTRIBUTE]?.value);
+  if (value === undefined) return undefined;
   if (typeof value !== 'string') throw new FileFormatError(`root attribute '${HDF5_METADATA_ATTRIBUTE}' is not a string`, { file: path });
   return parseStoreMetadata(value, path);
+}
+
+/** An open HDF5 file with its datasets and metadata. */
+export interface InspectedHdf5 {
+  file: H5.File;
+  datasets: DatasetInfo[];
+  metadata: StoreMetadata | undefined;
+}
+
+/** Opens `path` and reads its dataset list and metadata (synchronously). The caller closes `file`. */
+export function inspectHdf5(runtime: H5Runtime, path: string): InspectedHdf5 {
+  const file = openH5File(runtime, path);
+  try {
+    return { file, datasets: datasetsOf(runtime, file, path), metadata: readMetadataAttribute(runtime, file, path) };
+  } catch (error) {
+    if (!runtime.aborted) file.close();
+    throw error;
+  }
 }
 
 /** Opens one HDF5 file as a store. */
 export async function openHdf5Store(path: string, options: OpenStoreOptions): Promise<ActivationStore> {
   const runtime = await loadH5wasm();
-  const file = await openH5File(runtime, path);
+  const { file, datasets, metadata } = inspectHdf5(runtime, path);
   const heap = new HeapBuffer(runtime);
   const close = (): Promise<void> => {
-    heap.free();
-    file.close();
+    if (!runtime.aborted) {
+      heap.free();
+      file.close();
+    }
     return Promise.resolve();
   };
   try {
-    const sources = datasetsOf(runtime, file, path).map((d) => new Hdf5Source(d.name, d.dtype, d.shape, runtime, heap, file, path));
-    return new BaseStore({ path, container: 'hdf5', sources, metadata: readMetadataAttribute(file, path), options, close });
+    const sources = datasets.map((d) => new Hdf5Source(d.name, d.dtype, d.shape, runtime, heap, file, path));
+    return new BaseStore({ path, container: 'hdf5', sources, metadata, options, close });
   } catch (error) {
     await close();
     throw error;
@@ -165,8 +192,8 @@ class SeedDirectorySource implements TensorSource {
       this.open.delete(oldest);
     }
     const path = join(this.dir, `${this.starts[i]!}.h5`);
-    const file = await openH5File(this.runtime, path);
-    const ds = datasetsOf(this.runtime, file, path).find((d) => d.name === this.name);
+    const { file, datasets } = inspectHdf5(this.runtime, path);
+    const ds = datasets.find((d) => d.name === this.name);
     const expected = [this.starts[i + 1]! - this.starts[i]!, ...this.shape.slice(1)];
     if (!ds || ds.dtype !== this.dtype || ds.shape.join() !== expected.join()) {
       file.close();
@@ -194,6 +221,7 @@ class SeedDirectorySource implements TensorSource {
   }
 
   closeAll(): void {
+    if (this.runtime.aborted) return;
     for (const f of this.open.values()) f.close();
     this.open.clear();
     this.heap.free();
@@ -232,13 +260,9 @@ export async function openSeedDirectoryStore(dir: string, options: OpenStoreOpti
   if (starts.length === 0 || starts[0] !== 0) throw new FileFormatError('seed directory must start with 0.h5', { file: dir });
   const name = options.activations ?? 'hidden_state_activations';
   const lastPath = join(dir, `${starts[starts.length - 1]!}.h5`);
-  const last = await openH5File(runtime, lastPath);
-  let info: { name: string; dtype: StoreDtype; shape: number[] } | undefined;
-  try {
-    info = datasetsOf(runtime, last, lastPath).find((d) => d.name === name);
-  } finally {
-    last.close();
-  }
+  const last = inspectHdf5(runtime, lastPath);
+  last.file.close();
+  const info = last.datasets.find((d) => d.name === name);
   if (!info) throw new FileFormatError(`missing dataset '${name}'`, { file: lastPath });
   starts.push(starts[starts.length - 1]! + info.shape[0]!);
   const source = new SeedDirectorySource(name, info.dtype, [starts[starts.length - 1]!, ...info.shape.slice(1)], starts, dir, runtime, new HeapBuffer(runtime));

@@ -3,7 +3,7 @@
  * overlapped, layer-axis delivery, index reads, metadata checks. Containers only supply `TensorSource`s.
  * Browser-safe (no file system here).
  */
-import { BertVisionError, FileFormatError, InvalidArgumentError } from '../errors.js';
+import { BertVisionError, FileFormatError, InvalidArgumentError, ShapeError } from '../errors.js';
 import { allocateStoreArray, dtypeByteSize, isStoreArrayFor, type StoreArray, type StoreDtype } from './dtype.js';
 import { Float16Decoder } from './float16.js';
 import { checkExpectedMetadata, type ExpectedMetadata, type StoreMetadata } from './metadata.js';
@@ -85,6 +85,14 @@ export class BaseStore implements ActivationStore {
     }
     this.layerAxis = this.transpose ? rank - 1 : this.storedLayerAxis;
     this.numExamples = act.shape[0]!;
+    for (const s of sources) {
+      if (s.shape.length === 0 || s.shape[0] !== this.numExamples) {
+        throw new ShapeError(
+          `tensor '${s.name}' has ${s.shape[0] ?? 'no'} entries on its first axis but '${this.activations}' has ${this.numExamples} examples`,
+          { file: path },
+        );
+      }
+    }
     const tensors: Record<string, TensorInfo> = {};
     for (const s of sources) {
       const shape = s === act && this.transpose ? shapeWithAxisLast(s.shape, this.storedLayerAxis) : [...s.shape];
