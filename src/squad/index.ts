@@ -13,3 +13,4 @@ export * from './decode.js';
 export * from './decode-legacy.js';
 export * from './decode-tensors.js';
 export * from './answerability.js';
+export * from './hf-evaluate.js';

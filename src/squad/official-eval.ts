@@ -28,6 +28,12 @@ export interface SquadV2EvalOptions {
    * {@link MissingPredictionsError} (the official script crashes); `'abstain'` scores them as the empty answer.
    */
   missing?: 'error' | 'abstain';
+  /**
+   * `'official'` (default): best_* as the official script computes them, possibly inside a group of tied na_probs
+   * (depends on key order, not achievable by a real threshold). `'realizable'`: only thresholds between distinct
+   * na_prob values count.
+   */
+  bestThreshold?: 'official' | 'realizable';
   /** Add `pr_exact_ap`, `pr_f1_ap`, `pr_oracle_ap` (the official `-p` analysis; needs `naProbs`). Default false. */
   precisionRecall?: boolean;
   /** File names used in error messages. */
@@ -148,8 +154,9 @@ export function evaluateSquadV2(
     const sorted = sortByNaProb(naProbMap);
     const scoredByQid = new Map(scored.map((s) => [s.qid, s]));
     const numNoAns = noAns.length;
-    const bestExact = findBestThreshold(sorted, scoredByQid, numNoAns, (s) => s.raw.exact);
-    const bestF1 = findBestThreshold(sorted, scoredByQid, numNoAns, (s) => s.raw.f1);
+    const realizable = options.bestThreshold === 'realizable';
+    const bestExact = findBestThreshold(sorted, scoredByQid, numNoAns, (s) => s.raw.exact, realizable);
+    const bestF1 = findBestThreshold(sorted, scoredByQid, numNoAns, (s) => s.raw.f1, realizable);
     entries.push(['best_exact', float(bestExact.best)], ['best_exact_thresh', bestExact.thresh]);
     entries.push(['best_f1', float(bestF1.best)], ['best_f1_thresh', bestF1.thresh]);
     if (options.precisionRecall && hasAns.length > 0) {

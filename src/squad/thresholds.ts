@@ -38,20 +38,26 @@ export interface BestThreshold {
 /**
  * The official `find_best_thresh` on raw scores: start from "abstain on everything" (one point per unanswerable
  * question), then answer questions in na_prob order, keeping the first position that reaches the maximum.
+ * @param realizable `false` (default, official): a best may be recorded inside a group of tied na_probs, which no
+ *   real threshold achieves and which depends on file key order. `true`: record only at the end of a tied group,
+ *   so the result is what thresholding at `thresh` really scores.
  */
 export function findBestThreshold(
   sorted: readonly (readonly [string, PyNumber])[],
   scoredByQid: ReadonlyMap<string, ScoredQuestion>,
   numNoAns: number,
   score: (s: ScoredQuestion) => number,
+  realizable = false,
 ): BestThreshold {
   let current = numNoAns;
   let best = current;
   let thresh: PyNumber = { kind: 'float', value: 0 };
-  for (const [qid, naProb] of sorted) {
+  for (let i = 0; i < sorted.length; i++) {
+    const [qid, naProb] = sorted[i] as readonly [string, PyNumber];
     const s = scoredByQid.get(qid);
-    if (!s) continue;
-    current += s.hasAnswer ? score(s) : s.prediction ? -1 : 0;
+    if (s) current += s.hasAnswer ? score(s) : s.prediction ? -1 : 0;
+    if (!s && !realizable) continue;
+    if (realizable && sorted[i + 1]?.[1].value === naProb.value) continue;
     if (current > best) {
       best = current;
       thresh = naProb;

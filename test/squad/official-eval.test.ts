@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { readSquadQuestions } from '../../src/squad/dataset.js';
 import { parseNaProbs } from '../../src/squad/na-probs.js';
+import { evaluateSquadV2Hf } from '../../src/squad/hf-evaluate.js';
 import { evaluateSquadV2, MissingPredictionsError, type SquadV2EvalOptions } from '../../src/squad/official-eval.js';
 import { readSquadJson, squadPath } from './shared-data.js';
 
@@ -59,6 +60,18 @@ describe('evaluateSquadV2 against the official script on dev-v2.0', () => {
     expect(reversed.best_f1_thresh).toBe(analysis.f1?.official_with_na_keys_reversed?.[1]);
   });
 
+  it('offers thresholds that can really be realised (the groupwise analysis), whatever the key order', () => {
+    const predictions = readSquadJson('preds/anuragsatish_bert-base-uncased.dev-v2.0.predictions.json') as Record<string, string>;
+    const analysis = reference['TIE_ORDER_ANALYSIS anuragsatish (na_prob has 5842 values ==0.0 and 2026 ==0.5)'] as unknown as Record<string, Record<string, [number, number]>>;
+    for (const order of [naProbs, [...naProbs].reverse()]) {
+      const m = evaluateSquadV2(questions, predictions, { naProbs: order, bestThreshold: 'realizable' }).metrics;
+      expect([m.best_exact, m.best_exact_thresh]).toEqual(analysis.exact?.groupwise_realizable_threshold);
+      expect([m.best_f1, m.best_f1_thresh]).toEqual(analysis.f1?.groupwise_realizable_threshold);
+      const applied = evaluateSquadV2(questions, predictions, { naProbs: order, naProbThresh: m.best_f1_thresh as number }).metrics;
+      expect(applied.f1).toBeCloseTo(m.best_f1 as number, 9);
+    }
+  });
+
   it('matches every per-question raw score of the official get_raw_scores', () => {
     const raw = readSquadJson('reference_raw_scores.dev-v2.0.json') as Record<string, Record<string, [number, number]>>;
     const files = Object.keys(raw).filter((k) => k !== '_meta');
@@ -93,5 +106,18 @@ describe('evaluateSquadV2 against the official script on dev-v2.0', () => {
     const abstaining = evaluateSquadV2(questions, predictions, { missing: 'abstain' });
     expect(abstaining.entries).toEqual(withEmpty.entries);
     expect(abstaining.abstained).toEqual(dropped);
+  });
+});
+
+describe('evaluateSquadV2Hf (HF evaluate squad_v2 emulation in reference_eval_outputs.json)', () => {
+  const references = questions.map((q) => ({ id: q.id, answers: { text: q.goldTexts } }));
+  it.each([
+    ['HF_evaluate_squad_v2_EMULATION leaderboard_bert-single_google (no_answer_probability=0.0 for all)', 'leaderboard_bert-single_google', false],
+    ['HF_evaluate_squad_v2_EMULATION anuragsatish (na_prob as float32)', 'anuragsatish_bert-base-uncased', true],
+  ] as const)('%s', (key, file, withNaProbs) => {
+    const texts = readSquadJson(`preds/${file}.dev-v2.0.predictions.json`) as Record<string, string>;
+    const na = new Map(naProbs.map((e) => [e.qid, e.value.value]));
+    const predictions = questions.map((q) => ({ id: q.id, prediction_text: texts[q.id] as string, no_answer_probability: withNaProbs ? (na.get(q.id) as number) : 0 }));
+    expectSameOutput(evaluateSquadV2Hf(predictions, references).entries, reference[key]?.output as Output);
   });
 });
