@@ -39,14 +39,16 @@ export interface BertConcatArgs extends LayerArgs {
    */
   layerDropout?: number;
   /**
-   * Whether the gradient flows into the input. Default `false`: the fast form, where only the tiny mixing vector is
-   * on the tape and the input gets NO gradient — right when the layer sits on a model input (activations) or after
-   * non-trainable layers, as in every seed model. (On a model input nothing big is saved for the backward pass;
-   * after another layer the input is saved, as tfjs-layers frees intermediate tensors.) Set `true` when trainable
-   * layers feed this one: the backward pass then also computes `∂/∂x = dy ⊗ γ·softmax(w)` (a tensor the size of
-   * the input).
+   * Whether the gradient flows into the input.
+   * - `'auto'` (default): yes exactly when, in a model graph, some layer upstream of this one has trainable weights;
+   *   otherwise (on a model input, after non-trainable layers such as a slice, or called directly on a tensor) the
+   *   fast form.
+   * - `false`: always the fast form — only the tiny mixing vector is on the tape and the input gets NO gradient.
+   *   Right for activations fed as a model input, as in every seed model. (On a model input nothing big is saved for
+   *   the backward pass; after another layer the input is saved, as tfjs-layers frees intermediate tensors.)
+   * - `true`: the backward pass also computes `∂/∂x = dy ⊗ γ·softmax(w)` (a tensor the size of the input).
    */
-  inputGradient?: boolean;
+  inputGradient?: boolean | 'auto';
 }
 
 /**
@@ -69,7 +71,7 @@ export class BertConcat extends tf.layers.Layer {
   private readonly mixInitializer: Initializer;
   private readonly gammaInitializer: Initializer;
   private readonly layerDropout: number;
-  private readonly inputGradient: boolean;
+  private readonly inputGradient: boolean | 'auto';
   private mixLogits: tf.LayerVariable | null = null;
   private gamma: tf.LayerVariable | null = null;
   private resolvedAxis = -1;
@@ -89,7 +91,10 @@ export class BertConcat extends tf.layers.Layer {
     if (!(this.layerDropout >= 0 && this.layerDropout < 1)) {
       throw new InvalidArgumentError(`BertConcat: layerDropout must be in [0, 1), got ${this.layerDropout}`);
     }
-    this.inputGradient = args.inputGradient ?? false;
+    this.inputGradient = args.inputGradient ?? 'auto';
+    if (this.inputGradient !== 'auto' && typeof this.inputGradient !== 'boolean') {
+      throw new InvalidArgumentError(`BertConcat: inputGradient must be true, false or 'auto', got ${String(args.inputGradient)}`);
+    }
     if (!Number.isInteger(this.layerAxis)) {
       throw new InvalidArgumentError(`BertConcat: layerAxis must be an integer, got ${this.layerAxis}`);
     }
@@ -124,7 +129,8 @@ export class BertConcat extends tf.layers.Layer {
         const selection = tf.oneHot(tf.tensor1d(this.selected, 'int32'), this.axisSize).toFloat();
         p = tf.reshape(tf.matMul(tf.reshape(p, [1, this.selected.length]), selection), [this.axisSize]);
       }
-      return mixAlongAxis(x, p, axis, { inputGradient: this.inputGradient, saveInput: this.fedByAnotherLayer() });
+      const inputGradient = this.inputGradient === 'auto' ? this.hasTrainableUpstream() : this.inputGradient;
+      return mixAlongAxis(x, p, axis, { inputGradient, saveInput: this.fedByAnotherLayer() });
     });
   }
 
@@ -134,6 +140,19 @@ export class BertConcat extends tf.layers.Layer {
    */
   private fedByAnotherLayer(): boolean {
     return this.inboundNodes.some((node) => node.inboundLayers.some((l) => l.getClassName() !== 'InputLayer'));
+  }
+
+  /** True when, in a model graph, any layer upstream of this one (transitively) has trainable weights. */
+  private hasTrainableUpstream(): boolean {
+    const seen = new Set<tf.layers.Layer>();
+    const pending = this.inboundNodes.flatMap((node) => node.inboundLayers);
+    for (let layer = pending.pop(); layer !== undefined; layer = pending.pop()) {
+      if (seen.has(layer)) continue;
+      seen.add(layer);
+      if (layer.trainable && layer.trainableWeights.length > 0) return true;
+      pending.push(...layer.inboundNodes.flatMap((node) => node.inboundLayers));
+    }
+    return false;
   }
 
   /** Zero the weights of randomly dropped layers and renormalise over the kept ones (all kept if all dropped). */

@@ -109,6 +109,30 @@ describe.each(TEST_BACKENDS)('BertConcat on %s', (backend) => {
     model.dispose();
   });
 
+  it("inputGradient 'auto': the gradient reaches trainable layers upstream, as with inputGradient: true", () => {
+    const x = tf.randomNormal([2, 3, 4]);
+    const kernelGrad = (inputGradient: boolean | 'auto', trainable: boolean): tf.Tensor | undefined => {
+      const input = tf.input({ shape: [3, 4] });
+      const dense = tf.layers.dense({ units: 5, kernelInitializer: 'ones', trainable });
+      const mixed = new BertConcat({ inputGradient, mixInitializer: 'zeros' }).apply(dense.apply(input) as tf.SymbolicTensor);
+      const model = tf.model({ inputs: input, outputs: mixed as tf.SymbolicTensor });
+      const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
+      const { value, grads } = tf.variableGrads(() => tf.sum(tf.square(model.apply(x) as tf.Tensor)) as tf.Scalar, variables);
+      expect(Object.keys(grads)).toHaveLength(variables.length); // the mix (and any trainable upstream) trains
+      const kernel = grads[(dense.weights[0]?.read() as tf.Variable).name];
+      const kept = kernel === undefined ? undefined : tf.keep(kernel.clone());
+      tf.dispose([value, ...Object.values(grads)]);
+      model.dispose();
+      return kept;
+    };
+    const auto = need(kernelGrad('auto', true), 'auto kernel gradient');
+    const explicit = need(kernelGrad(true, true), 'explicit kernel gradient');
+    expect(tf.max(tf.abs(auto)).dataSync()[0]).toBeGreaterThan(0);
+    expect(Array.from(auto.dataSync())).toEqual(Array.from(explicit.dataSync()));
+    expect(kernelGrad('auto', false)).toBeUndefined(); // frozen upstream: the fast form, the mix still trains
+    tf.dispose([x, auto, explicit]);
+  });
+
   it('does not leak tensors in predict or in a training step', () => {
     const input = tf.input({ shape: [3, 8, 5] });
     const mixed = new BertConcat({ layers: [0, 2, 4], layerDropout: 0.2 }).apply(input) as tf.SymbolicTensor;
@@ -151,7 +175,7 @@ describe.each(TEST_BACKENDS)('BertConcat on %s', (backend) => {
       layerAxis: 2,
       layers: [5, 0, 3],
       layerDropout: 0.25,
-      inputGradient: false,
+      inputGradient: 'auto',
       mixInitializer: { className: 'Zeros', config: {} },
       gammaInitializer: { className: 'Ones', config: {} },
     });
@@ -289,6 +313,7 @@ describe.each(TEST_BACKENDS)('BertConcat on %s', (backend) => {
     expect(() => new BertConcat({ layers: [1, 1] }).apply(symbolic([3, 8, 5]))).toThrow(/twice/);
     expect(() => new BertConcat({ layers: [] }).apply(symbolic([3, 8, 5]))).toThrow(InvalidArgumentError);
     expect(() => new BertConcat({ layerDropout: 1 })).toThrow(InvalidArgumentError);
+    expect(() => new BertConcat({ inputGradient: 'yes' as never })).toThrow(InvalidArgumentError);
     expect(() => new BertConcat({ layerDropout: Number.NaN })).toThrow(InvalidArgumentError);
     expect(() => new BertConcat({ mixInitializer: 'noSuchInit' })).toThrow(InvalidArgumentError);
     expect(() => new BertConcat({ mixInitializer: 'dense' })).toThrow(InvalidArgumentError);
