@@ -111,14 +111,15 @@ function parseModelJson(text: string, file: string): tf.io.ModelJSON {
   return m as tf.io.ModelJSON;
 }
 
-/** Layer class names in a topology (recursing into nested models and wrappers). */
-function layerClassNames(node: unknown, found = new Set<string>()): Set<string> {
-  if (Array.isArray(node)) {
-    for (const item of node) layerClassNames(item, found);
-  } else if (node !== null && typeof node === 'object') {
-    const record = node as Record<string, unknown>;
-    if (typeof record.class_name === 'string' && 'config' in record) found.add(record.class_name);
-    for (const value of Object.values(record)) layerClassNames(value, found);
+/** Layer class names in a `layers` list, recursing into nested models (`config.layers`) and wrappers (`config.layer`). */
+function layerClassNames(layers: unknown, found = new Set<string>()): Set<string> {
+  const entries = Array.isArray(layers) ? layers : [layers];
+  for (const entry of entries) {
+    if (entry === null || typeof entry !== 'object') continue;
+    const { class_name: className, config } = entry as { class_name?: unknown; config?: { layers?: unknown; layer?: unknown } };
+    if (typeof className === 'string') found.add(className);
+    if (config?.layers !== undefined) layerClassNames(config.layers, found);
+    if (config?.layer !== undefined) layerClassNames(config.layer, found);
   }
   return found;
 }
