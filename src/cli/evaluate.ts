@@ -32,11 +32,33 @@ Options:
   -h, --help                   show this help
 `;
 
+const PY_FLOAT = /^[+-]?(?:(?:\d(?:_?\d)*)?\.?\d(?:_?\d)*(?:[eE][+-]?\d(?:_?\d)*)?|\d(?:_?\d)*\.)$/;
+const PY_SPECIAL = /^([+-]?)(inf|infinity|nan)$/i;
+
+/** `-t` parsed as Python's `float()` parses it (argparse `type=float`): `inf`, `nan`, `1_000`, `.5`, `5.` all work. */
 function parseThreshold(text: string | undefined): number {
   if (text === undefined) return 1.0;
-  const value = Number(text.trim());
-  if (text.trim() === '' || Number.isNaN(value)) throw new UsageError(`--na-prob-thresh: '${text}' is not a number`);
-  return value;
+  const trimmed = text.trim();
+  const special = PY_SPECIAL.exec(trimmed);
+  if (special) return special[2]?.toLowerCase() === 'nan' ? Number.NaN : special[1] === '-' ? -Infinity : Infinity;
+  if (!PY_FLOAT.test(trimmed)) throw new UsageError(`--na-prob-thresh: '${text}' is not a number`);
+  return Number(trimmed.replaceAll('_', ''));
+}
+
+/** argparse takes `-t -1` (a negative-number look-alike, its `^-\d+$|^-\d*\.\d+$`) as a value; parseArgs needs `=`. */
+function joinNegativeThreshold(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    const next = argv[i + 1];
+    if ((arg === '-t' || arg === '--na-prob-thresh') && next !== undefined && /^-\d+$|^-\d*\.\d+$/.test(next)) {
+      out.push(`--na-prob-thresh=${next}`);
+      i++;
+    } else {
+      out.push(arg);
+    }
+  }
+  return out;
 }
 
 async function writePlots(dir: string, evaluation: ReturnType<typeof evaluateSquadV2>, naProbs: readonly NaProbEntry[], hasAnswer: Map<string, boolean>): Promise<void> {
@@ -63,7 +85,7 @@ export const evaluateCommand: CliCommand = {
     let parsed;
     try {
       parsed = parseArgs({
-        args: argv,
+        args: joinNegativeThreshold(argv),
         allowPositionals: true,
         strict: true,
         options: {

@@ -51,6 +51,18 @@ describe('bertvision evaluate', () => {
     expect(readFileSync(join(images, 'pr_f1.svg'), 'utf8')).toMatch(/^<svg [^>]*>[\s\S]*<polyline [\s\S]*<\/svg>\n$/);
   });
 
+  it('parses -t as Python float() does (inf, nan, underscores); nan never thresholds, like the official script', async () => {
+    const na = squadPath('preds/anuragsatish_bert-base-uncased.dev-v2.0.na_prob.json');
+    const pred = squadPath('preds/anuragsatish_bert-base-uncased.dev-v2.0.predictions.json');
+    const exactAt = async (t: string): Promise<number> => (JSON.parse((await run([DATA, pred, '-n', na, '-t', t])).stdout) as { exact: number }).exact;
+    expect(await exactAt('nan')).toBe(47.283753053145794);
+    expect(await exactAt('-1')).toBe((100 * 5945) / 11873); // -t -1 works as in argparse: every question abstains
+    expect((JSON.parse((await run([DATA, pred, '-n', na, '--na-prob-thresh=-inf'])).stdout) as { exact: number }).exact).toBe((100 * 5945) / 11873);
+    expect(await exactAt('0.0_1')).toBe(52.977343552598334);
+    expect(await exactAt('.01')).toBe(52.977343552598334);
+    expect((await run([DATA, pred, '-t', '0x10'])).stderr).toMatch(/'0x10' is not a number/);
+  });
+
   it('explains missing predictions and scores them as abstentions with --missing-as-abstain', async () => {
     const preds = readSquadJson('preds/leaderboard_bert-single_google.dev-v2.0.predictions.json') as Record<string, string>;
     const ids = Object.keys(preds);
