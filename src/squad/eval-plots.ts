@@ -15,15 +15,27 @@ function escapeXml(text: string): string {
   return text.replace(/[<>&"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;' })[c] as string);
 }
 
+/** Round tick values (steps of 1, 2 or 5 × 10^k, about five of them) within [lo, hi]. */
+function niceTicks(lo: number, hi: number): number[] {
+  const raw = (hi - lo) / 5;
+  const magnitude = 10 ** Math.floor(Math.log10(raw));
+  const step = ([1, 2, 5, 10].find((m) => m * magnitude >= raw) ?? 10) * magnitude;
+  const ticks: number[] = [];
+  for (let t = Math.ceil(lo / step) * step; t <= hi + step * 1e-9; t += step) ticks.push(Number(t.toPrecision(12)));
+  return ticks;
+}
+
 function frame(title: string, xLabel: string, yLabel: string, xRange: [number, number], yMax: number, body: string): string {
-  const ticks = [0, 0.25, 0.5, 0.75, 1].map((f) => {
-    const x = MARGIN.left + f * PLOT_W;
-    const y = MARGIN.top + PLOT_H - f * PLOT_H;
-    return (
-      `<text x="${x.toFixed(1)}" y="${HEIGHT - MARGIN.bottom + 16}" text-anchor="middle">${Number((xRange[0] + f * (xRange[1] - xRange[0])).toPrecision(3))}</text>` +
-      `<text x="${MARGIN.left - 6}" y="${(y + 4).toFixed(1)}" text-anchor="end">${Number((f * yMax).toPrecision(3))}</text>`
-    );
+  const [x0, x1] = xRange;
+  const xTicks = niceTicks(x0, x1).map((v) => {
+    const x = MARGIN.left + ((v - x0) / (x1 - x0)) * PLOT_W;
+    return `<text x="${x.toFixed(1)}" y="${HEIGHT - MARGIN.bottom + 16}" text-anchor="middle">${v}</text>`;
   });
+  const yTicks = niceTicks(0, yMax).map((v) => {
+    const y = MARGIN.top + PLOT_H - (v / yMax) * PLOT_H;
+    return `<text x="${MARGIN.left - 6}" y="${(y + 4).toFixed(1)}" text-anchor="end">${v}</text>`;
+  });
+  const ticks = [...xTicks, ...yTicks];
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${HEIGHT}" viewBox="0 0 ${WIDTH} ${HEIGHT}" font-family="sans-serif" font-size="11">`,
     `<rect width="${WIDTH}" height="${HEIGHT}" fill="white"/>`,
