@@ -15,6 +15,9 @@ Writes test/fixtures/golden/models.json:
 Run:  .venv/bin/python tools/golden/models.py           (rewrites the fixture)
       .venv/bin/python tools/golden/models.py --check   (recomputes; exit 1 unless the committed fixture agrees:
                                                           counts exactly, numbers within 1e-6)
+      .venv/bin/python tools/golden/models.py --verify-saved DIR   (models saved by tools/golden/models-save.ts:
+                                                          rebuild each in Keras from model.json + weights.bin alone and
+                                                          compare predictions within 1e-5 · max(1, |y|))
 """
 
 from __future__ import annotations
@@ -344,10 +347,44 @@ def close(a, b, path="fixture"):
     return [] if a == b else [f"{path}: {a!r} vs {b!r}"]
 
 
+def verify_saved(root):
+    """Rebuild each saved bertvision model in Keras from its files alone; 0 when every prediction agrees."""
+    failures = 0
+    for name in sorted(os.listdir(root)):
+        d = os.path.join(root, name)
+        with open(os.path.join(d, "model.json")) as f:
+            model_json = json.load(f)
+        meta = model_json["userDefinedMetadata"]["bertvision"]
+        data = np.fromfile(os.path.join(d, model_json["weightsManifest"][0]["paths"][0]), dtype="<f4")
+        saved, offset = {}, 0
+        for spec in model_json["weightsManifest"][0]["weights"]:
+            assert spec["dtype"] == "float32", spec
+            n = int(np.prod(spec["shape"]))
+            saved[spec["name"]] = data[offset:offset + n].reshape(spec["shape"])
+            offset += n
+        assert offset == data.size, f"{d}: weights.bin has {data.size} floats, manifest {offset}"
+        _, model = build(meta["architecture"], meta["inputShape"], meta["adapterDim"])
+        model.set_weights([saved[w.name.split(":")[0]] for w in model.weights])
+        with open(os.path.join(d, "check.json")) as f:
+            check = json.load(f)
+        got = model(np.array(check["input"], dtype=np.float32).reshape(check["shape"]), training=False)
+        got = [t.numpy().reshape(-1) for t in (got if isinstance(got, list) else [got])]
+        expected = [np.array(e, dtype=np.float64) for e in check["outputs"]]  # NaN would arrive as None: fails
+        diff = max(float(np.max(np.abs(g - e))) for g, e in zip(got, expected))
+        scale = max(1.0, max(float(np.max(np.abs(e))) for e in expected))
+        ok = len(got) == len(expected) and diff <= 1e-5 * scale
+        failures += not ok
+        print(f"{name:34s} {'OK ' if ok else 'BAD'} max |Δ| = {diff:.2e} (max |y| = {scale:.1f})", file=sys.stderr)
+        keras.backend.clear_session()
+    return failures
+
+
 def main():
+    if sys.argv[1:2] == ["--verify-saved"] and len(sys.argv) == 3:
+        sys.exit(1 if verify_saved(sys.argv[2]) else 0)
     check = sys.argv[1:] == ["--check"]
     if sys.argv[1:] and not check:
-        sys.exit(f"usage: {sys.argv[0]} [--check]")
+        sys.exit(f"usage: {sys.argv[0]} [--check | --verify-saved DIR]")
     tf.random.set_seed(42)
     full = {}
     for name, (task, _, _) in ARCHITECTURES.items():
