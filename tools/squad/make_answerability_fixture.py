@@ -4,12 +4,14 @@ Windows (1-3 per question) of 300 real dev qids with seeded 2-class logits; gold
 with 10 gold qids removed and 5 window-only qids added to exercise the inner join. Expected: per-window argmax
 (numpy, first max wins), per-question max, accuracy and F1 of class 1 (= sklearn accuracy_score / f1_score with
 zero_division=0), computed in plain Python. Writes test/fixtures/squad/answerability-golden.json.
-Run: .venv/bin/python tools/squad/make_answerability_fixture.py
+Run: cd tools/squad && ../../.venv/bin/python make_answerability_fixture.py [--check]
 """
 import json
 import pathlib
 
 import numpy as np
+
+from fixture_io import write_or_check
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 DEV = ROOT.parent / "shared" / "data" / "squad" / "dev-v2.0.json"
@@ -41,10 +43,9 @@ def main():
                 "precision": tp / (tp + fp) if tp + fp else 0.0, "recall": tp / (tp + fn) if tp + fn else 0.0,
                 "truePositives": tp, "falsePositives": fp, "falseNegatives": fn, "trueNegatives": tn,
                 "questions": len(joined)}
-    OUT.write_text(json.dumps({"generator": "tools/squad/make_answerability_fixture.py", "window_qids": window_qids,
-                               "logits": logits, "gold_impossible": gold_subset, "expected": expected},
-                              separators=(",", ":")) + "\n")
-    print(f"wrote {OUT} ({OUT.stat().st_size} bytes): {expected}")
+    write_or_check(OUT, json.dumps({"generator": "tools/squad/make_answerability_fixture.py", "window_qids": window_qids,
+                                    "logits": logits, "gold_impossible": gold_subset, "expected": expected},
+                                   separators=(",", ":")) + "\n")
 
 
 if __name__ == "__main__":

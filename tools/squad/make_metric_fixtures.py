@@ -10,7 +10,7 @@ Writes test/fixtures/squad/metric-golden.json:
   - float_repr: repr(x) / json.dumps for awkward floats;
   - dumps: json.dumps(output, indent=2) and json.dumps(output) of every official output in
     shared/data/squad/reference_eval_outputs.json (the exact text evaluate-v2.0.py prints / writes).
-Run: cd tools/squad && ../../.venv/bin/python make_metric_fixtures.py
+Run: cd tools/squad && ../../.venv/bin/python make_metric_fixtures.py [--check]
 """
 import json
 import pathlib
@@ -19,6 +19,7 @@ import re
 import sys
 import unicodedata
 
+from fixture_io import write_or_check
 from official_algorithm import exact, f1, normalize_answer, tokens
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -90,9 +91,7 @@ def main():
         "float_repr": [[x, repr(x), json.dumps(x)] for x in floats],
         "dumps": dumps,
     }
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(json.dumps(result, ensure_ascii=True, separators=(",", ":")) + "\n")
-    print(f"wrote {OUT} ({OUT.stat().st_size} bytes)")
+    write_or_check(OUT, json.dumps(result, ensure_ascii=True, separators=(",", ":")) + "\n")
 
 
 if __name__ == "__main__":
