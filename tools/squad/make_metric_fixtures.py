@@ -85,6 +85,7 @@ def main():
     result = {
         "generator": "tools/squad/make_metric_fixtures.py",
         "python": sys.version.split()[0],
+        "adversarial_count": len(ADVERSARIAL),
         "normalize": normalize,
         "pairs": pairs,
         "codepoints": codepoint_tables(),
