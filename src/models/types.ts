@@ -1,7 +1,6 @@
 /**
  * Shared types of the model builders: architecture names, the task a head solves, and builder options.
  */
-import type * as tf from '@tensorflow/tfjs';
 
 /** Binary (answerable vs not) heads of spec §3.1, on CLS-only activations `[1, E, L]`. */
 export type BinaryArchitecture =
@@ -76,6 +75,3 @@ export interface ArchitectureMetadata {
   /** Adapter width, or null when the architecture has no adapter. */
   adapterDim: number | null;
 }
-
-/** A built head: a tfjs model (compiled unless `compile: false`). */
-export type AdapterModel = tf.LayersModel;
