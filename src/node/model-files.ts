@@ -139,6 +139,26 @@ function checkClassesRegistered(topology: object, file: string): void {
   }
 }
 
+/** Reject float32 weights holding NaN or ±Infinity (a diverged or corrupted model), naming the first such weight. */
+function checkFinite(specs: readonly tf.io.WeightsManifestEntry[], data: Uint8Array, file: string): void {
+  let offset = 0;
+  for (const spec of specs) {
+    const bytes = entryBytes(spec, file);
+    if (spec.dtype === 'float32' && spec.quantization === undefined) {
+      const start = data.byteOffset + offset;
+      const values = start % 4 === 0
+        ? new Float32Array(data.buffer, start, bytes / 4)
+        : new Float32Array(data.buffer.slice(start, start + bytes));
+      let bad = -1;
+      for (let i = 0; i < values.length && bad < 0; i++) if (!Number.isFinite(values[i] as number)) bad = i;
+      if (bad >= 0) {
+        throw new FileFormatError(`weight '${spec.name}' holds ${values[bad]} at flat index ${bad}: not a usable model`, { file });
+      }
+    }
+    offset += bytes;
+  }
+}
+
 async function readWeights(dir: string, json: tf.io.ModelJSON): Promise<[tf.io.WeightsManifestEntry[], ArrayBuffer]> {
   const parts: Uint8Array[] = [];
   for (const group of json.weightsManifest) {
@@ -169,15 +189,17 @@ async function readWeights(dir: string, json: tf.io.ModelJSON): Promise<[tf.io.W
     buffer.set(p, offset);
     offset += p.byteLength;
   }
-  return [tf.io.getWeightSpecs(json.weightsManifest), buffer.buffer];
+  const specs = tf.io.getWeightSpecs(json.weightsManifest);
+  checkFinite(specs, buffer, join(dir, MODEL_JSON));
+  return [specs, buffer.buffer];
 }
 
 /**
  * Load a model saved by {@link saveModel} (or by tfjs-node's `file://`, or any tfjs layers-model directory whose
  * weight files sit next to `model.json`). The model is returned uncompiled (see the module note).
  * @throws InvalidArgumentError when `dir` does not exist or is not a directory; FileFormatError when `model.json` is
- *   missing or not valid, a weight file is missing, shorter or longer than the manifest says, or the topology uses
- *   a layer class that is not registered.
+ *   missing or not valid, a weight file is missing, shorter or longer than the manifest says, a float32 weight holds
+ *   NaN or ±Infinity, or the topology uses a layer class that is not registered.
  */
 export async function loadModel(dir: string): Promise<tf.LayersModel> {
   const root = resolve(dir);

@@ -205,6 +205,19 @@ describe('loadModel errors', () => {
     await expect(loadModel(missing)).rejects.toThrow(/weights\.bin: cannot read weight file/);
   });
 
+  it('rejects weights holding NaN, naming the weight', async () => {
+    const json = JSON.parse(await readFile(join(dir, MODEL_JSON), 'utf8'));
+    const specs = json.weightsManifest[0].weights as { name: string; shape: number[] }[];
+    const headIndex = specs.findIndex((w) => w.name === 'head/kernel');
+    const floatsBefore = specs.slice(0, headIndex).reduce((n, w) => n + w.shape.reduce((p, d) => p * d, 1), 0);
+    const nan = await broken('nan', async (c) => {
+      const data = await readFile(join(c, WEIGHTS_BIN));
+      data.writeFloatLE(Number.NaN, 4 * (floatsBefore + 3));
+      await writeFile(join(c, WEIGHTS_BIN), data);
+    });
+    await expect(loadModel(nan)).rejects.toThrow(/model\.json: weight 'head\/kernel' holds NaN at flat index 3/);
+  });
+
   it('names an unknown layer class and how bertvision registers its own', async () => {
     const unknown = await broken('unknown-class', async (c) => {
       const text = await readFile(join(c, MODEL_JSON), 'utf8');
