@@ -31,7 +31,8 @@ async function kindOf(path: string): Promise<'missing' | 'directory' | 'other'> 
  * Create `target` as a directory whose content `fill(tempDir)` writes. The parent is created when missing.
  * An existing directory at `target` is replaced only after `fill` succeeded, and only when `mayReplace(target)`
  * approves it (e.g. "it holds a saved model"); a file at `target` is never replaced.
- * @throws InvalidArgumentError when `target` exists and may not be replaced; whatever `fill` throws.
+ * @throws InvalidArgumentError when the parent cannot be created or `target` exists and may not be replaced;
+ *   whatever `fill` throws.
  */
 export async function writeDirectoryAtomically(
   target: string,
@@ -40,7 +41,11 @@ export async function writeDirectoryAtomically(
 ): Promise<void> {
   const dir = resolve(target);
   const parent = dirname(dir);
-  await mkdir(parent, { recursive: true });
+  try {
+    await mkdir(parent, { recursive: true });
+  } catch (error) {
+    throw new InvalidArgumentError(`cannot create the parent directory (${(error as Error).message})`, { file: parent, cause: error });
+  }
   const existing = await kindOf(dir);
   if (existing === 'other') throw new InvalidArgumentError('exists and is not a directory', { file: dir });
   if (existing === 'directory' && !(await mayReplace(dir))) {

@@ -152,6 +152,7 @@ describe('model directory layout', () => {
     await writeFile(join(notModel, 'notes.txt'), 'keep me');
     await expect(saveModel(model, notModel)).rejects.toThrow(/not a saved model; refusing to replace it/);
     await expect(saveModel(model, join(notModel, 'notes.txt'))).rejects.toThrow(InvalidArgumentError);
+    await expect(saveModel(model, join(notModel, 'notes.txt', 'model'))).rejects.toThrow(/cannot create the parent directory/);
     expect(await readFile(join(notModel, 'notes.txt'), 'utf8')).toBe('keep me');
     model.dispose();
   });
