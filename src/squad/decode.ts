@@ -34,6 +34,8 @@ export interface NBestEntry {
   startLogit: number;
   /** End logit of the candidate. */
   endLogit: number;
+  /** True only for the `"empty"` placeholder transformers inserts when no real candidate is left. */
+  placeholder: boolean;
 }
 
 /** Decoder output, keyed by example id in example order. */
@@ -99,14 +101,21 @@ export function postprocessQaPredictions(
     const kept = prelim.sort((a, b) => b.score - a.score).slice(0, nBestSize);
     if (versionTwoWithNegative && nullCandidate && !kept.some((c) => c.start === 0 && c.end === 0)) kept.push(nullCandidate);
 
-    const entries = kept.map((c) => ({ text: slicer.slice(c.start, c.end), score: c.score, startLogit: c.startLogit, endLogit: c.endLogit }));
+    const entries = kept.map((c) => ({ text: slicer.slice(c.start, c.end), score: c.score, startLogit: c.startLogit, endLogit: c.endLogit, placeholder: false }));
     if (entries.length === 0 || (entries.length === 1 && entries[0]?.text === '')) {
-      entries.unshift({ text: 'empty', score: 0, startLogit: 0, endLogit: 0 });
+      entries.unshift({ text: 'empty', score: 0, startLogit: 0, endLogit: 0, placeholder: true });
     }
     const maxScore = Math.max(...entries.map((c) => c.score));
     const exps = entries.map((c) => Math.exp(c.score - maxScore));
     const total = exps.reduce((a, b) => a + b, 0);
-    const nbest: NBestEntry[] = entries.map((c, i) => ({ text: c.text, probability: r((exps[i] as number) / total), startLogit: c.startLogit, endLogit: c.endLogit }));
+    const nbest: NBestEntry[] = entries.map((c, i) => ({
+      text: c.text,
+      // With the placeholder's Python-float 0.0 among them, numpy's score array (and so the softmax) is float64.
+      probability: entries[0]?.placeholder ? (exps[i] as number) / total : r((exps[i] as number) / total),
+      startLogit: c.startLogit,
+      endLogit: c.endLogit,
+      placeholder: c.placeholder,
+    }));
     result.nbest.set(example.id, nbest);
 
     if (!versionTwoWithNegative || !nullCandidate) {

@@ -14,3 +14,4 @@ export * from './decode-legacy.js';
 export * from './decode-tensors.js';
 export * from './answerability.js';
 export * from './hf-evaluate.js';
+export * from './decode-json.js';

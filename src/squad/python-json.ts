@@ -40,16 +40,67 @@ export function pythonNumberRepr(n: PyNumber): string {
   return n.kind === 'int' ? String(n.value) : pythonFloatRepr(n.value);
 }
 
+/** A JSON value with Python types: objects keep their key order (integer-like keys included). */
+export type PyJson = string | boolean | null | PyNumber | readonly PyJson[] | PyObject;
+
+/** An ordered JSON object. */
+export interface PyObject {
+  /** Members in output order. */
+  entries: readonly (readonly [string, PyJson])[];
+}
+
 /**
- * `json.dumps(obj)` (no indent: `{"a": 1, "b": 2.0}`) or `json.dumps(obj, indent=n)` of a flat object of numbers,
- * keys in the given order. Keys are escaped as `JSON.stringify` does, which equals Python's default
- * `ensure_ascii` output only for ASCII keys (all the scorer's keys are ASCII).
+ * A string as Python's `json.dumps` writes it by default (`ensure_ascii=True`): `\"`, `\\`, `\n`, `\r`, `\t`,
+ * `\b`, `\f`, other characters below U+0020 and every non-ASCII UTF-16 unit as `\uxxxx` (lower-case hex), so
+ * astral characters become surrogate pairs and lone surrogates are kept.
+ */
+export function pythonJsonString(text: string): string {
+  let out = '"';
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    const ch = text[i] as string;
+    if (ch === '"' || ch === '\\') out += `\\${ch}`;
+    else if (code >= 0x20 && code < 0x7f) out += ch;
+    else if (ch === '\n') out += '\\n';
+    else if (ch === '\r') out += '\\r';
+    else if (ch === '\t') out += '\\t';
+    else if (ch === '\b') out += '\\b';
+    else if (ch === '\f') out += '\\f';
+    else out += `\\u${code.toString(16).padStart(4, '0')}`;
+  }
+  return `${out}"`;
+}
+
+function isPyNumber(value: PyJson): value is PyNumber {
+  return typeof value === 'object' && value !== null && 'kind' in value;
+}
+
+function dumpValue(value: PyJson, indent: number | undefined, level: number): string {
+  if (value === null) return 'null';
+  if (typeof value === 'boolean') return value ? 'true' : 'false';
+  if (typeof value === 'string') return pythonJsonString(value);
+  if (isPyNumber(value)) return pythonNumberRepr(value);
+  const isArray = Array.isArray(value);
+  const items = isArray
+    ? (value as readonly PyJson[]).map((v) => dumpValue(v, indent, level + 1))
+    : (value as PyObject).entries.map(([k, v]) => `${pythonJsonString(k)}: ${dumpValue(v, indent, level + 1)}`);
+  const [open, close] = isArray ? ['[', ']'] : ['{', '}'];
+  if (items.length === 0) return `${open}${close}`;
+  if (indent === undefined) return `${open}${items.join(', ')}${close}`;
+  const inner = ' '.repeat(indent * (level + 1));
+  return `${open}\n${inner}${items.join(`,\n${inner}`)}\n${' '.repeat(indent * level)}${close}`;
+}
+
+/**
+ * Python's `json.dumps(value)` (single line, `", "` and `": "` separators) or `json.dumps(value, indent=n)`, with
+ * the default `ensure_ascii=True`.
  * @param indent Spaces per level; `undefined` (default) for the single-line form.
  */
+export function pythonJsonDumpsValue(value: PyJson, indent?: number): string {
+  return dumpValue(value, indent, 0);
+}
+
+/** {@link pythonJsonDumpsValue} of a flat object of numbers: what the official scorer prints (`indent` 2) or writes. */
 export function pythonJsonDumps(entries: readonly (readonly [string, PyNumber])[], indent?: number): string {
-  const members = entries.map(([key, n]) => `${JSON.stringify(key)}: ${pythonNumberRepr(n)}`);
-  if (indent === undefined) return `{${members.join(', ')}}`;
-  if (members.length === 0) return '{}';
-  const pad = ' '.repeat(indent);
-  return `{\n${pad}${members.join(`,\n${pad}`)}\n}`;
+  return pythonJsonDumpsValue({ entries }, indent);
 }

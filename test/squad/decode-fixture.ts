@@ -2,7 +2,8 @@
 import { readFileSync } from 'node:fs';
 import type { QaExample, QaFeature } from '../../src/squad/decode-input.js';
 
-interface NBestJson {
+/** One nbest entry as transformers writes it (keys in its order). */
+export interface NBestJson {
   text: string;
   probability: number;
   start_logit: number;
@@ -29,6 +30,7 @@ export interface DecodeGolden {
       predictions: Record<string, string>;
       nbest: Record<string, NBestJson[]>;
       null_odds: Record<string, number>;
+      files: { predictions: string; null_odds: string | null };
     }
   >;
   legacy: Record<string, LegacyJson>;

@@ -8,7 +8,8 @@ import { InvalidArgumentError, MismatchError, ShapeError } from '../../src/error
 import { topIndices, type QaFeature } from '../../src/squad/decode-input.js';
 import { decodeLegacyArgmax } from '../../src/squad/decode-legacy.js';
 import { postprocessQaPredictions } from '../../src/squad/decode.js';
-import { fixtureFeatures, golden } from './decode-fixture.js';
+import { transformersQaFiles } from '../../src/squad/decode-json.js';
+import { fixtureFeatures, golden, type NBestJson } from './decode-fixture.js';
 
 const features = fixtureFeatures();
 
@@ -84,6 +85,30 @@ describe('postprocessQaPredictions matches transformers (Python reference)', () 
     expect(() => postprocessQaPredictions(ex, [{ ...ok, offsets: [-1, -1, 0, 9] }])).toThrow(MismatchError);
     expect(() => postprocessQaPredictions([...ex, { id: 'r', context: '' }], [ok])).toThrow(/example r has no features/);
     expect(() => postprocessQaPredictions(ex, [{ ...ok, offsets: [0, 1, 2] }])).toThrow(/even length/);
+  });
+});
+
+describe('transformersQaFiles', () => {
+  it.each(['defaults', 'version_1'])('writes the files run_qa.py writes (%s)', (name) => {
+    const expected = golden.decoded[name]!;
+    const files = transformersQaFiles(postprocessQaPredictions(golden.examples, features, name === 'version_1' ? { versionTwoWithNegative: false } : {}));
+    expect(files.predictions).toBe(expected.files.predictions);
+    expect(files.nullOdds).toBe(expected.files.null_odds ?? undefined);
+    const nbest = JSON.parse(files.nbest) as Record<string, NBestJson[]>;
+    for (const [qid, list] of Object.entries(expected.nbest)) {
+      const actual = nbest[qid] ?? [];
+      expect(actual.map((c) => Object.keys(c))).toEqual(list.map((c) => Object.keys(c)));
+      expect(actual.map((c) => [c.text, c.start_logit, c.end_logit])).toEqual(list.map((c) => [c.text, c.start_logit, c.end_logit]));
+      actual.forEach((c, i) => expect(c.probability).toBeCloseTo(list[i]?.probability as number, 6));
+    }
+  });
+  it('puts the placeholder\'s text first, as transformers\' dict order does', () => {
+    const result = postprocessQaPredictions([{ id: 'q', context: 'abc' }], [{ exampleIndex: 0, startLogits: [1, 2], endLogits: [1, 2], offsets: [-1, -1, -1, -1] }]);
+    const nbest = JSON.parse(transformersQaFiles(result).nbest) as Record<string, object[]>;
+    expect(nbest.q?.map((c) => Object.keys(c))).toEqual([
+      ['text', 'start_logit', 'end_logit', 'probability'],
+      ['start_logit', 'end_logit', 'text', 'probability'],
+    ]);
   });
 });
 

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseOrderedObject } from '../../src/squad/ordered-json.js';
 import { parseNaProbs } from '../../src/squad/na-probs.js';
-import { pythonFloatRepr, pythonJsonDumps } from '../../src/squad/python-json.js';
+import { pythonFloatRepr, pythonJsonDumps, pythonJsonDumpsValue, pythonJsonString, type PyJson, type PyNumber } from '../../src/squad/python-json.js';
 import { FileFormatError, InvalidArgumentError } from '../../src/errors.js';
 
 const golden = JSON.parse(readFileSync(new URL('../fixtures/squad/metric-golden.json', import.meta.url), 'utf8')) as {
@@ -62,5 +62,29 @@ describe('parseNaProbs', () => {
   it('rejects NaN and non-numbers, naming file and qid', () => {
     expect(() => parseNaProbs('{"q1": NaN}', 'na.json')).toThrow(InvalidArgumentError);
     expect(() => parseNaProbs('{"q1": "0.5"}', 'na.json')).toThrow(/^na\.json: na_prob for q1 must be a number/);
+  });
+});
+
+describe('pythonJsonDumpsValue / pythonJsonString', () => {
+  const strings = (golden as unknown as { json_strings: [string, string][] }).json_strings;
+  it('escapes strings as json.dumps (ensure_ascii) on adversarial Unicode', () => {
+    const wrong = strings.filter(([s, dumped]) => pythonJsonString(s) !== dumped);
+    expect(wrong).toEqual([]);
+    expect(strings.length).toBeGreaterThan(90);
+  });
+  it('formats nested ordered values byte for byte (indent 4 and single line)', () => {
+    const nested = (golden as unknown as { nested: { indent4: string; plain: string } }).nested;
+    const f = (value: number): PyNumber => ({ kind: 'float', value });
+    const i = (value: number): PyNumber => ({ kind: 'int', value });
+    const value: PyJson = {
+      entries: [
+        ['10', [i(1), f(2.5), { entries: [['b', []], ['c', { entries: [] }]] }]],
+        ['a', { entries: [['x', null], ['y', true], ['z', false]] }],
+        ['é', '\u{1F642}'],
+        ['2', f(-0)],
+      ],
+    };
+    expect(pythonJsonDumpsValue(value, 4)).toBe(nested.indent4);
+    expect(pythonJsonDumpsValue(value)).toBe(nested.plain);
   });
 });

@@ -90,6 +90,9 @@ def main():
     for name, opts in OPTION_SETS.items():
         preds, nbest, odds = postprocess(ex_plain, features, **opts)
         decoded[name] = {"options": opts, "predictions": preds, "nbest": nbest, "null_odds": odds}
+        # The exact text transformers' run_qa.py writes (json.dumps(indent=4) + newline).
+        decoded[name]["files"] = {"predictions": json.dumps(preds, indent=4) + "\n",
+                                  "null_odds": json.dumps(odds, indent=4) + "\n" if odds else None}
 
     # Ensemble: three models' logits per window (model 0 is the one above).
     models = [[(f["start_logits"], f["end_logits"]) for f in features]]

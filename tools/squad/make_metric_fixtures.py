@@ -43,6 +43,10 @@ POOL = list("aAnNtThHeE .,-'\"_") + [
 ]
 
 
+# Ordered, nested, with ints, floats, empty containers, booleans, null and non-ASCII (json.dumps formatting check).
+NESTED = {"10": [1, 2.5, {"b": [], "c": {}}], "a": {"x": None, "y": True, "z": False}, "é": "\U0001f642", "2": -0.0}
+
+
 def codepoint_tables():
     word_ranges, assigned_ranges, spaces = [], [], []
 
@@ -90,6 +94,8 @@ def main():
         "pairs": pairs,
         "codepoints": codepoint_tables(),
         "float_repr": [[x, repr(x), json.dumps(x)] for x in floats],
+        "nested": {"indent4": json.dumps(NESTED, indent=4), "plain": json.dumps(NESTED)},
+        "json_strings": [[s, json.dumps(s)] for s in ADVERSARIAL + ["\x7f\x00\x1f\b\f", "\U0001f642\ud800", "\u2028"]],
         "dumps": dumps,
     }
     write_or_check(OUT, json.dumps(result, ensure_ascii=True, separators=(",", ":")) + "\n")

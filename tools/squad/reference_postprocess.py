@@ -37,16 +37,17 @@ def postprocess(examples, features, n_best_size=20, max_answer_length=30, versio
         if version_2_with_negative and not any(c["offsets"] == (0, 0) for c in kept):
             kept.append(null_pred)
         context = example["context"]
-        for c in kept:
-            c["text"] = context[c["offsets"][0]:c["offsets"][1]]
+        for c in kept:  # the dict operations of transformers, so nbest keys come out in its order
+            offsets = c.pop("offsets")
+            c["text"] = context[offsets[0]:offsets[1]]
         if len(kept) == 0 or (len(kept) == 1 and kept[0]["text"] == ""):
-            kept.insert(0, {"text": "empty", "start_logit": np.float32(0), "end_logit": np.float32(0),
-                            "score": np.float32(0)})
-        scores = np.array([c["score"] for c in kept])
+            kept.insert(0, {"text": "empty", "start_logit": 0.0, "end_logit": 0.0, "score": 0.0})
+        scores = np.array([c.pop("score") for c in kept])
         exp = np.exp(scores - np.max(scores))
         probs = exp / exp.sum()
-        nbest[example["id"]] = [{"text": c["text"], "probability": float(p), "start_logit": float(c["start_logit"]),
-                                 "end_logit": float(c["end_logit"])} for c, p in zip(kept, probs)]
+        for p, c in zip(probs, kept):
+            c["probability"] = p
+        nbest[example["id"]] = [{k: (float(v) if isinstance(v, np.floating) else v) for k, v in c.items()} for c in kept]
         if not version_2_with_negative:
             predictions[example["id"]] = kept[0]["text"]
             continue
