@@ -5,8 +5,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { InvalidArgumentError, ShapeError } from '../errors.js';
 import { geluErf, geluTanh } from './activations.js';
+import { type InputGradientMode, isFedByAnotherLayer, needsInputGradient } from './graph-position.js';
 import { resolveInitializer, serializeInitializer } from './initializers.js';
 import { checkCallSize, knownSize, singleInput, singleInputShape } from './layer-axis.js';
+import { projectLayers } from './projection.js';
 import type { Initializer, InitializerSpec, LayerArgs } from './types.js';
 import { defaultLayerName } from './layer-names.js';
 
@@ -34,6 +36,13 @@ export interface AdapterPoolerArgs extends LayerArgs {
   biasInitializer?: InitializerSpec;
   /** Activation. Default `'gelu_tanh'`. */
   activation?: AdapterActivation;
+  /**
+   * Whether the gradient flows into the input. Default `'auto'`: yes exactly when, in a model graph, some layer
+   * upstream has trainable weights (e.g. a {@link BertConcat} before the adapter); no on a model input (activations)
+   * or when the layer is applied directly to a tensor — pass `true` there if that tensor depends on trainable
+   * variables. The input gradient costs one more matMul the size of the forward one.
+   */
+  inputGradient?: InputGradientMode;
 }
 
 function canonicalActivation(name: string): 'gelu_tanh' | 'gelu' | 'linear' {
@@ -49,7 +58,8 @@ function canonicalActivation(name: string): 'gelu_tanh' | 'gelu' | 'linear' {
  *
  * Parameters: shared `E·A + A`; not shared `L·(E·A + A)`. Weight names `kernel` and `bias`. E must be known (and L
  * too when not shared). Computed as one matMul `[N·L, E] × [E, A]` (shared) or a batched matMul over L (not
- * shared); gradients flow to the weights and to the input.
+ * shared), with a hand-written gradient free of transposed matMuls (slow on wasm); gradients flow to the weights and,
+ * per {@link AdapterPoolerArgs.inputGradient}, to the input.
  */
 export class AdapterPooler extends tf.layers.Layer {
   /** tfjs serialization name. */
@@ -61,6 +71,7 @@ export class AdapterPooler extends tf.layers.Layer {
   private readonly kernelInitializer: Initializer;
   private readonly biasInitializer: Initializer;
   private readonly activation: 'gelu_tanh' | 'gelu' | 'linear';
+  private readonly inputGradient: InputGradientMode;
   private kernel: tf.LayerVariable | null = null;
   private bias: tf.LayerVariable | null = null;
   private hiddenSize = 0;
@@ -83,6 +94,10 @@ export class AdapterPooler extends tf.layers.Layer {
     );
     this.biasInitializer = resolveInitializer(args.biasInitializer ?? 'zeros', 'AdapterPooler biasInitializer');
     this.activation = canonicalActivation(args.activation ?? 'gelu_tanh');
+    this.inputGradient = args.inputGradient ?? 'auto';
+    if (this.inputGradient !== 'auto' && typeof this.inputGradient !== 'boolean') {
+      throw new InvalidArgumentError(`AdapterPooler: inputGradient must be true, false or 'auto', got ${String(args.inputGradient)}`);
+    }
   }
 
   override build(inputShape: tf.Shape | tf.Shape[]): void {
@@ -119,20 +134,20 @@ export class AdapterPooler extends tf.layers.Layer {
       if (this.layerCount !== null) checkCallSize(x, rank - 1, this.layerCount, 'AdapterPooler');
       const lead = x.shape.slice(0, -2);
       const L = x.shape[rank - 1] ?? 1;
-      const E = this.hiddenSize;
       const A = this.adapterDim;
-      const n = lead.reduce((a, b) => a * b, 1);
       const leadAxes = lead.map((_d, i) => i);
+      const options = {
+        inputGradient: needsInputGradient(this, this.inputGradient),
+        saveInput: isFedByAnotherLayer(this),
+      };
       if (this.sharedWeights) {
-        // [..., E, L] -> [..., L, E] -> [n·L, E] · [E, A] -> [..., L, A] -> [..., A, L]
-        const rows = tf.reshape(tf.transpose(x, [...leadAxes, rank - 1, rank - 2]), [n * L, E]);
-        const projected = tf.add(tf.matMul(rows, this.kernel.read()), this.bias.read());
+        // [n·L, A] rows ordered (lead…, l) -> [..., L, A] -> [..., A, L]
+        const projected = projectLayers(x, this.kernel.read(), this.bias.read(), 'shared', options);
         const activated = tf.reshape(this.activate(projected), [...lead, L, A]);
         return tf.transpose(activated, [...leadAxes, rank - 1, rank - 2]);
       }
-      // [..., E, L] -> [L, ..., E] -> [L, n, E] · [L, E, A] -> [L, n, A] -> [L, ..., A] -> [..., A, L]
-      const perLayer = tf.reshape(tf.transpose(x, [rank - 1, ...leadAxes, rank - 2]), [L, n, E]);
-      const projected = tf.add(tf.matMul(perLayer, this.kernel.read()), tf.reshape(this.bias.read(), [L, 1, A]));
+      // [L, n, A] -> [L, ..., A] -> [..., A, L]
+      const projected = projectLayers(x, this.kernel.read(), this.bias.read(), 'perLayer', options);
       const activated = tf.reshape(this.activate(projected), [L, ...lead, A]);
       return tf.transpose(activated, [...leadAxes.map((i) => i + 1), rank - 1, 0]);
     });
@@ -162,6 +177,7 @@ export class AdapterPooler extends tf.layers.Layer {
       kernelInitializer: serializeInitializer(this.kernelInitializer) as unknown as tf.serialization.ConfigDict,
       biasInitializer: serializeInitializer(this.biasInitializer) as unknown as tf.serialization.ConfigDict,
       activation: this.activation,
+      inputGradient: this.inputGradient,
     };
   }
 }

@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { InvalidArgumentError } from '../errors.js';
 import { mixAlongAxis } from './contract.js';
+import { type InputGradientMode, isFedByAnotherLayer, needsInputGradient } from './graph-position.js';
 import { resolveInitializer, serializeInitializer } from './initializers.js';
 import {
   checkCallSize,
@@ -48,7 +49,7 @@ export interface BertConcatArgs extends LayerArgs {
    *   the backward pass; after another layer the input is saved, as tfjs-layers frees intermediate tensors.)
    * - `true`: the backward pass also computes `∂/∂x = dy ⊗ γ·softmax(w)` (a tensor the size of the input).
    */
-  inputGradient?: boolean | 'auto';
+  inputGradient?: InputGradientMode;
 }
 
 /**
@@ -71,7 +72,7 @@ export class BertConcat extends tf.layers.Layer {
   private readonly mixInitializer: Initializer;
   private readonly gammaInitializer: Initializer;
   private readonly layerDropout: number;
-  private readonly inputGradient: boolean | 'auto';
+  private readonly inputGradient: InputGradientMode;
   private mixLogits: tf.LayerVariable | null = null;
   private gamma: tf.LayerVariable | null = null;
   private resolvedAxis = -1;
@@ -129,30 +130,9 @@ export class BertConcat extends tf.layers.Layer {
         const selection = tf.oneHot(tf.tensor1d(this.selected, 'int32'), this.axisSize).toFloat();
         p = tf.reshape(tf.matMul(tf.reshape(p, [1, this.selected.length]), selection), [this.axisSize]);
       }
-      const inputGradient = this.inputGradient === 'auto' ? this.hasTrainableUpstream() : this.inputGradient;
-      return mixAlongAxis(x, p, axis, { inputGradient, saveInput: this.fedByAnotherLayer() });
+      const inputGradient = needsInputGradient(this, this.inputGradient);
+      return mixAlongAxis(x, p, axis, { inputGradient, saveInput: isFedByAnotherLayer(this) });
     });
-  }
-
-  /**
-   * True when, in a model graph, this layer's input comes from another layer rather than a model input: tfjs-layers
-   * then frees that tensor before the backward pass, so the fast form must save it.
-   */
-  private fedByAnotherLayer(): boolean {
-    return this.inboundNodes.some((node) => node.inboundLayers.some((l) => l.getClassName() !== 'InputLayer'));
-  }
-
-  /** True when, in a model graph, any layer upstream of this one (transitively) has trainable weights. */
-  private hasTrainableUpstream(): boolean {
-    const seen = new Set<tf.layers.Layer>();
-    const pending = this.inboundNodes.flatMap((node) => node.inboundLayers);
-    for (let layer = pending.pop(); layer !== undefined; layer = pending.pop()) {
-      if (seen.has(layer)) continue;
-      seen.add(layer);
-      if (layer.trainable && layer.trainableWeights.length > 0) return true;
-      pending.push(...layer.inboundNodes.flatMap((node) => node.inboundLayers));
-    }
-    return false;
   }
 
   /** Zero the weights of randomly dropped layers and renormalise over the kept ones (all kept if all dropped). */

@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { InvalidArgumentError, ShapeError } from '../../src/errors.js';
-import { AdapterPooler, type AdapterPoolerArgs } from '../../src/layers/index.js';
+import { AdapterPooler, type AdapterPoolerArgs, BertConcat } from '../../src/layers/index.js';
 import { TEST_BACKENDS, useBackend } from '../helpers/backends.js';
 import { goldenCase, layerGradients, maxAbsDiff, need, toTensor } from './golden.js';
 
@@ -24,7 +24,7 @@ describe.each(TEST_BACKENDS)('AdapterPooler on %s', (backend) => {
     const x = toTensor(c.input);
     const r = toTensor(need(c.R, 'R'));
     const before = tf.memory().numTensors;
-    const layer = new AdapterPooler(args);
+    const layer = new AdapterPooler({ ...args, inputGradient: true });
     tf.dispose(layer.apply(x) as tf.Tensor);
     expect(layer.countParams()).toBe(c.params);
     const values = [toTensor(need(weights['kernel'], 'kernel')), toTensor(need(weights['bias'], 'bias'))];
@@ -41,6 +41,36 @@ describe.each(TEST_BACKENDS)('AdapterPooler on %s', (backend) => {
     layer.dispose();
     expect(tf.memory().numTensors).toBe(before);
     tf.dispose([x, r]);
+  });
+
+  it("inputGradient: none on a tensor or model input by default; 'auto' passes it to a trainable BertConcat upstream", () => {
+    const c = goldenCase('adapter_shared_gelu_tanh');
+    const x = toTensor(c.input);
+    const eager = new AdapterPooler({ adapterDim: 4 });
+    tf.dispose(eager.apply(x) as tf.Tensor);
+    expect(() => tf.grad((xx: tf.Tensor) => tf.sum(eager.apply(xx) as tf.Tensor))(x)).toThrow(/Cannot compute gradient/);
+    const gradsOfMix = (inputGradient: boolean | 'auto'): number[] => {
+      const input = tf.input({ shape: [3, 8, 5, 2] });
+      const mix = new BertConcat({ mixInitializer: 'zeros' });
+      const mixed = mix.apply(input) as tf.SymbolicTensor;
+      const kernelInitializer = tf.initializers.randomNormal({ mean: 0, stddev: 0.5, seed: 3 });
+      const pooled = new AdapterPooler({ adapterDim: 4, inputGradient, kernelInitializer }).apply(mixed);
+      const model = tf.model({ inputs: input, outputs: pooled as tf.SymbolicTensor });
+      const xx = tf.randomNormal([2, 3, 8, 5, 2], 0, 1, 'float32', 7);
+      const variables = mix.trainableWeights.map((w) => w.read() as tf.Variable);
+      const { value, grads } = tf.variableGrads(() => tf.sum(tf.square(model.apply(xx) as tf.Tensor)) as tf.Scalar, variables);
+      const out = variables.flatMap((v) => Array.from(need(grads[v.name], v.name).dataSync()));
+      tf.dispose([xx, value, ...Object.values(grads)]);
+      model.dispose();
+      return out;
+    };
+    const auto = gradsOfMix('auto');
+    expect(auto.some((v) => v !== 0)).toBe(true);
+    const explicit = gradsOfMix(true);
+    auto.forEach((v, i) => expect(v).toBeCloseTo(explicit[i] as number, 3));
+    expect(() => gradsOfMix(false)).toThrow(); // no path from the mix weights to the loss
+    tf.dispose(x);
+    eager.dispose();
   });
 
   it('parameter counts at the seed sizes (E=1024, A=386, L=25): 395,650 shared, 9,891,250 not shared', () => {
@@ -104,6 +134,7 @@ describe.each(TEST_BACKENDS)('AdapterPooler on %s', (backend) => {
       adapterDim: 4,
       sharedWeights: false,
       activation: 'gelu_tanh',
+      inputGradient: 'auto',
       kernelInitializer: { className: 'TruncatedNormal', config: { stddev: 0.5 } },
       biasInitializer: { className: 'Zeros' },
     });
@@ -128,6 +159,7 @@ describe.each(TEST_BACKENDS)('AdapterPooler on %s', (backend) => {
     expect(() => new AdapterPooler({ adapterDim: -3 })).toThrow(InvalidArgumentError);
     expect(() => new AdapterPooler({ adapterDim: 2.5 })).toThrow(InvalidArgumentError);
     expect(() => new AdapterPooler({ adapterDim: 4, initScale: 0 })).toThrow(InvalidArgumentError);
+    expect(() => new AdapterPooler({ adapterDim: 4, inputGradient: 1 as never })).toThrow(InvalidArgumentError);
     expect(() => new AdapterPooler({ adapterDim: 4, activation: 'relu' as never })).toThrow(/unknown activation/);
     expect(() => new AdapterPooler({ adapterDim: 4 }).apply(tf.input({ shape: [8] }))).toThrow(ShapeError);
     expect(() => new AdapterPooler({ adapterDim: 4 }).apply(tf.input({ shape: [3, null, 5] }))).toThrow(ShapeError);
