@@ -8,8 +8,6 @@
 /** Python's `string.punctuation`: exactly these 32 ASCII characters are deleted. */
 export const PYTHON_PUNCTUATION = '!"#$%&\'()*+,-./:;<=>?@[\\]^_`{|}~';
 
-const PUNCTUATION_CODES = new Set(Array.from(PYTHON_PUNCTUATION, (c) => c.charCodeAt(0)));
-
 /** Letters (Lu Ll Lt Lm Lo) and numbers (Nd Nl No): Python's `str.isalnum()`, the basis of its Unicode `\w`. */
 const UNICODE_ALNUM = /^[\p{L}\p{N}]$/u;
 
@@ -50,54 +48,52 @@ export function isPythonWordChar(codePoint: number): boolean {
   return UNICODE_ALNUM.test(String.fromCodePoint(codePoint));
 }
 
-const ARTICLES = new Set(['a', 'an', 'the']);
+/** The 32 ASCII punctuation characters of {@link PYTHON_PUNCTUATION}, as code ranges. */
+const PUNCTUATION_RE = /[\x21-\x2f\x3a-\x40\x5b-\x60\x7b-\x7e]/g;
+
+function isArticle(text: string, start: number, end: number): boolean {
+  const length = end - start;
+  if (length === 1) return text.charCodeAt(start) === 0x61;
+  if (length === 2) return text.startsWith('an', start);
+  return length === 3 && text.startsWith('the', start);
+}
 
 /**
  * Normalised tokens of an answer: the official `normalize_answer(s).split()`. Returns `[]` for strings that
- * normalise to nothing ("", "the", ".").
+ * normalise to nothing ("", "the", "."). Tokens are the pieces between Python whitespace and removed articles
+ * (an article becomes a space, so it always separates tokens).
  */
 export function answerTokens(text: string): string[] {
-  const lowered = text.toLowerCase();
-  // Pass 1: delete ASCII punctuation (not replaced by a space).
-  let stripped = '';
-  let start = 0;
-  for (let i = 0; i < lowered.length; i++) {
-    if (PUNCTUATION_CODES.has(lowered.charCodeAt(i))) {
-      stripped += lowered.slice(start, i);
-      start = i + 1;
-    }
-  }
-  stripped += lowered.slice(start);
-  // Pass 2: split into maximal runs of word characters and of other characters; an article run becomes a space;
-  // then split on Python whitespace, dropping empty pieces.
+  const s = text.toLowerCase().replace(PUNCTUATION_RE, '');
   const tokens: string[] = [];
-  let current = '';
-  let word = '';
-  const flushWord = (): void => {
-    if (ARTICLES.has(word)) {
-      if (current) tokens.push(current);
-      current = '';
-    } else {
-      current += word;
-    }
-    word = '';
+  let tokenStart = -1;
+  const endToken = (at: number): void => {
+    if (tokenStart >= 0 && at > tokenStart) tokens.push(s.slice(tokenStart, at));
+    tokenStart = -1;
   };
-  for (const ch of stripped) {
-    const cp = ch.codePointAt(0) as number;
+  let i = 0;
+  while (i < s.length) {
+    const cp = s.codePointAt(i) as number;
+    const width = cp > 0xffff ? 2 : 1;
     if (isPythonWordChar(cp)) {
-      word += ch;
-      continue;
-    }
-    if (word) flushWord();
-    if (isPythonWhitespace(cp)) {
-      if (current) tokens.push(current);
-      current = '';
+      let j = i + width;
+      while (j < s.length) {
+        const next = s.codePointAt(j) as number;
+        if (!isPythonWordChar(next)) break;
+        j += next > 0xffff ? 2 : 1;
+      }
+      if (isArticle(s, i, j)) endToken(i);
+      else if (tokenStart < 0) tokenStart = i;
+      i = j;
+    } else if (isPythonWhitespace(cp)) {
+      endToken(i);
+      i += width;
     } else {
-      current += ch;
+      if (tokenStart < 0) tokenStart = i;
+      i += width;
     }
   }
-  if (word) flushWord();
-  if (current) tokens.push(current);
+  endToken(s.length);
   return tokens;
 }
 
