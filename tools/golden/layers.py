@@ -5,7 +5,10 @@ reference/bertvision-spec.md §1) in Keras at small sizes, feeds fixed inputs an
 and records outputs and gradients of the scalar loss sum(output * R) for a fixed R, for every case the TypeScript
 tests check. Writes test/fixtures/golden/layers.json.
 
-Run from the repository root:  HF_HUB_OFFLINE=1 .venv/bin/python tools/golden/layers.py
+Run from the repository root:
+  .venv/bin/python tools/golden/layers.py           (rewrites the fixture, atomically)
+  .venv/bin/python tools/golden/layers.py --check   (recomputes; exit 1 unless the committed fixture is identical,
+                                                     byte for byte: the generator is deterministic)
 """
 
 from __future__ import annotations
@@ -254,6 +257,9 @@ def tenney_small_case():
 
 
 def main():
+    check = sys.argv[1:] == ["--check"]
+    if sys.argv[1:] and not check:
+        sys.exit(f"usage: {sys.argv[0]} [--check]")
     tf.random.set_seed(SEED)
     keras.utils.set_random_seed(SEED)
     bert_concat_case("bert_concat_last", (2, 3, 8, 5), -1, None)
@@ -279,9 +285,15 @@ def main():
         "loss": "sum(output * R); grads are d loss / d weight (and d loss / d input)",
         "cases": cases,
     }
+    text = json.dumps(payload, separators=(",", ":")) + "\n"
+    if check:
+        if not OUT.exists() or OUT.read_text() != text:
+            sys.exit(f"{OUT}: differs from what {payload['generator']} computes now; regenerate it and review the diff")
+        print(f"{OUT}: reproducible ({len(cases)} cases)")
+        return
     OUT.parent.mkdir(parents=True, exist_ok=True)
     tmp = OUT.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(payload, separators=(",", ":")) + "\n")
+    tmp.write_text(text)
     tmp.replace(OUT)
     print(f"wrote {OUT} ({OUT.stat().st_size} bytes, {len(cases)} cases)")
 
