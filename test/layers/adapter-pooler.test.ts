@@ -73,6 +73,23 @@ describe.each(TEST_BACKENDS)('AdapterPooler on %s', (backend) => {
     eager.dispose();
   });
 
+  it('a freed input at the backward pass is a typed error, not a read of freed memory', () => {
+    const layer = new AdapterPooler({ adapterDim: 3 });
+    const y = tf.randomNormal([1, 2, 4, 2]);
+    tf.dispose(layer.apply(y) as tf.Tensor);
+    const freed = (): tf.Scalar => {
+      const z = tf.mul(y, 1);
+      const out = layer.apply(z) as tf.Tensor;
+      z.dispose();
+      return tf.sum(out);
+    };
+    expect(() => tf.variableGrads(freed, layer.trainableWeights.map((w) => w.read() as tf.Variable))).toThrow(
+      InvalidArgumentError,
+    );
+    y.dispose();
+    layer.dispose();
+  });
+
   it('parameter counts at the seed sizes (E=1024, A=386, L=25): 395,650 shared, 9,891,250 not shared', () => {
     for (const [sharedWeights, expected] of [[true, 395_650], [false, 9_891_250]] as const) {
       const layer = new AdapterPooler({ adapterDim: 386, sharedWeights });
@@ -97,12 +114,13 @@ describe.each(TEST_BACKENDS)('AdapterPooler on %s', (backend) => {
     layer.dispose();
   });
 
-  it('does not leak in predict or a training step (shared and not shared)', () => {
-    for (const sharedWeights of [true, false]) {
-      const input = tf.input({ shape: [3, 8, 5] });
-      const pooled = new AdapterPooler({ adapterDim: 4, sharedWeights }).apply(input) as tf.SymbolicTensor;
+  it('does not leak in predict or a training step (shared / not shared, on the input / after a BertConcat)', () => {
+    for (const [sharedWeights, afterMix] of [[true, false], [false, false], [true, true], [false, true]] as const) {
+      const input = tf.input({ shape: afterMix ? [3, 8, 5, 2] : [3, 8, 5] });
+      const fed = afterMix ? (new BertConcat().apply(input) as tf.SymbolicTensor) : input;
+      const pooled = new AdapterPooler({ adapterDim: 4, sharedWeights }).apply(fed) as tf.SymbolicTensor;
       const model = tf.model({ inputs: input, outputs: pooled });
-      const x = tf.randomNormal([2, 3, 8, 5]);
+      const x = tf.randomNormal(afterMix ? [2, 3, 8, 5, 2] : [2, 3, 8, 5]);
       const optimizer = tf.train.sgd(0.1);
       const step = (): void => {
         optimizer.minimize(() => tf.sum(tf.square(model.apply(x, { training: true }) as tf.Tensor)) as tf.Scalar);
