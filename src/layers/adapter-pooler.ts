@@ -96,7 +96,9 @@ export class AdapterPooler extends tf.layers.Layer {
     this.activation = canonicalActivation(args.activation ?? 'gelu_tanh');
     this.inputGradient = args.inputGradient ?? 'auto';
     if (this.inputGradient !== 'auto' && typeof this.inputGradient !== 'boolean') {
-      throw new InvalidArgumentError(`AdapterPooler: inputGradient must be true, false or 'auto', got ${String(args.inputGradient)}`);
+      throw new InvalidArgumentError(
+        `AdapterPooler: inputGradient must be true, false or 'auto', got ${String(args.inputGradient)}`,
+      );
     }
   }
 

@@ -75,7 +75,6 @@ export class BertConcat extends tf.layers.Layer {
   private readonly inputGradient: InputGradientMode;
   private mixLogits: tf.LayerVariable | null = null;
   private gamma: tf.LayerVariable | null = null;
-  private resolvedAxis = -1;
   private axisSize = 0;
   private selected: number[] = [];
 
@@ -94,7 +93,9 @@ export class BertConcat extends tf.layers.Layer {
     }
     this.inputGradient = args.inputGradient ?? 'auto';
     if (this.inputGradient !== 'auto' && typeof this.inputGradient !== 'boolean') {
-      throw new InvalidArgumentError(`BertConcat: inputGradient must be true, false or 'auto', got ${String(args.inputGradient)}`);
+      throw new InvalidArgumentError(
+        `BertConcat: inputGradient must be true, false or 'auto', got ${String(args.inputGradient)}`,
+      );
     }
     if (!Number.isInteger(this.layerAxis)) {
       throw new InvalidArgumentError(`BertConcat: layerAxis must be an integer, got ${this.layerAxis}`);
@@ -103,8 +104,8 @@ export class BertConcat extends tf.layers.Layer {
 
   override build(inputShape: tf.Shape | tf.Shape[]): void {
     const shape = singleInputShape(inputShape, 'BertConcat');
-    this.resolvedAxis = resolveAxis(this.layerAxis, shape.length, 'BertConcat');
-    this.axisSize = knownSize(shape, this.resolvedAxis, 'BertConcat');
+    const axis = resolveAxis(this.layerAxis, shape.length, 'BertConcat');
+    this.axisSize = knownSize(shape, axis, 'BertConcat');
     this.selected = resolveLayerSubset(this.layerSubset, this.axisSize, 'BertConcat');
     this.mixLogits = this.addWeight('weights', [this.selected.length], 'float32', this.mixInitializer);
     this.gamma = this.addWeight('probes', [1], 'float32', this.gammaInitializer);

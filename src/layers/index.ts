@@ -5,4 +5,5 @@ export * from './bert-concat.js';
 export * from './mean-concat.js';
 export * from './select-channel.js';
 export * from './split-start-end.js';
+export type { InputGradientMode } from './graph-position.js';
 export type { Initializer, InitializerSpec, LayerArgs, SerializedInitializer } from './types.js';
