@@ -4,9 +4,10 @@
  * parameter counts; leaks; serialisation; typed errors.
  */
 import * as tf from '@tensorflow/tfjs';
+import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { InvalidArgumentError, ShapeError } from '../../src/errors.js';
-import { AdapterPooler, type AdapterPoolerArgs, BertConcat } from '../../src/layers/index.js';
+import { AdapterPooler, type AdapterPoolerArgs, BertConcat, geluTanh } from '../../src/layers/index.js';
 import { TEST_BACKENDS, useBackend } from '../helpers/backends.js';
 import { goldenCase, layerGradients, maxAbsDiff, need, toTensor } from './golden.js';
 
@@ -88,6 +89,51 @@ describe.each(TEST_BACKENDS)('AdapterPooler on %s', (backend) => {
     );
     y.dispose();
     layer.dispose();
+  });
+
+  it('property: hand-written gradients equal tfjs autograd of the plain formula, for ranks 3–5, shared or not', () => {
+    const shapes = fc.tuple(
+      fc.array(fc.integer({ min: 1, max: 3 }), { minLength: 1, maxLength: 3 }),
+      fc.integer({ min: 1, max: 6 }),
+      fc.integer({ min: 1, max: 4 }),
+      fc.integer({ min: 1, max: 5 }),
+      fc.boolean(),
+      fc.integer(),
+    );
+    fc.assert(
+      fc.property(shapes, ([lead, E, L, A, sharedWeights, seed]) => {
+        const layer = new AdapterPooler({ adapterDim: A, sharedWeights, inputGradient: true, initScale: 0.7 });
+        const x = tf.randomNormal([...lead, E, L], 0, 1, 'float32', seed);
+        tf.dispose(layer.apply(x) as tf.Tensor);
+        const [kernel, bias] = layer.trainableWeights.map((w) => w.read() as tf.Variable) as [tf.Variable, tf.Variable];
+        // Plain formula, differentiated by tfjs: Y[..., a, l] = gelu(Σ_e X[..., e, l] W[(l,) e, a] + b[(l,) a]).
+        const k = lead.length;
+        const plain = (xx: tf.Tensor): tf.Tensor => {
+          const perLayer = Array.from({ length: L }, (_v, l) => {
+            const xl = tf.slice(xx, [...lead.map(() => 0), 0, l], [...lead, E, 1]);
+            const w = sharedWeights ? kernel : tf.squeeze(tf.slice(kernel, [l, 0, 0], [1, E, A]), [0]);
+            const b = sharedWeights ? bias : tf.squeeze(tf.slice(bias, [l, 0], [1, A]), [0]);
+            return geluTanh(tf.add(tf.matMul(tf.reshape(xl, [-1, E]), w), b));
+          });
+          return tf.reshape(tf.stack(perLayer, 2), [...lead, A, L]);
+        };
+        const r = tf.randomNormal([...lead, A, L], 0, 1, 'float32', seed + 1);
+        const lossOf = (f: (t: tf.Tensor) => tf.Tensor) => (xx: tf.Tensor) => tf.sum(tf.mul(f(xx), r)) as tf.Scalar;
+        const ours = tf.variableGrads(() => lossOf((t) => layer.apply(t) as tf.Tensor)(x), [kernel, bias]);
+        const ref = tf.variableGrads(() => lossOf(plain)(x), [kernel, bias]);
+        const dxOurs = tf.grad(lossOf((t) => layer.apply(t) as tf.Tensor))(x);
+        const dxRef = tf.grad(lossOf(plain))(x);
+        const gap = (a: tf.Tensor, b: tf.Tensor): number => tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0] ?? 0);
+        expect(gap(ours.value, ref.value)).toBeLessThan(1e-4);
+        for (const v of [kernel, bias]) {
+          expect(gap(need(ours.grads[v.name], v.name), need(ref.grads[v.name], v.name))).toBeLessThan(1e-4);
+        }
+        expect(gap(dxOurs, dxRef)).toBeLessThan(1e-4);
+        tf.dispose([x, r, dxOurs, dxRef, ours.value, ref.value, ...Object.values(ours.grads), ...Object.values(ref.grads)]);
+        layer.dispose();
+      }),
+      { numRuns: 8 },
+    );
   });
 
   it('parameter counts at the seed sizes (E=1024, A=386, L=25): 395,650 shared, 9,891,250 not shared', () => {
