@@ -11,13 +11,13 @@ import json
 import os
 import shutil
 import struct
-import tempfile
 from pathlib import Path
 from typing import Any, Protocol
 
 import h5py
 import numpy as np
 
+from .atomic import temp_sibling
 from .errors import StoreFormatError
 
 METADATA_ATTR = "bertvision_metadata"
@@ -50,20 +50,11 @@ class StoreReader(Protocol):
     def close(self) -> None: ...
 
 
-def _temp_sibling(target: Path, directory: bool) -> Path:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    if directory:
-        return Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
-    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
-    return Path(name)
-
-
 class Hdf5Writer:
     """One root dataset per tensor; activations chunked one example per chunk (k examples for CLS stores)."""
 
     def __init__(self, target: Path, specs: dict[str, TensorSpec], metadata: dict[str, Any]) -> None:
-        self.target, self.temp = target, _temp_sibling(target, directory=False)
+        self.target, self.temp = target, temp_sibling(target, directory=False)
         self.file = h5py.File(self.temp, "w")
         self.file.attrs[METADATA_ATTR] = json.dumps(metadata)
         for name, (shape, dtype) in specs.items():
@@ -89,7 +80,7 @@ class SafetensorsWriter:
     """Header first (all shapes known), then positional writes into the data region: streams, never buffers."""
 
     def __init__(self, target: Path, specs: dict[str, TensorSpec], metadata: dict[str, Any]) -> None:
-        self.target, self.temp = target, _temp_sibling(target, directory=False)
+        self.target, self.temp = target, temp_sibling(target, directory=False)
         header: dict[str, Any] = {"__metadata__": {"bertvision": json.dumps(metadata)}}
         self.offsets: dict[str, tuple[int, np.dtype, int]] = {}
         cursor = 0
@@ -124,7 +115,7 @@ class NpyDirWriter:
     """``<name>.npy`` per tensor (memory-mapped writes) plus ``metadata.json``, built in a temporary directory."""
 
     def __init__(self, target: Path, specs: dict[str, TensorSpec], metadata: dict[str, Any]) -> None:
-        self.target, self.temp = target, _temp_sibling(target, directory=True)
+        self.target, self.temp = target, temp_sibling(target, directory=True)
         (self.temp / "metadata.json").write_text(json.dumps(metadata, indent=1), encoding="utf-8")
         self.arrays = {name: np.lib.format.open_memmap(self.temp / f"{name}.npy", mode="w+", dtype=dtype, shape=shape)
                        for name, (shape, dtype) in specs.items()}

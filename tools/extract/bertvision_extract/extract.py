@@ -110,7 +110,8 @@ def _write_windows(encoder: LoadedEncoder, windows: Windows, writer: StoreWriter
         hidden = out.hidden[:, :keep]
         if options.cls_only and out.pooled is not None:
             hidden = np.concatenate([out.pooled[:, None, :, None], hidden], axis=-1)
-        stored = hidden.astype(dtype)
+        with np.errstate(over="ignore"):  # overflow is detected just below and reported as an error
+            stored = hidden.astype(dtype)
         if not np.isfinite(stored).all():
             raise ExtractError(f"windows {start}..{stop - 1}: hidden states overflow {options.dtype} (use --dtype float32)")
         row = first_row + start

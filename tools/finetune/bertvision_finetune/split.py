@@ -7,13 +7,11 @@ so no context is shared between the parts.
 
 from __future__ import annotations
 
-import json
-import os
 import random
-import tempfile
 from pathlib import Path
 from typing import Any
 
+from bertvision_extract.atomic import write_json_atomic
 from bertvision_extract.squad import load_examples, sha256_of_file
 
 DEFAULT_SEED = 20200802  # the date the seed's paper was built (2020-08-02)
@@ -48,9 +46,4 @@ def make_split(squad_file: Path, seed: int = DEFAULT_SEED, eval_articles: int = 
 
 def write_split(split: dict[str, Any], target: Path) -> None:
     """Write the split JSON atomically (temporary file in the same directory, then rename)."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        json.dump(split, handle, indent=2)
-        handle.write("\n")
-    os.replace(temp, target)
+    write_json_atomic(split, target)

@@ -6,10 +6,8 @@ linear decay; a checkpoint (model + tokenizer + ``bertvision_finetune.json``) at
 
 from __future__ import annotations
 
-import json
 import math
 import os
-import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -20,6 +18,7 @@ import torch
 from tqdm import tqdm
 from transformers import AutoModelForQuestionAnswering, AutoTokenizer, get_linear_schedule_with_warmup
 
+from bertvision_extract.atomic import temp_sibling, write_json_atomic
 from bertvision_extract.squad import load_examples, load_split_titles, sha256_of_file
 from bertvision_extract.windows import WindowSettings, build_windows
 
@@ -44,14 +43,6 @@ class FinetuneOptions:
     weight_decay: float = 0.01
     seed: int = 42
     progress: bool = True
-
-
-def _atomic_json(value: Any, target: Path) -> None:
-    fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        json.dump(value, handle, indent=2)
-        handle.write("\n")
-    os.replace(temp, target)
 
 
 def save_steps(total_steps: int, steps_per_epoch: float, save_every: float) -> list[int]:
@@ -107,7 +98,7 @@ def finetune(options: FinetuneOptions) -> list[dict[str, Any]]:
             records.append(_save(model, tokenizer, options, step, steps_per_epoch, losses, time.time() - started,
                                  len(windows)))
     bar.close()
-    _atomic_json({"options": _jsonable(options), "losses": losses, "checkpoints": records},
+    write_json_atomic({"options": _jsonable(options), "losses": losses, "checkpoints": records},
                  options.output_dir / "train_log.json")
     return records
 
@@ -120,7 +111,7 @@ def _save(model: torch.nn.Module, tokenizer: Any, options: FinetuneOptions, step
           losses: list[float], seconds: float, num_windows: int) -> dict[str, Any]:
     epoch = step / steps_per_epoch
     target = options.output_dir / f"checkpoint-step-{step:06d}"
-    temp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=options.output_dir))
+    temp = temp_sibling(target, directory=True)
     model.save_pretrained(temp)
     tokenizer.save_pretrained(temp)
     window = losses[-min(len(losses), 10):]
@@ -130,6 +121,6 @@ def _save(model: torch.nn.Module, tokenizer: Any, options: FinetuneOptions, step
                                                       "sha256": sha256_of_file(options.squad_file)},
               "split": None if options.split_file is None else {"file": options.split_file.name,
                                                                 "part": options.split_part or "train"}}
-    _atomic_json(record, temp / "bertvision_finetune.json")
+    write_json_atomic(record, temp / "bertvision_finetune.json")
     os.replace(temp, target)
     return record
