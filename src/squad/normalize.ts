@@ -66,15 +66,12 @@ function isArticle(text: string, start: number, end: number): boolean {
 export function answerTokens(text: string): string[] {
   const s = text.toLowerCase().replace(PUNCTUATION_RE, '');
   const tokens: string[] = [];
-  let tokenStart = -1;
-  const endToken = (at: number): void => {
-    if (tokenStart >= 0 && at > tokenStart) tokens.push(s.slice(tokenStart, at));
-    tokenStart = -1;
-  };
+  let tokenStart = -1; // start of the current token, -1 between tokens
   let i = 0;
   while (i < s.length) {
     const cp = s.codePointAt(i) as number;
     const width = cp > 0xffff ? 2 : 1;
+    let separatorEnd = -1; // end of a whitespace character or removed article at i, if there is one
     if (isPythonWordChar(cp)) {
       let j = i + width;
       while (j < s.length) {
@@ -82,18 +79,22 @@ export function answerTokens(text: string): string[] {
         if (!isPythonWordChar(next)) break;
         j += next > 0xffff ? 2 : 1;
       }
-      if (isArticle(s, i, j)) endToken(i);
+      if (isArticle(s, i, j)) separatorEnd = j;
       else if (tokenStart < 0) tokenStart = i;
-      i = j;
+      if (separatorEnd < 0) i = j;
     } else if (isPythonWhitespace(cp)) {
-      endToken(i);
-      i += width;
+      separatorEnd = i + width;
     } else {
       if (tokenStart < 0) tokenStart = i;
       i += width;
     }
+    if (separatorEnd >= 0) {
+      if (tokenStart >= 0) tokens.push(s.slice(tokenStart, i));
+      tokenStart = -1;
+      i = separatorEnd;
+    }
   }
-  endToken(s.length);
+  if (tokenStart >= 0) tokens.push(s.slice(tokenStart));
   return tokens;
 }
 
