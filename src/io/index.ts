@@ -6,3 +6,5 @@ export * from './npy-header.js';
 export * from './safetensors-header.js';
 export type * from './store.js';
 export { moveAxisLast, shapeWithAxisLast } from './transpose.js';
+export * from './dataset.js';
+export * from './shuffle.js';
