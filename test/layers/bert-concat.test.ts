@@ -298,6 +298,68 @@ describe.each(TEST_BACKENDS)('BertConcat on %s', (backend) => {
     );
   });
 
+  it('property: custom gradients equal tfjs autograd of the plain formula, any axis, rank and subset', () => {
+    const cases = fc
+      .tuple(fc.array(fc.integer({ min: 1, max: 3 }), { minLength: 2, maxLength: 4 }), fc.integer(), fc.integer())
+      .chain(([shape, axisPick, seed]) => {
+        const axis = 1 + (Math.abs(axisPick) % (shape.length - 1));
+        const size = shape[axis] as number;
+        return fc.tuple(
+          fc.constant(shape),
+          fc.constant(axis),
+          fc.option(fc.shuffledSubarray([...Array(size).keys()], { minLength: 1 }), { nil: null }),
+          fc.constant(seed),
+        );
+      });
+    fc.assert(
+      fc.property(cases, ([shape, axis, subset, seed]) => {
+        const x = tf.randomNormal(shape, 0, 1, 'float32', seed);
+        const layer = new BertConcat({ layerAxis: axis, layers: subset, inputGradient: true, mixInitializer: 'glorotUniform' });
+        tf.dispose(layer.apply(x) as tf.Tensor);
+        const [w, gamma] = layer.trainableWeights.map((v) => v.read() as tf.Variable) as [tf.Variable, tf.Variable];
+        const chosen = subset ?? [...Array(shape[axis]).keys()];
+        // Plain formula with autograd: γ · Σ_j softmax(w)_j · x[…, chosen[j], …] (slices, so any axis works).
+        const plain = (xx: tf.Tensor): tf.Tensor => {
+          const p = tf.softmax(w);
+          const terms = chosen.map((l, j) => {
+            const begin = shape.map((_d, i) => (i === axis ? l : 0));
+            const size = shape.map((d, i) => (i === axis ? 1 : d));
+            return tf.mul(tf.squeeze(tf.slice(xx, begin, size), [axis]), tf.slice(p, [j], [1]));
+          });
+          return tf.mul(tf.addN(terms), gamma);
+        };
+        const r = tf.randomNormal(shape.filter((_d, i) => i !== axis), 0, 1, 'float32', seed + 1);
+        const lossOf = (f: (t: tf.Tensor) => tf.Tensor) => (xx: tf.Tensor) => tf.sum(tf.mul(f(xx), r)) as tf.Scalar;
+        const ours = tf.variableGrads(() => lossOf((t) => layer.apply(t) as tf.Tensor)(x), [w, gamma]);
+        const ref = tf.variableGrads(() => lossOf(plain)(x), [w, gamma]);
+        const dxOurs = tf.grad(lossOf((t) => layer.apply(t) as tf.Tensor))(x);
+        const dxRef = tf.grad(lossOf(plain))(x);
+        const gap = (a: tf.Tensor, b: tf.Tensor): number => tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0] ?? 0);
+        expect(gap(ours.value, ref.value)).toBeLessThan(1e-5);
+        for (const v of [w, gamma]) {
+          expect(gap(need(ours.grads[v.name], v.name), need(ref.grads[v.name], v.name))).toBeLessThan(1e-5);
+        }
+        expect(gap(dxOurs, dxRef)).toBeLessThan(1e-5);
+        tf.dispose([x, r, dxOurs, dxRef, ours.value, ref.value, ...Object.values(ours.grads), ...Object.values(ref.grads)]);
+        layer.dispose();
+      }),
+      { numRuns: 12 },
+    );
+  });
+
+  it('regression: the input gradient on an inner axis is right on wasm (packed-operand cache keyed by data id)', () => {
+    // One layer on axis 1: out = γ · x[:, 0, :], so ∂ sum(out · r) / ∂x = γ · r. The wasm backend once returned
+    // garbage here because dy was a matMul right operand under two shapes.
+    const x = tf.randomNormal([1, 1, 3], 0, 1, 'float32', 11);
+    const r = tf.randomNormal([1, 3], 0, 1, 'float32', 12);
+    const layer = makeLayer({ layerAxis: 1, inputGradient: true }, x, [0.4], 1.5);
+    const dx = tf.grad((xx: tf.Tensor) => tf.sum(tf.mul(layer.apply(xx) as tf.Tensor, r)))(x);
+    const expected = tf.mul(tf.reshape(r, [1, 1, 3]), 1.5);
+    expect(tf.max(tf.abs(tf.sub(dx, expected))).dataSync()[0]).toBeLessThan(1e-6);
+    tf.dispose([x, r, dx, expected]);
+    layer.dispose();
+  });
+
   it('computeOutputShape drops the layer axis and keeps unknown sizes', () => {
     expect(new BertConcat().computeOutputShape([null, 386, 1024, 25])).toEqual([null, 386, 1024]);
     expect(new BertConcat({ layerAxis: 1 }).computeOutputShape([null, 25, null, 768])).toEqual([null, null, 768]);
