@@ -1,10 +1,9 @@
 /**
- * Batches from an activation store: an async iterator (`storeBatches`) and a `tf.data.Dataset` for
- * `model.fitDataset` (`storeDataset`). Deterministic shuffling from a seed (full permutation or shuffle buffer),
- * a bounded number of batches prefetched so disk reads overlap compute, optional drop-remainder. Browser-safe
- * (it only needs an `ActivationStore`).
+ * Batches from an activation store as an async iterator of typed arrays (`storeBatches`): deterministic
+ * shuffling from a seed (full permutation or shuffle buffer), a bounded number of batches prefetched so disk
+ * reads overlap compute, optional drop-remainder, resumable from any batch. Tensor forms (tf.data, the trainer's
+ * BatchSource) are in dataset-tf.ts. Browser-safe (it only needs an `ActivationStore`).
  */
-import * as tf from '@tensorflow/tfjs';
 import { InvalidArgumentError } from '../errors.js';
 import { bufferShuffle, epochSeed, permute, seededRandom } from './shuffle.js';
 import type { ActivationStore } from './store.js';
@@ -31,10 +30,12 @@ export interface BatchOptions {
   indices?: readonly number[];
   /** Epoch number, for the shuffled order (default 0). `storeDataset` counts epochs itself. */
   epoch?: number;
+  /** Start at this batch of the epoch, without reading the ones before (default 0; for resuming). */
+  startBatch?: number;
 }
 
 /** One batch. `x` has shape `[size, ...example shape]` (float32; the delivered activation layout). */
-export interface Batch {
+export interface StoreBatch {
   /** Activations. A fresh array per batch (safe to hand to `tf.tensor` without copying). */
   x: Float32Array;
   /** Shape of `x`. */
@@ -85,7 +86,8 @@ async function readLabels(store: ActivationStore, kind: LabelKind): Promise<Labe
   return {};
 }
 
-function checkOptions(store: ActivationStore, options: BatchOptions): void {
+/** Validates batch options against `store`. @throws InvalidArgumentError naming the store file. */
+export function checkBatchOptions(store: ActivationStore, options: BatchOptions): void {
   const bad = (what: string): never => {
     throw new InvalidArgumentError(what, { file: store.path });
   };
@@ -98,6 +100,8 @@ function checkOptions(store: ActivationStore, options: BatchOptions): void {
     const size = shuffle.bufferSize ?? 1024;
     if (!Number.isSafeInteger(size) || size < 1) bad(`shuffle.bufferSize must be a positive integer, got ${size}`);
   }
+  const startBatch = options.startBatch ?? 0;
+  if (!Number.isSafeInteger(startBatch) || startBatch < 0) bad(`startBatch must be a non-negative integer, got ${startBatch}`);
   for (const i of options.indices ?? []) {
     if (!Number.isSafeInteger(i) || i < 0 || i >= store.numExamples) bad(`example index ${i} is outside 0..${store.numExamples - 1}`);
   }
@@ -118,28 +122,28 @@ export function epochOrder(numExamples: number, options: Pick<BatchOptions, 'ind
  * Iterates over one epoch of batches, reading up to `prefetch` batches ahead.
  * @throws InvalidArgumentError for bad options or missing label tensors (before the first batch).
  */
-export async function* storeBatches(store: ActivationStore, options: BatchOptions): AsyncGenerator<Batch> {
-  checkOptions(store, options);
+export async function* storeBatches(store: ActivationStore, options: BatchOptions): AsyncGenerator<StoreBatch> {
+  checkBatchOptions(store, options);
   const labels = await readLabels(store, options.labels ?? 'none');
   const order = epochOrder(store.numExamples, options);
   const exampleShape = store.tensors[store.activations]!.shape.slice(1);
   const perExample = exampleShape.reduce((a, b) => a * b, 1);
   const groups: number[][] = [];
-  for (let i = 0; i < order.length; i += options.batchSize) {
+  for (let i = (options.startBatch ?? 0) * options.batchSize; i < order.length; i += options.batchSize) {
     const group = order.slice(i, i + options.batchSize);
     if (group.length === options.batchSize || !options.dropRemainder) groups.push(group);
   }
-  const load = async (indices: number[]): Promise<Batch> => {
+  const load = async (indices: number[]): Promise<StoreBatch> => {
     const x = new Float32Array(indices.length * perExample);
     await store.readIndices(store.activations, indices, x);
-    const batch: Batch = { x, shape: [indices.length, ...exampleShape], indices };
+    const batch: StoreBatch = { x, shape: [indices.length, ...exampleShape], indices };
     if (labels.noAnswer) batch.noAnswer = Int32Array.from(indices, (i) => labels.noAnswer![i]!);
     if (labels.start) batch.start = Int32Array.from(indices, (i) => labels.start![i]!);
     if (labels.end) batch.end = Int32Array.from(indices, (i) => labels.end![i]!);
     return batch;
   };
   const ahead = options.prefetch ?? 2;
-  const pending: Promise<Batch>[] = [];
+  const pending: Promise<StoreBatch>[] = [];
   let next = 0;
   try {
     while (next < groups.length || pending.length > 0) {
@@ -153,44 +157,4 @@ export async function* storeBatches(store: ActivationStore, options: BatchOption
   } finally {
     await Promise.allSettled(pending);
   }
-}
-
-/** Options of `storeDataset`. */
-export interface DatasetOptions extends Omit<BatchOptions, 'epoch'> {
-  /** Binary labels as one-hot `[B, 2]` float32 (default true, for categoricalCrossentropy) or `[B]` 0/1 float32. */
-  oneHot?: boolean;
-  /** Names of the model's two span outputs, the keys of `ys` (default `['start', 'end']`); labels are `[B]` float32 indices. */
-  spanOutputs?: [string, string];
-}
-
-/** A batch as tfjs training wants it. */
-export type TensorBatch = { xs: tf.Tensor; ys?: tf.Tensor | Record<string, tf.Tensor> };
-
-/**
- * A `tf.data.Dataset` of `{xs, ys}` batches for `model.fitDataset` (which disposes them). Each pass over the
- * dataset is a new epoch: with `shuffle`, epoch k uses the order `epochOrder(…, {epoch: k})`.
- */
-export function storeDataset(store: ActivationStore, options: DatasetOptions): tf.data.Dataset<TensorBatch> {
-  checkOptions(store, options);
-  let epoch = 0;
-  const [startName, endName] = options.spanOutputs ?? ['start', 'end'];
-  return tf.data.generator(() => {
-    const batches = storeBatches(store, { ...options, epoch: epoch++ });
-    return {
-      async next(): Promise<IteratorResult<TensorBatch>> {
-        const r = await batches.next();
-        if (r.done) return { done: true, value: undefined };
-        const b = r.value;
-        const xs = tf.tensor(b.x, b.shape, 'float32');
-        if (b.noAnswer) {
-          const ys = options.oneHot === false ? tf.tensor1d(Float32Array.from(b.noAnswer)) : tf.tidy(() => tf.oneHot(tf.tensor1d(b.noAnswer!, 'int32'), 2).toFloat());
-          return { done: false, value: { xs, ys } };
-        }
-        if (b.start && b.end) {
-          return { done: false, value: { xs, ys: { [startName]: tf.tensor1d(Float32Array.from(b.start)), [endName]: tf.tensor1d(Float32Array.from(b.end)) } } };
-        }
-        return { done: false, value: { xs } };
-      },
-    };
-  });
 }

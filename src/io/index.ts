@@ -8,3 +8,4 @@ export type * from './store.js';
 export { moveAxisLast, shapeWithAxisLast } from './transpose.js';
 export * from './dataset.js';
 export * from './shuffle.js';
+export * from './dataset-tf.js';

@@ -11,9 +11,10 @@ import {
   InvalidArgumentError,
   openStore,
   storeBatches,
+  storeBatchSource,
   storeDataset,
   type ActivationStore,
-  type Batch,
+  type StoreBatch,
   type StoreArray,
 } from '../../src/index.node.js';
 import { useBackend } from '../helpers/backends.js';
@@ -32,8 +33,8 @@ afterAll(async () => {
   await store.close();
 });
 
-async function collect(it: AsyncIterable<Batch>): Promise<Batch[]> {
-  const out: Batch[] = [];
+async function collect(it: AsyncIterable<StoreBatch>): Promise<StoreBatch[]> {
+  const out: StoreBatch[] = [];
   for await (const b of it) out.push(b);
   return out;
 }
@@ -150,4 +151,26 @@ describe('storeDataset', () => {
     expect(Array.from(ys['e']!.dataSync())).toEqual([...expectedInt('end_positions')]);
     tf.dispose([value.xs, ys['s']!, ys['e']!]);
   });
+
+  it('storeBatchSource resumes mid-epoch with exactly the batches of a full pass', async () => {
+    const source = storeBatchSource(store, { batchSize: 2, labels: 'span', shuffle: { seed: 5 }, spanOneHot: true });
+    expect(source.batchesPerEpoch()).toBe(3);
+    const sizes = async (epoch: number, start: number): Promise<number[][]> => {
+      const out: number[][] = [];
+      for await (const b of source.batches(epoch, start)) {
+        const [start_, end] = b.ys as tf.Tensor[];
+        expect(start_!.shape).toEqual([b.size, 3]);
+        const startIndex = start_!.argMax(-1);
+        out.push([...(b.xs as tf.Tensor).dataSync().subarray(0, 4), ...startIndex.dataSync(), ...end!.shape]);
+        tf.dispose([b.xs, startIndex, ...(b.ys as tf.Tensor[])]);
+      }
+      return out;
+    };
+    const before = tf.memory().numTensors;
+    const full = await sizes(1, 0);
+    expect(await sizes(1, 1)).toEqual(full.slice(1));
+    expect(tf.memory().numTensors).toBe(before);
+    expect(() => storeBatchSource(store, { batchSize: 2 })).toThrow(InvalidArgumentError);
+  });
 });
+
