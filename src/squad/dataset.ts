@@ -2,7 +2,7 @@
  * The parts of a SQuAD 2.0 dataset JSON the scorer and decoder need, validated: questions in file order with their
  * gold answer texts and contexts. Browser-safe: takes an already parsed object.
  */
-import { FileFormatError } from '../errors.js';
+import { FileFormatError, MismatchError } from '../errors.js';
 
 /** One question of the dataset. */
 export interface SquadQuestion {
@@ -59,4 +59,18 @@ export function readSquadQuestions(json: unknown, file?: string): SquadQuestion[
     });
   });
   return questions;
+}
+
+/**
+ * Decoder examples (`{ id, context }`) for the given question ids, in that order, e.g. an activation store's
+ * `metadata.example_ids`, so that the store's `example_index` indexes the result.
+ * @throws MismatchError naming the first ids that are not in the dataset.
+ */
+export function qaExamplesFor(questions: readonly SquadQuestion[], ids: readonly string[]): { id: string; context: string }[] {
+  const contexts = new Map(questions.map((q) => [q.id, q.context]));
+  const unknown = ids.filter((id) => !contexts.has(id));
+  if (unknown.length > 0) {
+    throw new MismatchError(`${unknown.length} example ids are not questions of the dataset (first: ${unknown.slice(0, 5).join(', ')}); was the store made from another SQuAD file?`);
+  }
+  return ids.map((id) => ({ id, context: contexts.get(id) as string }));
 }

@@ -3,7 +3,7 @@
  * decoding with `nullScoreDiffThreshold: T`, so the scorer's best_f1_thresh is a decoder threshold.
  */
 import { describe, expect, it } from 'vitest';
-import { readSquadQuestions } from '../../src/squad/dataset.js';
+import { qaExamplesFor, readSquadQuestions } from '../../src/squad/dataset.js';
 import { postprocessQaPredictions } from '../../src/squad/decode.js';
 import { evaluateSquadV2 } from '../../src/squad/official-eval.js';
 import { fixtureFeatures, golden } from './decode-fixture.js';
@@ -25,5 +25,16 @@ describe('null-odds threshold: decoder and scorer agree', () => {
       expect([viaScorer.exact, viaScorer.f1]).toEqual([viaDecoder.exact, viaDecoder.f1]);
     }
     expect(tuned.metrics.best_f1).toBeGreaterThanOrEqual(evaluateSquadV2(questions, decode(0).predictions).metrics.f1 as number);
+  });
+});
+
+describe('qaExamplesFor', () => {
+  const questions = readSquadQuestions(readSquadJson('dev-v2.0.json'));
+  it('gives the fixture contexts for store example ids, in id order', () => {
+    const ids = golden.examples.filter((e) => e.id !== 'synthetic-astral').map((e) => e.id).reverse();
+    expect(qaExamplesFor(questions, ids)).toEqual(golden.examples.filter((e) => ids.includes(e.id)).reverse());
+  });
+  it('names ids that are not in the dataset', () => {
+    expect(() => qaExamplesFor(questions, ['56ddde6b9a695914005b9628', 'nope'])).toThrow(/1 example ids are not questions of the dataset \(first: nope\)/);
   });
 });
