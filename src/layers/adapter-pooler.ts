@@ -7,7 +7,7 @@ import { InvalidArgumentError, ShapeError } from '../errors.js';
 import { geluErf, geluTanh } from './activations.js';
 import { type InputGradientMode, isFedByAnotherLayer, needsInputGradient } from './graph-position.js';
 import { resolveInitializer, serializeInitializer } from './initializers.js';
-import { checkCallSize, knownSize, singleInput, singleInputShape } from './layer-axis.js';
+import { checkCallSize, knownSize, requireFloat32, singleInput, singleInputShape } from './layer-axis.js';
 import { projectLayers } from './projection.js';
 import type { Initializer, InitializerSpec, LayerArgs } from './types.js';
 import { defaultLayerName } from './layer-names.js';
@@ -127,6 +127,7 @@ export class AdapterPooler extends tf.layers.Layer {
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return tf.tidy(() => {
       const x = singleInput(inputs, 'AdapterPooler');
+      requireFloat32(x, 'AdapterPooler');
       this.checkRank(x.shape);
       if (this.kernel === null || this.bias === null) {
         throw new InvalidArgumentError('AdapterPooler: the layer is not built yet (call it on an input first)');

@@ -14,6 +14,7 @@ import {
   knownSize,
   resolveAxis,
   resolveLayerSubset,
+  requireFloat32,
   singleInput,
   singleInputShape,
 } from './layer-axis.js';
@@ -120,6 +121,7 @@ export class BertConcat extends tf.layers.Layer {
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: CallKwargs): tf.Tensor {
     return tf.tidy(() => {
       const x = singleInput(inputs, 'BertConcat');
+      requireFloat32(x, 'BertConcat');
       const { mixLogits, gamma } = this.variables();
       const axis = resolveAxis(this.layerAxis, x.rank, 'BertConcat');
       checkCallSize(x, axis, this.axisSize, 'BertConcat');

@@ -24,6 +24,16 @@ export function singleInput(inputs: tf.Tensor | tf.Tensor[], layer: string): tf.
 }
 
 /**
+ * Check that a tensor is float32 (the layers' weights are; tfjs would otherwise fail deep inside a kernel).
+ * @throws InvalidArgumentError for any other dtype.
+ */
+export function requireFloat32(x: tf.Tensor, layer: string): void {
+  if (x.dtype !== 'float32') {
+    throw new InvalidArgumentError(`${layer}: expected a float32 input, got ${x.dtype} (cast activations first)`);
+  }
+}
+
+/**
  * Resolve `axis` (negative counts from the end) for an input of rank `rank`. Axis 0 is the batch axis and is refused.
  * @throws ShapeError when the resolved axis is not in [1, rank).
  */

@@ -11,6 +11,7 @@ import {
   knownSize,
   resolveAxis,
   resolveLayerSubset,
+  requireFloat32,
   singleInput,
   singleInputShape,
 } from './layer-axis.js';
@@ -64,6 +65,7 @@ export class MeanConcat extends tf.layers.Layer {
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return tf.tidy(() => {
       const x = singleInput(inputs, 'MeanConcat');
+      requireFloat32(x, 'MeanConcat');
       const axis = resolveAxis(this.layerAxis, x.rank, 'MeanConcat');
       checkCallSize(x, axis, this.axisSize, 'MeanConcat');
       if (isFullRange(this.selected, this.axisSize)) return tf.mean(x, axis);

@@ -234,7 +234,9 @@ describe.each(TEST_BACKENDS)('AdapterPooler on %s', (backend) => {
     tf.dispose(layer.apply(tf.zeros([1, 2, 8, 5])) as tf.Tensor);
     const wrong = tf.zeros([1, 2, 6, 5]);
     expect(() => layer.apply(wrong)).toThrow(ShapeError);
-    wrong.dispose();
+    const ints = tf.zeros([1, 2, 8, 5], 'int32');
+    expect(() => layer.apply(ints)).toThrow(InvalidArgumentError);
+    tf.dispose([wrong, ints]);
     layer.dispose();
   });
 });

@@ -384,7 +384,9 @@ describe.each(TEST_BACKENDS)('BertConcat on %s', (backend) => {
     tf.dispose(layer.apply(tf.zeros([1, 2, 5])) as tf.Tensor);
     const wrong = tf.zeros([1, 2, 4]);
     expect(() => layer.apply(wrong)).toThrow(ShapeError);
-    wrong.dispose();
+    const ints = tf.zeros([1, 2, 5], 'int32');
+    expect(() => layer.apply(ints)).toThrow(/float32/);
+    tf.dispose([wrong, ints]);
     layer.dispose();
   });
 

@@ -56,5 +56,8 @@ describe.each(TEST_BACKENDS)('MeanConcat on %s', (backend) => {
     expect(() => new MeanConcat({ layers: [5] }).apply(symbolic)).toThrow(InvalidArgumentError);
     expect(() => new MeanConcat({ layers: [2, 2] }).apply(symbolic)).toThrow(InvalidArgumentError);
     expect(() => new MeanConcat({ layerAxis: 1.5 })).toThrow(InvalidArgumentError);
+    const ints = tf.zeros([1, 3, 8, 5], 'int32');
+    expect(() => new MeanConcat().apply(ints)).toThrow(InvalidArgumentError);
+    ints.dispose();
   });
 });
