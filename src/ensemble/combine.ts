@@ -40,7 +40,11 @@ export function softmaxInto(x: ArrayLike<number>, out: Float64Array): Float64Arr
   return out;
 }
 
-function checkWeights(options: CombineOptions, models: number): number[] {
+/**
+ * The per-model weights of a combination: the given weights validated, or 1 per model when none are given.
+ * @throws InvalidArgumentError for weights a method does not take, a wrong count, or invalid values.
+ */
+export function combineWeights(options: CombineOptions, models: number): number[] {
   const { method, weights } = options;
   if (weights === undefined) {
     if (method === 'weighted-mean-probability') throw new InvalidArgumentError("'weighted-mean-probability' needs one weight per model");
@@ -94,7 +98,7 @@ export function combineWindows(models: readonly (readonly QaFeature[])[], option
   const { method } = options;
   const isProbability = method !== 'logit-sum';
   if (!isProbability && options.probabilityScale !== undefined) throw new InvalidArgumentError("probabilityScale does not apply to 'logit-sum'");
-  const weights = checkWeights(options, models.length);
+  const weights = combineWeights(options, models.length);
   const weightSum = weights.reduce((a, b) => a + b, 0);
   const log = (options.probabilityScale ?? 'log') === 'log';
   checkSameWindows(models);
