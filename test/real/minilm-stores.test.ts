@@ -1,0 +1,46 @@
+/**
+ * The real all-MiniLM-L6-v2 stores committed under data/minilm/ (see docs/extraction.md), opened with the
+ * TypeScript reader and checked against values computed outside the extraction code path (test/fixtures/real/,
+ * written by tools/extract/make_expected.py) and against the SQuAD 2.0 gold answers.
+ */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { checkCompatible, openStore } from '../../src/index.node.js';
+import { checkStore } from './check-store.js';
+
+const fixture = (name: string): string => fileURLToPath(new URL(`../fixtures/real/${name}`, import.meta.url));
+const dataFile = (name: string): string => fileURLToPath(new URL(`../../data/minilm/${name}`, import.meta.url));
+
+/** Each committed store, its expected-values file and its window count. */
+const STORES = [
+  { store: 'cls-train-300q.h5', expected: 'cls-train-300q.expected.json', windows: 307, questions: 300 },
+  { store: 'cls-eval-200q.h5', expected: 'cls-eval-200q.expected.json', windows: 200, questions: 200 },
+] as const;
+
+describe('committed MiniLM stores', () => {
+  for (const { store, expected, windows, questions } of STORES) {
+    it(`${store}: shapes, labels vs gold answers, last layer = last_hidden_state, pooled = pooler_output`, async () => {
+      expect(existsSync(dataFile(store))).toBe(true);
+      const result = await checkStore(fixture(expected));
+      expect(result.windows).toBe(windows);
+      const opened = await openStore(dataFile(store));
+      expect(opened.metadata?.example_ids).toHaveLength(questions);
+      expect(opened.metadata?.model_id).toBe('sentence-transformers/all-MiniLM-L6-v2');
+      await opened.close();
+    });
+  }
+
+  it('train and eval CLS stores are compatible and come from disjoint articles of the split', async () => {
+    const [train, evaluation] = await Promise.all(STORES.map(({ store }) => openStore(dataFile(store))));
+    try {
+      checkCompatible(train!.metadata, train!.path, evaluation!.metadata, evaluation!.path);
+      const trainIds = new Set(train!.metadata!.example_ids);
+      expect(evaluation!.metadata!.example_ids!.some((id) => trainIds.has(id))).toBe(false);
+      expect((train!.metadata!['source'] as { split: { part: string } }).split.part).toBe('train');
+      expect((evaluation!.metadata!['source'] as { split: { part: string } }).split.part).toBe('eval');
+    } finally {
+      await Promise.all([train!.close(), evaluation!.close()]);
+    }
+  });
+});
