@@ -106,9 +106,10 @@ export async function checkStore(expectedPath: string): Promise<{ windows: numbe
     }
 
     const ids = meta.example_ids!;
-    const [starts, ends, impossible, exampleIndex] = await Promise.all(
-      ['start_positions', 'end_positions', 'is_impossible', 'example_index'].map((t) => readInts(store, t)),
-    );
+    const starts = await readInts(store, 'start_positions');
+    const ends = await readInts(store, 'end_positions');
+    const impossible = await readInts(store, 'is_impossible');
+    const exampleIndex = await readInts(store, 'example_index');
     const answered = new Set<string>();
     let exactSpans = 0;
     for (let w = 0; w < n; w++) {
