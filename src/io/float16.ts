@@ -47,12 +47,18 @@ interface Kernel {
   decode: (src: number, dst: number, n: number) => void;
 }
 
+/** The compiled kernel, shared by every decoder (compiled once; undefined where WebAssembly SIMD is missing). */
+let compiled: WebAssembly.Module | null | undefined;
+
 function instantiateKernel(): Kernel | undefined {
   try {
-    if (typeof WebAssembly !== 'object') return undefined;
-    const binary = Uint8Array.from(atob(SIMD_KERNEL_BASE64), (c) => c.charCodeAt(0));
-    const instance = new WebAssembly.Instance(new WebAssembly.Module(binary));
-    const { memory, decode } = instance.exports as unknown as Kernel;
+    if (compiled === undefined) {
+      compiled = null;
+      if (typeof WebAssembly !== 'object') return undefined;
+      compiled = new WebAssembly.Module(Uint8Array.from(atob(SIMD_KERNEL_BASE64), (c) => c.charCodeAt(0)));
+    }
+    if (!compiled) return undefined;
+    const { memory, decode } = new WebAssembly.Instance(compiled).exports as unknown as Kernel;
     return { memory, decode };
   } catch {
     return undefined; // no WebAssembly SIMD here: the lookup table is used instead
