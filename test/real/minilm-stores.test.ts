@@ -37,8 +37,8 @@ describe('committed MiniLM stores', () => {
       checkCompatible(train!.metadata, train!.path, evaluation!.metadata, evaluation!.path);
       const trainIds = new Set(train!.metadata!.example_ids);
       expect(evaluation!.metadata!.example_ids!.some((id) => trainIds.has(id))).toBe(false);
-      expect((train!.metadata!['source'] as { split: { part: string } }).split.part).toBe('train');
-      expect((evaluation!.metadata!['source'] as { split: { part: string } }).split.part).toBe('eval');
+      expect(train!.metadata!.source).toMatchObject({ file: 'dev-v2.0.json', split: { part: 'train' } });
+      expect(evaluation!.metadata!.source).toMatchObject({ file: 'dev-v2.0.json', split: { part: 'eval' } });
     } finally {
       await Promise.all([train!.close(), evaluation!.close()]);
     }
