@@ -21,7 +21,13 @@ let generation = 0;
 /** Imports and initialises h5wasm once per process (again, as a fresh instance, after an abort). */
 export function loadH5wasm(): Promise<H5Runtime> {
   loading ??= (async () => {
-    const specifier = generation === 0 ? 'h5wasm/node' : `${import.meta.resolve('h5wasm/node')}?instance=${generation}`;
+    let specifier = 'h5wasm/node';
+    if (generation > 0) {
+      // a fresh module instance needs a fresh URL; bundlers' CommonJS output has no import.meta.resolve
+      const resolveUrl = (import.meta as { resolve?: (s: string) => string }).resolve;
+      if (!resolveUrl) throw new FileFormatError('the HDF5 runtime aborted on a corrupt file and cannot be restarted in this build; restart the process');
+      specifier = `${resolveUrl('h5wasm/node')}?instance=${generation}`;
+    }
     const h5 = (await import(specifier)) as typeof H5;
     const module = await h5.ready;
     return { h5, module, aborted: false };
