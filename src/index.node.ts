@@ -11,3 +11,4 @@ export * from './node/checkpoint-directory.js';
 export * from './io/index.node.js';
 export * from './node/model-files.js';
 export * from './node/squad-files.js';
+export * from './node/train-head.js';

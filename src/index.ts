@@ -12,3 +12,4 @@ export * from './io/index.js';
 export * from './models/index.js';
 export * from './squad/index.js';
 export * from './ensemble/index.js';
+export * from './eval/index.js';

@@ -2,6 +2,7 @@
 import type { CliCommand } from './command.js';
 import { evaluateCommand } from './evaluate.js';
 import { inspectCommand } from './inspect.js';
+import { trainCommand } from './train.js';
 
 /** Every subcommand, in the order `bertvision --help` lists them. */
-export const commands: CliCommand[] = [evaluateCommand, inspectCommand];
+export const commands: CliCommand[] = [trainCommand, evaluateCommand, inspectCommand];

@@ -8,11 +8,10 @@ import { parseArgs } from 'node:util';
 import type * as tf from '@tensorflow/tfjs';
 import { UsageError } from '../errors.js';
 import { openStore } from '../io/index.node.js';
-import { BertConcat } from '../layers/index.js';
 import { countParameters } from '../models/index.js';
 import { loadModel } from '../node/model-files.js';
 import { writeFileAtomic } from '../node/atomic-file.js';
-import { centerOfGravity, layerWeightsSvg } from '../report/index.js';
+import { layerMixes, layerWeightsSvg } from '../report/index.js';
 import type { CliCommand, CliIO } from './command.js';
 
 const USAGE = `Usage: bertvision inspect <store-or-model> [--json] [--plot weights.svg]
@@ -27,26 +26,8 @@ Options:
   -h, --help           show this help
 `;
 
-/** A model's learned layer mix, as `inspect` reports it. */
-export interface MixReport {
-  layer: string;
-  weights: number[];
-  gamma: number;
-  centerOfGravity: number;
-}
-
 function isModelDir(path: string): boolean {
   return existsSync(path) && statSync(path).isDirectory() && existsSync(join(path, 'model.json'));
-}
-
-/** The learned mixes of every BertConcat layer in `model`. */
-export function layerMixes(model: tf.LayersModel): MixReport[] {
-  return model.layers
-    .filter((l): l is BertConcat => l instanceof BertConcat)
-    .map((l) => {
-      const weights = Array.from(l.getMixWeights());
-      return { layer: l.name, weights, gamma: l.getGamma(), centerOfGravity: centerOfGravity(weights) };
-    });
 }
 
 async function inspectModel(path: string, json: boolean, plot: string | undefined, io: CliIO): Promise<void> {

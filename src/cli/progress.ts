@@ -17,6 +17,8 @@ export interface ProgressSink {
 export interface ProgressBarOptions {
   /** Total units of work (steps, examples…). */
   total: number;
+  /** Units already done when the bar starts (e.g. a resumed epoch); excluded from the rate. Default 0. */
+  initial?: number;
   /** Label in front of the bar, e.g. `'epoch 1/3'`. Default `''`. */
   label?: string;
   /** Output. Default: `process.stderr`. */
@@ -53,7 +55,8 @@ export class ProgressBar {
   private readonly logEveryMs: number;
   private readonly started: number;
   private lastDraw = -Infinity;
-  private done = 0;
+  private done: number;
+  private readonly initial: number;
   private examples = 0;
   private loss: number | undefined;
 
@@ -65,6 +68,8 @@ export class ProgressBar {
     this.redrawEveryMs = options.redrawEveryMs ?? 100;
     this.logEveryMs = options.logEveryMs ?? 10_000;
     this.started = this.now();
+    this.initial = Math.min(Math.max(0, options.initial ?? 0), this.total);
+    this.done = this.initial;
   }
 
   /** Record progress: `done` units finished so far, `examples` processed in this update, the latest `loss`. */
@@ -85,7 +90,8 @@ export class ProgressBar {
   status(t = this.now()): string {
     const elapsed = Math.max(1e-9, (t - this.started) / 1000);
     const rate = this.examples / elapsed;
-    const eta = this.done > 0 ? (elapsed / this.done) * (this.total - this.done) : Number.NaN;
+    const progressed = this.done - this.initial;
+    const eta = progressed > 0 ? (elapsed / progressed) * (this.total - this.done) : Number.NaN;
     const parts = [`${this.done}/${this.total}`];
     if (this.examples > 0) parts.push(`${rate >= 100 ? Math.round(rate) : rate.toFixed(1)} ex/s`);
     parts.push(this.done >= this.total ? `took ${formatDuration(elapsed)}` : `ETA ${formatDuration(eta)}`);

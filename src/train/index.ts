@@ -5,3 +5,5 @@ export * from './checkpoint-store.js';
 export * from './optimizer-state.js';
 export * from './trainer-state.js';
 export * from './trainer.js';
+export * from './seeded-random.js';
+export * from './checkpoint-weights.js';

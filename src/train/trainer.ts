@@ -46,6 +46,8 @@ export interface FitOptions {
   monitor?: { metric: string; mode?: 'max' | 'min'; minDelta?: number };
   /** Stop after this many epochs without improvement of `monitor`. Default: never stop early. */
   patience?: number;
+  /** Called before the first batch of every epoch (also a resumed, partly done one), with its 0-based number. */
+  onEpochStart?: (epoch: number, firstBatch: number, batchesPerEpoch: number) => void;
   /** Called after every step. */
   onProgress?: (progress: TrainingProgress) => void;
   /** Called after every epoch with its summary. */
@@ -117,6 +119,7 @@ export async function fit(model: tf.LayersModel, options: FitOptions): Promise<F
   const mode = options.monitor?.mode ?? 'max';
 
   while (!state.stopped && state.epoch < options.epochs) {
+    options.onEpochStart?.(state.epoch, state.batch, batchesPerEpoch);
     for await (const batch of options.train.batches(state.epoch, state.batch)) {
       let loss: number;
       try {

@@ -142,3 +142,16 @@ describe('fit', () => {
     await expect(fit(toyModel(), { train: new ToyBatchSource(), epochs: 1, checkpoints: new CheckpointDirectory(dir) })).rejects.toThrow(/last\.ckpt: not a bertvision checkpoint/);
   });
 });
+
+describe('withSeededRandom', () => {
+  it('makes builder initialisation a function of the seed, and restores Math.random', async () => {
+    const { withSeededRandom } = await import('../../src/train/seeded-random.js');
+    const { buildSpanAdapter } = await import('../../src/models/index.js');
+    const original = Math.random;
+    const build = (seed: number) => withSeededRandom(seed, () => buildSpanAdapter('adapter-64', { inputShape: [6, 8, 3], adapterDim: 4 }));
+    const [a, b, c] = [build(7), build(7), build(8)];
+    expect(Math.random).toBe(original);
+    expect(weightValues(a)).toEqual(weightValues(b));
+    expect(weightValues(a)).not.toEqual(weightValues(c));
+  });
+});

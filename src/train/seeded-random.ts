@@ -1,0 +1,34 @@
+/**
+ * Reproducible weight initialisation. tfjs' random initializers (glorot, normal, truncated normal…) seed their
+ * generator from `Math.random()` when no seed is given; running a model builder with `Math.random` temporarily
+ * replaced by a seeded generator therefore makes every initial weight a function of one seed, without threading
+ * seeds through every layer. Used by `bertvision train --seed`, so that two runs with the same seed start from the
+ * same weights (and a resumed run ends where an uninterrupted one does).
+ */
+
+/** A seeded 32-bit generator (Mulberry32), floats in [0, 1). */
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * Run the synchronous `build` with `Math.random` replaced by a generator seeded with `seed`, then restore it
+ * (also when `build` throws). Only for synchronous code: nothing else may run in between.
+ * @returns what `build` returns.
+ */
+export function withSeededRandom<T>(seed: number, build: () => T): T {
+  const original = Math.random;
+  Math.random = mulberry32(seed);
+  try {
+    return build();
+  } finally {
+    Math.random = original;
+  }
+}
