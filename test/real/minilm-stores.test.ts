@@ -17,6 +17,8 @@ const STORES = [
   { store: 'cls-train-300q.h5', expected: 'cls-train-300q.expected.json', windows: 307, questions: 300 },
   { store: 'cls-eval-200q.h5', expected: 'cls-eval-200q.expected.json', windows: 200, questions: 200 },
 ] as const;
+/** The span store from the fine-tuned checkpoint (QA logits included). */
+const SPAN = { store: 'span-eval-6q-finetuned.safetensors', expected: 'span-eval-6q-finetuned.expected.json' } as const;
 
 describe('committed MiniLM stores', () => {
   for (const { store, expected, windows, questions } of STORES) {
@@ -30,6 +32,17 @@ describe('committed MiniLM stores', () => {
       await opened.close();
     });
   }
+
+  it(`${SPAN.store}: offsets reproduce the gold answers, last layer = last_hidden_state, logits = the QA head's`, async () => {
+    const result = await checkStore(fixture(SPAN.expected));
+    expect(result).toEqual({ windows: 6, exactSpans: 5 });
+    const opened = await openStore(dataFile(SPAN.store));
+    expect(opened.container).toBe('safetensors');
+    expect(opened.metadata).toMatchObject({ model_id: 'all-MiniLM-L6-v2-squad2-devtrain-0.1ep', max_seq_length: 128,
+      doc_stride: 64, positions: 'all', dtype: 'float16' });
+    expect(opened.metadata?.model_revision).toMatch(/^sha256:[0-9a-f]{64}$/);
+    await opened.close();
+  });
 
   it('train and eval CLS stores are compatible and come from disjoint articles of the split', async () => {
     const [train, evaluation] = await Promise.all(STORES.map(({ store }) => openStore(dataFile(store))));

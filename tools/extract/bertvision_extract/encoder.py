@@ -83,7 +83,8 @@ def load_encoder(
     architectures = config.architectures or []
     has_qa_head = any(a.endswith("ForQuestionAnswering") for a in architectures)
     loader = AutoModelForQuestionAnswering if has_qa_head else AutoModel
-    model = loader.from_pretrained(model_name, revision=revision, output_hidden_states=True)
+    # float32 compute whatever dtype the weights are stored in (float16 is only the storage dtype of the store)
+    model = loader.from_pretrained(model_name, revision=revision, output_hidden_states=True, dtype=torch.float32)
     model.eval().to(device)
     tokenizer = AutoTokenizer.from_pretrained(tokenizer_name or model_name, use_fast=True)
     base = model.base_model
