@@ -15,20 +15,17 @@ export interface H5Runtime {
 }
 
 let loading: Promise<H5Runtime> | undefined;
-/** How many instances were retired after an abort; a fresh instance is imported under a new URL. */
-let generation = 0;
 
-/** Imports and initialises h5wasm once per process (again, as a fresh instance, after an abort). */
+/**
+ * `import()` hidden from bundlers: tsup/esbuild rewrite a literal `import()` into `require()` in CommonJS output,
+ * and h5wasm is ESM-only (`require('h5wasm/node')` fails with ERR_PACKAGE_PATH_NOT_EXPORTED).
+ */
+const importEsm = new Function('specifier', 'return import(specifier)') as (specifier: string) => Promise<unknown>;
+
+/** Imports and initialises h5wasm once per process. */
 export function loadH5wasm(): Promise<H5Runtime> {
   loading ??= (async () => {
-    let specifier = 'h5wasm/node';
-    if (generation > 0) {
-      // a fresh module instance needs a fresh URL; bundlers' CommonJS output has no import.meta.resolve
-      const resolveUrl = (import.meta as { resolve?: (s: string) => string }).resolve;
-      if (!resolveUrl) throw new FileFormatError('the HDF5 runtime aborted on a corrupt file and cannot be restarted in this build; restart the process');
-      specifier = `${resolveUrl('h5wasm/node')}?instance=${generation}`;
-    }
-    const h5 = (await import(specifier)) as typeof H5;
+    const h5 = (await importEsm('h5wasm/node')) as typeof H5;
     const module = await h5.ready;
     return { h5, module, aborted: false };
   })();
@@ -37,20 +34,19 @@ export function loadH5wasm(): Promise<H5Runtime> {
 
 /**
  * Runs h5wasm work for `file`, turning any failure into a FileFormatError that names the file and `what` was
- * being done. When the wasm instance aborts (HDF5 asserts on some corrupt files) the instance is retired: later
- * `loadH5wasm` calls import a fresh one, and stores still holding the old instance report it instead of crashing.
+ * being done. When the wasm instance aborts (HDF5 asserts on some corrupt files) it is marked unusable: every
+ * later HDF5 operation in this process reports that (typed) instead of crashing. h5wasm cannot be re-instantiated
+ * in-process (its ESM module owns the one instance), so the process must be restarted to read HDF5 again.
  */
 export function guardH5<T>(runtime: H5Runtime, file: string, what: string, work: () => T): T {
-  if (runtime.aborted) throw new FileFormatError(`${what}: the HDF5 runtime was aborted by a corrupt file earlier; reopen the store`, { file });
+  if (runtime.aborted) {
+    throw new FileFormatError(`${what}: the HDF5 runtime was aborted by a corrupt HDF5 file earlier; restart the process to read HDF5 again`, { file });
+  }
   try {
     return work();
   } catch (cause) {
     if (cause instanceof FileFormatError) throw cause;
-    if (cause instanceof WebAssembly.RuntimeError) {
-      runtime.aborted = true;
-      generation++;
-      loading = undefined;
-    }
+    if (cause instanceof WebAssembly.RuntimeError) runtime.aborted = true;
     const message = cause instanceof Error ? cause.message : String(cause);
     throw new FileFormatError(`${what} failed (corrupt or unsupported HDF5?): ${message}`, { file, cause });
   }

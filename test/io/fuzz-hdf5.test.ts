@@ -1,7 +1,7 @@
 /**
  * Fuzz (fast-check): HDF5 files with mutated superblock / object-header bytes (the first 2 KiB) or truncated
  * never crash the process: each opens and reads, or fails with a typed FileFormatError naming the file — also
- * when HDF5 aborts its wasm instance (a fresh instance is then used). 10,000 cases (~35 s here, each one a real
+ * when HDF5 aborts its wasm instance (every later HDF5 call then fails typed). 10,000 cases (~35 s here, each one a real
  * h5wasm open); BV_HDF5_FUZZ_RUNS overrides the count.
  */
 import fs, { readFileSync, writeFileSync } from 'node:fs';
