@@ -17,15 +17,27 @@ export interface H5Runtime {
 let loading: Promise<H5Runtime> | undefined;
 
 /**
- * `import()` hidden from bundlers: tsup/esbuild rewrite a literal `import()` into `require()` in CommonJS output,
- * and h5wasm is ESM-only (`require('h5wasm/node')` fails with ERR_PACKAGE_PATH_NOT_EXPORTED).
+ * Imports h5wasm (ESM-only). Bundlers rewrite a literal `import()` into `require()` in CommonJS output, which
+ * h5wasm refuses (ERR_PACKAGE_PATH_NOT_EXPORTED); there the import is retried through a Function the bundler
+ * cannot see. (The literal form comes first because vm-based runners such as vitest lack the Function route.)
  */
-const importEsm = new Function('specifier', 'return import(specifier)') as (specifier: string) => Promise<unknown>;
+async function importH5wasm(): Promise<typeof H5> {
+  try {
+    return await import('h5wasm/node');
+  } catch (literalImportError) {
+    const importEsm = new Function('specifier', 'return import(specifier)') as (specifier: string) => Promise<unknown>;
+    try {
+      return (await importEsm('h5wasm/node')) as typeof H5;
+    } catch {
+      throw literalImportError;
+    }
+  }
+}
 
 /** Imports and initialises h5wasm once per process. */
 export function loadH5wasm(): Promise<H5Runtime> {
   loading ??= (async () => {
-    const h5 = (await importEsm('h5wasm/node')) as typeof H5;
+    const h5 = await importH5wasm();
     const module = await h5.ready;
     return { h5, module, aborted: false };
   })();
