@@ -11,7 +11,8 @@ const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
  */
 export function geluTanh(x: tf.Tensor): tf.Tensor {
   return tf.tidy(() => {
-    const inner = tf.mul(SQRT_2_OVER_PI, tf.add(x, tf.mul(0.044715, tf.pow(x, 3))));
+    // x³ as x·x·x: the Pow kernel is several times slower than two multiplies on wasm.
+    const inner = tf.mul(SQRT_2_OVER_PI, tf.add(x, tf.mul(0.044715, tf.mul(x, tf.mul(x, x)))));
     return tf.mul(tf.mul(0.5, x), tf.add(1, tf.tanh(inner)));
   });
 }
