@@ -61,8 +61,8 @@ function checkSpanLabel(
   const goldEnd = gold.answer_start + gold.text.length;
   if (start === 0) {
     // No label: the answer must not lie wholly inside this window's context tokens.
-    const starts = [...offsets.filter((_, i) => i % 2 === 0)].filter((o) => o >= 0);
-    const ends = [...offsets.filter((_, i) => i % 2 === 1)].filter((o) => o >= 0);
+    const starts = offsets.filter((o, i) => i % 2 === 0 && o >= 0);
+    const ends = offsets.filter((o, i) => i % 2 === 1 && o >= 0);
     expect(Math.min(...starts) <= gold.answer_start && Math.max(...ends) >= goldEnd).toBe(false);
     return 'outside';
   }
@@ -77,12 +77,19 @@ function checkSpanLabel(
   return 'covering';
 }
 
+/** What `checkStore` saw: windows, labelled spans equal to the gold text, answerable windows without the answer. */
+export interface StoreCheckCounts {
+  windows: number;
+  exactSpans: number;
+  outsideWindows: number;
+}
+
 /**
  * Opens the store named by `expectedPath` (a make_expected.py output) and checks shapes, metadata, labels against
  * gold answers, offsets, the last layer against `last_hidden_state` within float16 rounding, the pooled channel and
  * the QA logits. Returns counts for the caller to assert on.
  */
-export async function checkStore(expectedPath: string): Promise<{ windows: number; exactSpans: number }> {
+export async function checkStore(expectedPath: string): Promise<StoreCheckCounts> {
   const base = dirname(expectedPath);
   const expected = JSON.parse(await readFile(expectedPath, 'utf8')) as ExpectedStore;
   const store = await openStore(resolve(base, expected.store));
@@ -112,6 +119,7 @@ export async function checkStore(expectedPath: string): Promise<{ windows: numbe
     const exampleIndex = await readInts(store, 'example_index');
     const answered = new Set<string>();
     let exactSpans = 0;
+    let outsideWindows = 0;
     for (let w = 0; w < n; w++) {
       const qid = ids[exampleIndex[w]!];
       expect(qid).toBeDefined();
@@ -130,7 +138,9 @@ export async function checkStore(expectedPath: string): Promise<{ windows: numbe
           const [a, b] = [offsets[2 * t]!, offsets[2 * t + 1]!];
           expect(a === -1 ? b === -1 : 0 <= a && a <= b && b <= context.length).toBe(true);
         }
-        if (checkSpanLabel(context, gold.answers[0]!, offsets, starts[w]!, ends[w]!) === 'exact') exactSpans++;
+        const label = checkSpanLabel(context, gold.answers[0]!, offsets, starts[w]!, ends[w]!);
+        if (label === 'exact') exactSpans++;
+        if (label === 'outside') outsideWindows++;
       }
     }
     // Every answerable question has its answer inside at least one of its windows.
@@ -162,7 +172,7 @@ export async function checkStore(expectedPath: string): Promise<{ windows: numbe
         want[k]!.forEach((v, i) => expect(Math.abs(got[i]! - v)).toBeLessThanOrEqual(LOGIT_ABS));
       }
     }
-    return { windows: n, exactSpans };
+    return { windows: n, exactSpans, outsideWindows };
   } finally {
     await store.close();
   }

@@ -35,7 +35,7 @@ describe('committed MiniLM stores', () => {
 
   it(`${SPAN.store}: offsets reproduce the gold answers, last layer = last_hidden_state, logits = the QA head's`, async () => {
     const result = await checkStore(fixture(SPAN.expected));
-    expect(result).toEqual({ windows: 6, exactSpans: 5 });
+    expect(result).toEqual({ windows: 6, exactSpans: 5, outsideWindows: 0 });
     const opened = await openStore(dataFile(SPAN.store));
     expect(opened.container).toBe('safetensors');
     expect(opened.metadata).toMatchObject({ model_id: 'all-MiniLM-L6-v2-squad2-devtrain-0.1ep', max_seq_length: 128,

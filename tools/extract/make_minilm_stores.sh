@@ -36,17 +36,15 @@ if [ "${1:-}" = "--full" ]; then
   exit 0
 fi
 
-rm -f data/minilm/*.h5 data/minilm/*.safetensors
 "${base[@]}" --split-part train --question-limit 300 --cls-only --batch-size 16 -o data/minilm/cls-train-300q.h5
 "${base[@]}" --split-part eval --question-limit 200 --cls-only --batch-size 16 -o data/minilm/cls-eval-200q.h5
 "${tuned[@]}" --split-part eval --question-limit 6 --max-seq-length 128 --doc-stride 64 \
   -o data/minilm/span-eval-6q-finetuned.safetensors
 
 fixtures=test/fixtures/real
-rm -f "$fixtures"/*
 "$py" tools/extract/make_expected.py --store data/minilm/cls-train-300q.h5 --model "$minilm" --squad "$dev" \
   --prefix "$fixtures/cls-train-300q" --windows 0 1 100 200 306
 "$py" tools/extract/make_expected.py --store data/minilm/cls-eval-200q.h5 --model "$minilm" --squad "$dev" \
   --prefix "$fixtures/cls-eval-200q" --windows 0 1 99 199
 "$py" tools/extract/make_expected.py --store data/minilm/span-eval-6q-finetuned.safetensors --model "$finetuned" \
-  --squad "$dev" --prefix "$fixtures/span-eval-6q-finetuned"
+  --squad "$dev" --prefix "$fixtures/span-eval-6q-finetuned" --windows 0 3 5

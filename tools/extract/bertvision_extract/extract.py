@@ -137,13 +137,13 @@ def extract(encoder: LoadedEncoder, options: ExtractOptions) -> ExtractSummary:
     examples = _select_examples(options)
     reader = open_reader(options.output) if options.append and options.output.exists() else None
     try:
+        metadata = build_metadata(encoder, options, [])
         old_ids: list[str] = []
         if reader is not None:
-            probe = build_metadata(encoder, options, [])
-            check_compatible(reader.metadata, probe, str(options.output))
-            if reader.metadata.get("source") != probe["source"]:
+            check_compatible(reader.metadata, metadata, str(options.output))
+            if reader.metadata.get("source") != metadata["source"]:
                 raise IncompatibleStoreError(
-                    f"refusing to append windows from {probe['source']} to a store made from "
+                    f"refusing to append windows from {metadata['source']} to a store made from "
                     f"{reader.metadata.get('source')}: write a separate store instead", str(options.output))
             old_ids = list(reader.metadata.get("example_ids", []))
         known = set(old_ids)
@@ -152,7 +152,7 @@ def extract(encoder: LoadedEncoder, options: ExtractOptions) -> ExtractSummary:
         if not new_examples:
             return ExtractSummary(0, 0, len(examples), old_rows, options.output)
         windows = build_windows(encoder.tokenizer, new_examples, options.windows)
-        metadata = build_metadata(encoder, options, old_ids + [ex.qid for ex in new_examples])
+        metadata["example_ids"] = old_ids + [ex.qid for ex in new_examples]
         s = 1 if options.cls_only else options.windows.max_seq_length
         specs = _specs(old_rows + len(windows), s, encoder, len(metadata["channels"]), np.dtype(options.dtype))
         if reader is not None and set(reader.specs) != set(specs):

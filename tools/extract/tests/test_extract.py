@@ -117,6 +117,10 @@ def test_append_refuses_other_model_or_window_settings(tiny_bert: Path, tiny_ber
     renamed = load_encoder(str(tiny_bert), torch.device("cpu"), tokenizer_name=str(tiny_bert_qa))
     with pytest.raises(IncompatibleStoreError, match="tokenizer_id"):
         extract(renamed, ExtractOptions(squad_file, target, SETTINGS, append=True, progress=False))
+    other_file = tmp_path / "other.json"
+    other_file.write_text(squad_file.read_text() + " ")
+    with pytest.raises(IncompatibleStoreError, match="refusing to append windows from .*other.json"):
+        extract(encoder, ExtractOptions(other_file, target, SETTINGS, append=True, progress=False))
     assert target.read_bytes() == before
 
 
