@@ -6,7 +6,8 @@
 import { ShapeError } from '../errors.js';
 import { answerabilityMetrics } from '../squad/answerability.js';
 import { qaExamplesFor, type SquadQuestion } from '../squad/dataset.js';
-import type { QaFeature } from '../squad/decode-input.js';
+import type { QaExample, QaFeature } from '../squad/decode-input.js';
+import { decodeLegacyArgmax } from '../squad/decode-legacy.js';
 import { postprocessQaPredictions, type PostprocessOptions, type QaDecodeResult } from '../squad/decode.js';
 import { evaluateSquadV2 } from '../squad/official-eval.js';
 import type { StoreWindows } from './store-windows.js';
@@ -43,6 +44,22 @@ export function binaryWindowMetrics(logits: Float32Array, windows: StoreWindows,
   return result;
 }
 
+/** The decoder's view of per-window span logits: one feature per window, with its offsets and question index. */
+export function spanFeatures(start: Float32Array, end: Float32Array, windows: StoreWindows): QaFeature[] {
+  const s = windows.sequenceLength;
+  if (!windows.offsets) throw new ShapeError('decoding spans needs the windows read with offsets');
+  if (start.length !== windows.count * s || end.length !== windows.count * s) {
+    throw new ShapeError(`span logits of length ${start.length}/${end.length} for ${windows.count} windows × ${s} tokens`);
+  }
+  const offsets = windows.offsets;
+  return Array.from({ length: windows.count }, (_, w) => ({
+    exampleIndex: windows.exampleIndex[w]!,
+    startLogits: start.subarray(w * s, (w + 1) * s),
+    endLogits: end.subarray(w * s, (w + 1) * s),
+    offsets: offsets.subarray(w * s * 2, (w + 1) * s * 2),
+  }));
+}
+
 /**
  * Decode span logits of every window into answers per question (transformers' algorithm; `options` as
  * {@link PostprocessOptions}). `questions` supplies the contexts the offsets point into.
@@ -54,19 +71,7 @@ export function decodeSpanWindows(
   questions: readonly SquadQuestion[],
   options: PostprocessOptions = {},
 ): QaDecodeResult {
-  const s = windows.sequenceLength;
-  if (!windows.offsets) throw new ShapeError('decoding spans needs the windows read with offsets');
-  if (start.length !== windows.count * s || end.length !== windows.count * s) {
-    throw new ShapeError(`span logits of length ${start.length}/${end.length} for ${windows.count} windows × ${s} tokens`);
-  }
-  const examples = qaExamplesFor(questions, windows.exampleIds);
-  const features: QaFeature[] = Array.from({ length: windows.count }, (_, w) => ({
-    exampleIndex: windows.exampleIndex[w]!,
-    startLogits: start.subarray(w * s, (w + 1) * s),
-    endLogits: end.subarray(w * s, (w + 1) * s),
-    offsets: windows.offsets!.subarray(w * s * 2, (w + 1) * s * 2),
-  }));
-  return postprocessQaPredictions(examples, features, options);
+  return postprocessQaPredictions(qaExamplesFor(questions, windows.exampleIds), spanFeatures(start, end, windows), options);
 }
 
 /**
@@ -78,4 +83,25 @@ export function squadMetrics(decoded: QaDecodeResult, questions: readonly SquadQ
   const covered = questions.filter((q) => decoded.predictions.has(q.id));
   const naProbs = [...decoded.nullOdds].map(([qid, value]) => ({ qid, value: { kind: 'float' as const, value } }));
   return evaluateSquadV2(covered, decoded.predictions, { naProbs: naProbs.length ? naProbs : undefined, naProbThresh: Infinity }).metrics;
+}
+
+/** Which span decoder: transformers' `postprocess_qa_predictions` (`'hf'`) or the seed's independent argmax (`'legacy'`). */
+export type SpanDecoder = 'hf' | 'legacy';
+
+/**
+ * Decode features with either decoder into one result shape. The legacy decoder yields no n-best lists and no null
+ * odds (empty maps); with `alreadyProbabilities` it takes probability inputs (the seed's max-probability ensemble).
+ */
+export function decodeFeatures(
+  decoder: SpanDecoder,
+  examples: readonly QaExample[],
+  features: readonly QaFeature[],
+  options: PostprocessOptions & { alreadyProbabilities?: boolean } = {},
+): QaDecodeResult {
+  if (decoder === 'hf') {
+    const { alreadyProbabilities: _ignored, ...postprocess } = options;
+    return postprocessQaPredictions(examples, features, postprocess);
+  }
+  const legacy = decodeLegacyArgmax(examples, features, { alreadyProbabilities: options.alreadyProbabilities ?? false });
+  return { predictions: new Map([...legacy].map(([id, p]) => [id, p.text])), nbest: new Map(), nullOdds: new Map() };
 }
