@@ -47,8 +47,9 @@ export function loadH5wasm(): Promise<H5Runtime> {
 /**
  * Runs h5wasm work for `file`, turning any failure into a FileFormatError that names the file and `what` was
  * being done. When the wasm instance aborts (HDF5 asserts on some corrupt files) it is marked unusable: every
- * later HDF5 operation in this process reports that (typed) instead of crashing. h5wasm cannot be re-instantiated
- * in-process (its ESM module owns the one instance), so the process must be restarted to read HDF5 again.
+ * later HDF5 operation in this process reports that (typed) instead of crashing. The library does not
+ * re-instantiate h5wasm (its module owns the one instance; a fresh one needs a new module URL, which the CommonJS
+ * build cannot form), so the process must be restarted to read HDF5 again.
  */
 export function guardH5<T>(runtime: H5Runtime, file: string, what: string, work: () => T): T {
   if (runtime.aborted) {
