@@ -21,8 +21,8 @@ from .atomic import temp_sibling
 from .errors import StoreFormatError
 
 METADATA_ATTR = "bertvision_metadata"
-SAFETENSORS_DTYPES = {np.dtype("float16"): "F16", np.dtype("float32"): "F32", np.dtype("int32"): "I32",
-                      np.dtype("int64"): "I64"}
+SAFETENSORS_DTYPES: dict[np.dtype, str] = {
+    np.dtype("float16"): "F16", np.dtype("float32"): "F32", np.dtype("int32"): "I32", np.dtype("int64"): "I64"}
 TensorSpec = tuple[tuple[int, ...], np.dtype]
 
 
@@ -170,7 +170,8 @@ class Hdf5Reader:
             self.file.close()
             raise StoreFormatError(f"no root attribute {METADATA_ATTR!r}", str(path))
         self.metadata = _parse_metadata(self.file.attrs[METADATA_ATTR], path)
-        self.specs = {name: (tuple(ds.shape), ds.dtype) for name, ds in self.file.items() if isinstance(ds, h5py.Dataset)}
+        self.specs: dict[str, TensorSpec] = {name: (tuple(ds.shape), ds.dtype) for name, ds in self.file.items()
+                                             if isinstance(ds, h5py.Dataset)}
 
     def read(self, name: str, start: int, count: int) -> np.ndarray:
         return self.file[name][start : start + count]
@@ -191,10 +192,11 @@ class SafetensorsReader:
             self.handle.close()
             raise StoreFormatError("truncated safetensors header", str(path))
         header = _parse_metadata(self.handle.read(header_len), path)
-        by_code = {code: dtype for dtype, code in SAFETENSORS_DTYPES.items()}
+        by_code: dict[str, np.dtype] = {code: dtype for dtype, code in SAFETENSORS_DTYPES.items()}
         self.metadata = _parse_metadata(header.pop("__metadata__", {}).get("bertvision", "null"), path)
         self.data_start = 8 + header_len
-        self.specs, self.begins = {}, {}
+        self.specs: dict[str, TensorSpec] = {}
+        self.begins: dict[str, int] = {}
         for name, info in header.items():
             shape, (begin, end) = tuple(info["shape"]), info["data_offsets"]
             dtype = by_code.get(info["dtype"])
@@ -230,7 +232,7 @@ class NpyDirReader:
                 self.arrays[npy.stem] = np.load(npy, mmap_mode="r")
             except ValueError as err:
                 raise StoreFormatError(f"unreadable .npy ({err})", str(npy)) from None
-        self.specs = {name: (tuple(a.shape), a.dtype) for name, a in self.arrays.items()}
+        self.specs: dict[str, TensorSpec] = {name: (tuple(a.shape), a.dtype) for name, a in self.arrays.items()}
 
     def read(self, name: str, start: int, count: int) -> np.ndarray:
         return np.array(self.arrays[name][start : start + count])

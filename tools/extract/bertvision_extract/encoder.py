@@ -25,7 +25,7 @@ class LoadedEncoder:
     model_revision: str
     tokenizer_id: str
     has_qa_head: bool
-    has_pooler: bool
+    pooler: torch.nn.Module | None  # the base model's pooler, when it has one
     num_layers: int
     hidden_size: int
     device: torch.device
@@ -72,6 +72,14 @@ def pick_device(name: str) -> torch.device:
     return torch.device(name)
 
 
+def load_fast_tokenizer(name: str) -> PreTrainedTokenizerFast:
+    """AutoTokenizer's fast tokenizer for ``name``; ExtractError when only a slow one exists (no offset mappings)."""
+    tokenizer = AutoTokenizer.from_pretrained(name, use_fast=True)
+    if not isinstance(tokenizer, PreTrainedTokenizerFast):
+        raise ExtractError(f"tokenizer {name!r} has no fast (Rust) version: offset mappings need one")
+    return tokenizer
+
+
 def load_encoder(
     model_name: str, device: torch.device, model_id: str | None = None, revision: str | None = None,
     tokenizer_name: str | None = None,
@@ -79,6 +87,7 @@ def load_encoder(
     """Load model + fast tokenizer. ``model_id`` (default: the hub id, or the directory name) is what the store
     records; the revision is the hub commit, or ``sha256:`` of the weights file for a local directory."""
     local = Path(model_name)
+    tokenizer = load_fast_tokenizer(tokenizer_name or model_name)
     config = AutoConfig.from_pretrained(model_name, revision=revision)
     architectures = config.architectures or []
     has_qa_head = any(a.endswith("ForQuestionAnswering") for a in architectures)
@@ -86,14 +95,12 @@ def load_encoder(
     # float32 compute whatever dtype the weights are stored in (float16 is only the storage dtype of the store)
     model = loader.from_pretrained(model_name, revision=revision, output_hidden_states=True, dtype=torch.float32)
     model.eval().to(device)
-    tokenizer = AutoTokenizer.from_pretrained(tokenizer_name or model_name, use_fast=True)
-    base = model.base_model
     recorded_id = model_id or (local.resolve().name if local.is_dir() else model_name)
     return LoadedEncoder(
         model=model, tokenizer=tokenizer, model_id=recorded_id,
         model_revision=weights_revision(local) if local.is_dir() else _hub_revision(model_name, revision),
         tokenizer_id=tokenizer_name or recorded_id, has_qa_head=has_qa_head,
-        has_pooler=getattr(base, "pooler", None) is not None, num_layers=int(config.num_hidden_layers),
+        pooler=getattr(model.base_model, "pooler", None), num_layers=int(config.num_hidden_layers),
         hidden_size=int(config.hidden_size), device=device,
     )
 
@@ -106,9 +113,7 @@ def run_batch(encoder: LoadedEncoder, input_ids: np.ndarray, attention_mask: np.
     inputs = {name: torch.from_numpy(a.astype(np.int64)).to(encoder.device) for name, a in arrays.items() if a is not None}
     out = encoder.model(**inputs)
     hidden = torch.stack(out.hidden_states, dim=-1).float().cpu().numpy()
-    pooled = None
-    if encoder.has_pooler:
-        pooled = encoder.model.base_model.pooler(out.hidden_states[-1]).float().cpu().numpy()
+    pooled = None if encoder.pooler is None else encoder.pooler(out.hidden_states[-1]).float().cpu().numpy()
     if encoder.has_qa_head:
         return BatchOutput(hidden, pooled, out.start_logits.float().cpu().numpy(), out.end_logits.float().cpu().numpy())
     return BatchOutput(hidden, pooled, None, None)

@@ -58,7 +58,7 @@ def _source(options: ExtractOptions) -> dict[str, Any]:
 
 def build_metadata(encoder: LoadedEncoder, options: ExtractOptions, example_ids: list[str]) -> dict[str, Any]:
     """The store metadata of docs/store-format.md for this run."""
-    with_pooled = options.cls_only and encoder.has_pooler
+    with_pooled = options.cls_only and encoder.pooler is not None
     meta: dict[str, Any] = {
         "format": FORMAT_NAME, "version": FORMAT_VERSION, "model_id": encoder.model_id,
         "model_revision": encoder.model_revision, "tokenizer_id": encoder.tokenizer_id,

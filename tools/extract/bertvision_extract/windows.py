@@ -76,14 +76,14 @@ def build_windows(
     tokenizer: PreTrainedTokenizerFast, examples: Sequence[Example], settings: WindowSettings,
     tokenize_batch: int = 512,
 ) -> Windows:
-    """Tokenise ``examples`` into windows in example order (``tokenize_batch`` questions per tokenizer call)."""
-    if not getattr(tokenizer, "is_fast", False):
-        raise ExtractError("a fast tokenizer is required (offset mappings); this one is a slow Python tokenizer")
+    """Tokenise ``examples`` into windows in example order (``tokenize_batch`` questions per tokenizer call).
+    The tokenizer must be a fast one (offset mappings): load it with ``encoder.load_fast_tokenizer``."""
     if settings.doc_stride >= settings.max_seq_length:
         raise ExtractError(f"doc_stride ({settings.doc_stride}) must be smaller than max_seq_length")
     pad_on_right = tokenizer.padding_side == "right"
     context_id = 1 if pad_on_right else 0
-    parts: dict[str, list[np.ndarray]] = {k: [] for k in ("ids", "mask", "types", "offsets", "labels", "index")}
+    parts: dict[str, list[np.ndarray]] = {k: [] for k in ("ids", "mask", "types", "offsets", "labels")}
+    example_index: list[int] = []
     for batch_start in range(0, len(examples), tokenize_batch):
         batch = examples[batch_start : batch_start + tokenize_batch]
         questions = [_clip_question(tokenizer, ex.question, settings.max_query_length) for ex in batch]
@@ -115,7 +115,7 @@ def build_windows(
                 parts["types"].append(np.asarray(enc["token_type_ids"][i], dtype=np.int32))
             parts["offsets"].append(np.asarray(offsets, dtype=np.int32))
             parts["labels"].append(np.asarray([label[0], label[1], int(label[0] == cls_index)], dtype=np.int32))
-            parts["index"].append(np.int32(batch_start + sample))
+            example_index.append(batch_start + sample)
     if not parts["ids"]:
         raise ExtractError("no questions to extract (empty input, or every question was filtered out)")
     labels = np.stack(parts["labels"])
@@ -124,5 +124,5 @@ def build_windows(
         token_type_ids=np.stack(parts["types"]) if parts["types"] else None,
         offset_mapping=np.stack(parts["offsets"]), start_positions=labels[:, 0].copy(),
         end_positions=labels[:, 1].copy(), is_impossible=labels[:, 2].copy(),
-        example_index=np.asarray(parts["index"], dtype=np.int32),
+        example_index=np.asarray(example_index, dtype=np.int32),
     )

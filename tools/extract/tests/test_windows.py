@@ -6,8 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from transformers import AutoTokenizer
-
+from bertvision_extract.encoder import load_fast_tokenizer
 from bertvision_extract.errors import ExtractError, SquadFormatError
 from bertvision_extract.squad import load_examples
 from bertvision_extract.windows import WindowSettings, build_windows
@@ -15,7 +14,7 @@ from bertvision_extract.windows import WindowSettings, build_windows
 
 @pytest.fixture(scope="module")
 def tokenizer(tiny_bert: Path):
-    return AutoTokenizer.from_pretrained(tiny_bert)
+    return load_fast_tokenizer(str(tiny_bert))
 
 
 def test_long_context_splits_into_overlapping_windows(tokenizer, squad_file: Path) -> None:

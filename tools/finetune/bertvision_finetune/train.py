@@ -16,9 +16,10 @@ from typing import Any
 import numpy as np
 import torch
 from tqdm import tqdm
-from transformers import AutoModelForQuestionAnswering, AutoTokenizer, get_linear_schedule_with_warmup
+from transformers import AutoModelForQuestionAnswering, PreTrainedModel, get_linear_schedule_with_warmup
 
 from bertvision_extract.atomic import temp_sibling, write_json_atomic
+from bertvision_extract.encoder import load_fast_tokenizer
 from bertvision_extract.squad import load_examples, load_split_titles, sha256_of_file
 from bertvision_extract.windows import WindowSettings, build_windows
 
@@ -57,9 +58,9 @@ def finetune(options: FinetuneOptions) -> list[dict[str, Any]]:
     torch.manual_seed(options.seed)
     titles = load_split_titles(options.split_file, options.split_part or "train") if options.split_file else None
     examples = load_examples(options.squad_file, titles)
-    tokenizer = AutoTokenizer.from_pretrained(options.model, use_fast=True)
+    tokenizer = load_fast_tokenizer(options.model)
     windows = build_windows(tokenizer, examples, options.windows)
-    model = AutoModelForQuestionAnswering.from_pretrained(options.model)
+    model: PreTrainedModel = AutoModelForQuestionAnswering.from_pretrained(options.model)
     model.train()
     steps_per_epoch = len(windows) / options.batch_size
     total_steps = max(1, math.ceil(options.epochs * steps_per_epoch))
@@ -107,7 +108,7 @@ def _jsonable(options: FinetuneOptions) -> dict[str, Any]:
     return {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(options).items()}
 
 
-def _save(model: torch.nn.Module, tokenizer: Any, options: FinetuneOptions, step: int, steps_per_epoch: float,
+def _save(model: PreTrainedModel, tokenizer: Any, options: FinetuneOptions, step: int, steps_per_epoch: float,
           losses: list[float], seconds: float, num_windows: int) -> dict[str, Any]:
     epoch = step / steps_per_epoch
     target = options.output_dir / f"checkpoint-step-{step:06d}"
