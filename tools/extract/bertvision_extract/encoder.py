@@ -74,7 +74,10 @@ def pick_device(name: str) -> torch.device:
 
 def load_fast_tokenizer(name: str) -> PreTrainedTokenizerFast:
     """AutoTokenizer's fast tokenizer for ``name``; ExtractError when only a slow one exists (no offset mappings)."""
-    tokenizer = AutoTokenizer.from_pretrained(name, use_fast=True)
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(name, use_fast=True)
+    except (OSError, ValueError) as err:
+        raise ExtractError(f"cannot load a tokenizer from {name!r}: {err}") from err
     if not isinstance(tokenizer, PreTrainedTokenizerFast):
         raise ExtractError(f"tokenizer {name!r} has no fast (Rust) version: offset mappings need one")
     return tokenizer
@@ -88,7 +91,10 @@ def load_encoder(
     records; the revision is the hub commit, or ``sha256:`` of the weights file for a local directory."""
     local = Path(model_name)
     tokenizer = load_fast_tokenizer(tokenizer_name or model_name)
-    config = AutoConfig.from_pretrained(model_name, revision=revision)
+    try:
+        config = AutoConfig.from_pretrained(model_name, revision=revision)
+    except (OSError, ValueError) as err:
+        raise ExtractError(f"cannot load a model config from {model_name!r}: {err}") from err
     architectures = config.architectures or []
     has_qa_head = any(a.endswith("ForQuestionAnswering") for a in architectures)
     loader = AutoModelForQuestionAnswering if has_qa_head else AutoModel

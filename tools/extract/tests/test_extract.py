@@ -142,6 +142,8 @@ def test_cli_help_and_bad_format(tiny_bert: Path, squad_file: Path, tmp_path: Pa
     assert main(["--model", str(tiny_bert), "--squad", str(tmp_path / "missing.json"), "-o",
                  str(tmp_path / "x.h5"), "--quiet"]) == 1
     assert "missing.json: file not found" in capsys.readouterr().err
+    assert main(["--model", str(tmp_path / "no-model"), "--squad", str(squad_file), "-o", str(tmp_path / "x.h5")]) == 1
+    assert "cannot load a tokenizer from" in capsys.readouterr().err
     assert main(["--model", str(tiny_bert), "--squad", str(squad_file), "-o", str(tmp_path / "x.h5"), "--quiet",
                  "--max-seq-length", "48", "--doc-stride", "16", "--question-limit", "2"]) == 0
     assert "from 2 questions" in capsys.readouterr().out
