@@ -27,6 +27,7 @@ export interface BackendCandidate {
   name: BackendName;
   /** Human-readable source, e.g. `'@tensorflow/tfjs-node-gpu'`. */
   source: string;
+  /** Import what registers the backend; `{ ok: false, reason }` when it cannot be used. Never throws. */
   load: () => Promise<{ ok: true } | { ok: false; reason: string }>;
 }
 

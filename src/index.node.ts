@@ -12,3 +12,5 @@ export * from './io/index.node.js';
 export * from './node/model-files.js';
 export * from './node/squad-files.js';
 export * from './node/train-head.js';
+export * from './node/load-head.js';
+export * from './node/qa-output.js';

@@ -41,7 +41,7 @@ export function inferTask(model: tf.LayersModel): Task {
  * Compile `model` with the seed's settings: Adam ({@link AdamOptions} defaults), softmax cross-entropy from logits on
  * every output (span: start + end, summed), metric `accuracy` (categorical accuracy on the logits).
  * A model reloaded with `loadModel` is uncompiled; call this to train it further.
- * @param task Default: inferred from the outputs ({@link inferTask}).
+ * @param options `task`: default inferred from the outputs ({@link inferTask}); `optimizer`: {@link AdamOptions} (seed defaults).
  * @returns the same model, compiled.
  */
 export function compileAdapter(

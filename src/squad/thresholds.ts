@@ -66,7 +66,7 @@ export function findBestThreshold(
   return { best: (100 * best) / scoredByQid.size, thresh };
 }
 
-/** What {@link precisionRecallAp} needs besides the score function. */
+/** What {@link precisionRecallCurve} needs besides the score function. */
 export interface PrContext {
   /** na_prob entries from {@link sortByNaProb}. */
   sorted: readonly (readonly [string, PyNumber])[];
