@@ -4,7 +4,6 @@
  * logit sum), optionally gated by a binary head's no-answer probability; decode, write the predictions and print
  * the official metrics of every member and of the ensemble.
  */
-import { parseArgs } from 'node:util';
 import { initBackend, parseBackendRequest } from '../backend.js';
 import { UsageError } from '../errors.js';
 import { applyAnswerabilityGate, noAnswerProbabilityPerExample } from '../ensemble/answerability-gate.js';
@@ -19,7 +18,7 @@ import { qaExamplesFor, readSquadQuestions } from '../squad/dataset.js';
 import type { QaFeature } from '../squad/decode-input.js';
 import type { CliCommand } from './command.js';
 import { DECODE_FLAG_HELP, DECODE_FLAG_SPECS, decodeOptionsFrom, metricsLine } from './decode-flags.js';
-import { choice, finiteNumber, positiveInt } from './flags.js';
+import { choice, finiteNumber, parseCommandLine, positiveInt } from './flags.js';
 
 const METHODS: readonly CombineMethod[] = ['max-probability', 'mean-probability', 'weighted-mean-probability', 'logit-sum'];
 
@@ -62,21 +61,12 @@ export const ensembleCommand: CliCommand = {
   summary: "combine the stored BERT logits with trained heads (the seed's max-probability ensemble and others)",
   usage: USAGE,
   run: async (argv, io) => {
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args: argv,
-        allowPositionals: true,
-        options: {
+    const parsed = parseCommandLine(argv, {
           squad: { type: 'string' }, out: { type: 'string' }, bert: { type: 'boolean' }, model: { type: 'string', multiple: true },
           method: { type: 'string' }, weights: { type: 'string' }, gate: { type: 'string' }, 'gate-store': { type: 'string' },
           'gate-mode': { type: 'string' }, 'gate-threshold': { type: 'string' }, 'gate-weight': { type: 'string' },
           'batch-size': { type: 'string' }, backend: { type: 'string' }, json: { type: 'boolean' }, ...DECODE_FLAG_SPECS,
-        },
-      });
-    } catch (error) {
-      throw new UsageError((error as Error).message);
-    }
+        });
     const v = parsed.values;
     if (parsed.positionals.length !== 1) throw new UsageError(`expected one span store, got ${parsed.positionals.length}`);
     if (!v.squad || !v.out) throw new UsageError('--squad and --out are required');

@@ -1,4 +1,8 @@
 /** Parsing of typed command-line flag values, with one-line usage errors that name the flag. */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+
+/** The option specs `parseArgs` takes. */
+type OptionSpecs = NonNullable<ParseArgsConfig['options']>;
 import { UsageError } from '../errors.js';
 
 /** A positive integer flag value. @throws UsageError naming `flag`. */
@@ -31,4 +35,19 @@ export function choice<T extends string>(flag: string, text: string | undefined,
   if (text === undefined) return fallback;
   if (!(choices as readonly string[]).includes(text)) throw new UsageError(`${flag}: '${text}' is not one of ${choices.join(', ')}`);
   return text as T;
+}
+
+/**
+ * `node:util` `parseArgs` in strict mode with positionals allowed; its errors (unknown flag, missing value) become
+ * {@link UsageError}s, so the CLI prints one line and exits with 2.
+ */
+export function parseCommandLine<const O extends OptionSpecs>(
+  argv: string[],
+  options: O,
+): ReturnType<typeof parseArgs<{ args: string[]; allowPositionals: true; strict: true; options: O }>> {
+  try {
+    return parseArgs({ args: argv, allowPositionals: true, strict: true, options });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
 }

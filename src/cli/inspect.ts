@@ -4,7 +4,6 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import type * as tf from '@tensorflow/tfjs';
 import { UsageError } from '../errors.js';
 import { openStore } from '../io/index.node.js';
@@ -13,6 +12,7 @@ import { loadModel } from '../node/model-files.js';
 import { writeFileAtomic } from '../node/atomic-file.js';
 import { layerMixes, layerWeightsSvg } from '../report/index.js';
 import type { CliCommand, CliIO } from './command.js';
+import { parseCommandLine } from './flags.js';
 
 const USAGE = `Usage: bertvision inspect <store-or-model> [--json] [--plot weights.svg]
 
@@ -93,12 +93,7 @@ export const inspectCommand: CliCommand = {
   summary: "describe a store's tensors and metadata, or a model's layers, parameters and learned layer weights",
   usage: USAGE,
   run: async (argv, io) => {
-    let parsed;
-    try {
-      parsed = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: 'boolean' }, plot: { type: 'string' } } });
-    } catch (error) {
-      throw new UsageError((error as Error).message);
-    }
+    const parsed = parseCommandLine(argv, { json: { type: 'boolean' }, plot: { type: 'string' } });
     const [path, ...extra] = parsed.positionals;
     if (!path || extra.length) throw new UsageError(`expected exactly one path, got ${parsed.positionals.length}`);
     if (!existsSync(path)) throw new UsageError(`${path}: no such file or directory`);

@@ -5,7 +5,6 @@
  */
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { initBackend, parseBackendRequest } from '../backend.js';
 import { UsageError } from '../errors.js';
 import { binaryWindowMetrics, decodeFeatures, predictStore, readStoreWindows, spanFeatures, squadMetrics } from '../eval/index.js';
@@ -19,7 +18,7 @@ import { qaExamplesFor, readSquadQuestions } from '../squad/dataset.js';
 import { pythonJsonDumpsValue } from '../squad/python-json.js';
 import type { CliCommand } from './command.js';
 import { DECODE_FLAG_HELP, DECODE_FLAG_SPECS, decodeOptionsFrom, metricsLine } from './decode-flags.js';
-import { positiveInt } from './flags.js';
+import { parseCommandLine, positiveInt } from './flags.js';
 
 const USAGE = `Usage: bertvision predict <store> --model <dir> --out <dir> [--squad data.json] [options]
 
@@ -45,16 +44,7 @@ export const predictCommand: CliCommand = {
   summary: 'run a trained head over a store: predictions.json, nbest, null_odds (span) or no-answer probabilities (binary)',
   usage: USAGE,
   run: async (argv, io) => {
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args: argv,
-        allowPositionals: true,
-        options: { model: { type: 'string' }, out: { type: 'string' }, squad: { type: 'string' }, 'batch-size': { type: 'string' }, backend: { type: 'string' }, json: { type: 'boolean' }, ...DECODE_FLAG_SPECS },
-      });
-    } catch (error) {
-      throw new UsageError((error as Error).message);
-    }
+    const parsed = parseCommandLine(argv, { model: { type: 'string' }, out: { type: 'string' }, squad: { type: 'string' }, 'batch-size': { type: 'string' }, backend: { type: 'string' }, json: { type: 'boolean' }, ...DECODE_FLAG_SPECS });
     const v = parsed.values;
     if (parsed.positionals.length !== 1) throw new UsageError(`expected one store, got ${parsed.positionals.length}`);
     if (!v.model || !v.out) throw new UsageError('--model and --out are required');

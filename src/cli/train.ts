@@ -1,11 +1,10 @@
 /** `bertvision train`: train a head on an activation store, with dev evaluation, checkpoints, resume and plots. */
-import { parseArgs } from 'node:util';
 import { initBackend, parseBackendRequest } from '../backend.js';
 import { UsageError } from '../errors.js';
 import { ARCHITECTURE_NAMES, type ArchitectureName } from '../models/index.js';
 import { trainHead } from '../node/train-head.js';
 import type { CliCommand } from './command.js';
-import { choice, finiteNumber, nonNegativeInt, positiveInt } from './flags.js';
+import { choice, finiteNumber, nonNegativeInt, parseCommandLine, positiveInt } from './flags.js';
 import { ProgressBar } from './progress.js';
 
 const USAGE = `Usage: bertvision train <train-store> --arch <name> --out <dir> [options]
@@ -41,22 +40,13 @@ export const trainCommand: CliCommand = {
   summary: 'train a head on an activation store (checkpoints, --resume, dev metrics, plots)',
   usage: USAGE,
   run: async (argv, io) => {
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args: argv,
-        allowPositionals: true,
-        options: {
+    const parsed = parseCommandLine(argv, {
           arch: { type: 'string' }, out: { type: 'string' }, dev: { type: 'string' }, squad: { type: 'string' },
           epochs: { type: 'string' }, 'batch-size': { type: 'string' }, lr: { type: 'string' }, seed: { type: 'string' },
           shuffle: { type: 'string' }, 'checkpoint-every': { type: 'string' }, resume: { type: 'boolean' },
           monitor: { type: 'string' }, patience: { type: 'string' }, 'adapter-dim': { type: 'string' },
           backend: { type: 'string' }, json: { type: 'boolean' },
-        },
-      });
-    } catch (error) {
-      throw new UsageError((error as Error).message);
-    }
+        });
     const v = parsed.values;
     if (parsed.positionals.length !== 1) throw new UsageError(`expected one training store, got ${parsed.positionals.length}`);
     if (!v.arch) throw new UsageError('--arch is required');

@@ -5,18 +5,7 @@
  * seeds through every layer. Used by `bertvision train --seed`, so that two runs with the same seed start from the
  * same weights (and a resumed run ends where an uninterrupted one does).
  */
-
-/** A seeded 32-bit generator (Mulberry32), floats in [0, 1). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../io/shuffle.js';
 
 /**
  * Run the synchronous `build` with `Math.random` replaced by a generator seeded with `seed`, then restore it
@@ -25,7 +14,7 @@ function mulberry32(seed: number): () => number {
  */
 export function withSeededRandom<T>(seed: number, build: () => T): T {
   const original = Math.random;
-  Math.random = mulberry32(seed);
+  Math.random = seededRandom(seed);
   try {
     return build();
   } finally {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli/run.js';
+import { cli } from '../helpers/cli.js';
 import { buildBinaryAdapter } from '../../src/models/index.js';
 import { saveModel } from '../../src/node/model-files.js';
 import { useBackend } from '../helpers/backends.js';
@@ -12,12 +12,7 @@ const fixtures = fileURLToPath(new URL('../fixtures/io/', import.meta.url));
 const work = mkdtempSync(join(tmpdir(), 'bv-inspect-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await runCli(['inspect', ...argv], { stdout: (t) => (out += t), stderr: (t) => (err += t) });
-  return { code, out, err };
-}
+const run = (argv: string[]) => cli(['inspect', ...argv]);
 
 beforeAll(async () => {
   await useBackend('cpu');

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli/run.js';
+import { cli } from '../helpers/cli.js';
 
 // Real stores: the QA-fine-tuned MiniLM span store (6 windows, with the model's own QA logits) and the MiniLM CLS
 // stores. Expected values: tools/eval/make_ensemble_fixture.py (Python references of the decoder and the metric).
@@ -16,13 +16,6 @@ type Expected = { predictions: Record<string, string>; null_odds: Record<string,
 const expected = JSON.parse(readFileSync(join(root, 'test/fixtures/eval/ensemble-expected.json'), 'utf8')) as Record<string, Expected> & { question_ids: string[] };
 const work = mkdtempSync(join(tmpdir(), 'bv-predict-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
-
-async function cli(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await runCli(argv, { stdout: (t) => (out += t), stderr: (t) => (err += t) });
-  return { code, out, err };
-}
 
 function expectMetricsClose(actual: Record<string, number>, want: Record<string, number>): void {
   expect(Object.keys(actual)).toEqual(Object.keys(want));

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli/run.js';
+import { cli } from '../helpers/cli.js';
 
 // Real MiniLM CLS stores (tools/extract): 300 train questions, 200 eval questions of the fixed dev split.
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -13,13 +13,6 @@ const devStore = join(root, 'data/minilm/cls-eval-200q.h5');
 const squad = join(root, '../shared/data/squad/dev-v2.0.json');
 const work = mkdtempSync(join(tmpdir(), 'bv-train-cli-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
-
-async function cli(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await runCli(argv, { stdout: (t) => (out += t), stderr: (t) => (err += t) });
-  return { code, out, err };
-}
 
 const baseArgs = (out: string) => ['train', trainStore, '--arch', 'tenney-small', '--out', out, '--epochs', '2', '--batch-size', '32', '--backend', 'cpu'];
 
