@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+/** The browser suite (`npm run test:browser`): needs the build (`dist/`) and Debian's chromium at /usr/bin/chromium. */
+export default defineConfig({
+  test: {
+    include: ['test/browser/**/*.browser-test.ts'],
+    environment: 'node',
+    pool: 'forks',
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+  },
+});
