@@ -14,7 +14,6 @@ Run from the repository root:
 from __future__ import annotations
 
 import json
-import math
 import os
 import sys
 from pathlib import Path
@@ -25,6 +24,8 @@ os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")  # deterministic float32 red
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 import tf_keras as keras  # noqa: E402
+
+from seed_keras import AdapterPooler, BertConcat, MeanConcat, gelu_tanh  # noqa: E402
 
 SEED = 20200802
 OUT = Path(__file__).resolve().parents[2] / "test" / "fixtures" / "golden" / "layers.json"
@@ -39,55 +40,6 @@ def enc(array):
     """A tensor as {shape, data} with float32 values (flat, row-major)."""
     a = np.asarray(array, dtype=np.float32)
     return {"shape": list(a.shape), "data": [float(v) for v in a.reshape(-1)]}
-
-
-# --- the seed's layers, in Keras 2 -------------------------------------------------------------------------------
-
-
-def gelu_tanh(x):
-    """The seed's TF GELU (tanh approximation)."""
-    return 0.5 * x * (1.0 + tf.tanh(math.sqrt(2.0 / math.pi) * (x + 0.044715 * tf.pow(x, 3))))
-
-
-class BertConcat(keras.layers.Layer):
-    """Seed: w ~ random_normal (name 'weights'), t = ones (name 'probes'); out = tensordot(softmax(w), x, (0, -1)) * t."""
-
-    def build(self, input_shape):
-        self.w = self.add_weight(name="weights", shape=(input_shape[-1],), initializer="random_normal")
-        self.t = self.add_weight(name="probes", shape=(1,), initializer="ones")
-
-    def call(self, inputs):
-        w = tf.nn.softmax(self.w)
-        return tf.tensordot(w, inputs, axes=(0, -1)) * self.t
-
-
-class MeanConcat(keras.layers.Layer):
-    def call(self, inputs):
-        return tf.reduce_mean(inputs, axis=-1)
-
-
-class AdapterPooler(keras.layers.Layer):
-    """Seed: reshape (B*S, E, L) -> transpose (B*S, L, E) -> TimeDistributed(Dense) / LocallyConnected1D -> GELU ->
-    transpose (B*S, A, L) -> reshape (B, S, A, L)."""
-
-    def __init__(self, adapter_dim, shared_weights=True, activation=gelu_tanh, **kwargs):
-        super().__init__(**kwargs)
-        self.adapter_dim = adapter_dim
-        self.activation = activation
-        init = keras.initializers.TruncatedNormal(stddev=1e-3)
-        if shared_weights:
-            self.pooler = keras.layers.TimeDistributed(keras.layers.Dense(adapter_dim, kernel_initializer=init))
-        else:
-            self.pooler = keras.layers.LocallyConnected1D(adapter_dim, 1, 1, kernel_initializer=init)
-
-    def call(self, inputs):
-        shape = tf.shape(inputs)
-        n_s, n_e, n_l = inputs.shape[1], inputs.shape[2], inputs.shape[3]
-        x = tf.reshape(inputs, (-1, n_e, n_l))
-        x = tf.transpose(x, (0, 2, 1))
-        x = self.activation(self.pooler(x))
-        x = tf.transpose(x, (0, 2, 1))
-        return tf.reshape(x, (shape[0], n_s, self.adapter_dim, n_l))
 
 
 # --- helpers ------------------------------------------------------------------------------------------------------

@@ -34,6 +34,8 @@ import numpy as np
 import tensorflow as tf
 import tf_keras as keras
 
+from seed_keras import AdapterPooler, BertConcat, MeanConcat  # noqa: E402
+
 OUT = os.path.join(os.path.dirname(__file__), "..", "..", "test", "fixtures", "golden", "models.json")
 
 LCG_A = 1664525
@@ -55,51 +57,6 @@ def lcg_values(spec: dict, n: int) -> np.ndarray:
     if spec["abs"]:
         u = np.abs(u)
     return (spec["offset"] + spec["scale"] * u).astype(np.float32)
-
-
-# ---------------------------------------------------------------- the seed's layers (bertvision-spec.md §1)
-
-
-def gelu_tanh(x):
-    return 0.5 * x * (1.0 + tf.tanh(math.sqrt(2.0 / math.pi) * (x + 0.044715 * tf.pow(x, 3))))
-
-
-class BertConcat(keras.layers.Layer):
-    def build(self, input_shape):
-        n_layers = int(input_shape[-1])
-        self.w = self.add_weight(name="weights", shape=(n_layers,), initializer="random_normal")
-        self.t = self.add_weight(name="probes", shape=(1,), initializer="ones")
-
-    def call(self, inputs):
-        return tf.tensordot(tf.nn.softmax(self.w), inputs, axes=(0, -1)) * self.t
-
-
-class MeanConcat(keras.layers.Layer):
-    def call(self, inputs):
-        return tf.reduce_mean(inputs, axis=-1)
-
-
-class AdapterPooler(keras.layers.Layer):
-    def __init__(self, adapter_dim, shared_weights=True, **kwargs):
-        super().__init__(**kwargs)
-        self.adapter_dim = adapter_dim
-        self.shared_weights = shared_weights
-        init = keras.initializers.TruncatedNormal(stddev=1e-3)
-        if shared_weights:
-            self.pooler = keras.layers.TimeDistributed(keras.layers.Dense(adapter_dim, kernel_initializer=init))
-        else:
-            self.pooler = keras.layers.LocallyConnected1D(adapter_dim, 1, 1, kernel_initializer=init)
-
-    def build(self, input_shape):
-        _, self.seq, self.emb, self.n_layers = (int(d) if d is not None else None for d in input_shape)
-        self.pooler.build((None, self.n_layers, self.emb))
-
-    def call(self, inputs):
-        x = tf.reshape(inputs, [-1, self.emb, self.n_layers])
-        x = tf.transpose(x, [0, 2, 1])
-        x = gelu_tanh(self.pooler(x))
-        x = tf.transpose(x, [0, 2, 1])
-        return tf.reshape(x, [-1, self.seq, self.adapter_dim, self.n_layers])
 
 
 def skip_of(inp):
