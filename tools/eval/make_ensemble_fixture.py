@@ -21,6 +21,7 @@ from safetensors import safe_open
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tools" / "squad"))
+from fixture_io import write_or_check  # noqa: E402
 from official_algorithm import evaluate  # noqa: E402
 from reference_postprocess import postprocess  # noqa: E402
 
@@ -36,7 +37,7 @@ def log_softmax(x):
     return (x - m - np.log(np.exp(x - m, dtype=np.float64).sum())).astype(np.float32)
 
 
-def main(argv):
+def main():
     with safe_open(str(STORE), framework="numpy") as f:
         meta = json.loads(f.metadata()["bertvision"])
         t = {k: f.get_tensor(k) for k in ("start_logits", "end_logits", "offset_mapping", "example_index")}
@@ -61,17 +62,8 @@ def main(argv):
         predictions, _nbest, null_odds = postprocess(examples, features(transform), null_score_diff_threshold=threshold)
         metrics = evaluate(covered, predictions, {q: float(v) for q, v in null_odds.items()}, thresh=math.inf)
         result[name] = {"predictions": predictions, "null_odds": {q: float(v) for q, v in null_odds.items()}, "metrics": metrics}
-    text = json.dumps(result, indent=1, sort_keys=False) + "\n"
-    if "--check" in argv:
-        if OUT.read_text() != text:
-            print(f"{OUT} is stale: re-run {__file__}", file=sys.stderr)
-            return 1
-        print(f"{OUT} is up to date")
-        return 0
-    OUT.write_text(text)
-    print(f"wrote {OUT}")
+    write_or_check(OUT, json.dumps(result, indent=1, sort_keys=False) + "\n")
     return 0
 
-
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(main())

@@ -13,6 +13,9 @@ import h5py
 from safetensors import safe_open
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tools" / "squad"))
+from fixture_io import write_or_check  # noqa: E402
+
 SQUAD = ROOT.parent / "shared" / "data" / "squad" / "dev-v2.0.json"
 OUT = ROOT / "data" / "squad-dev-subset.json"
 
@@ -25,7 +28,7 @@ def store_ids(path):
         return json.loads(f.metadata()["bertvision"])["example_ids"]
 
 
-def main(argv):
+def main():
     wanted = set()
     for path in sorted((ROOT / "data" / "minilm").iterdir()):
         if path.suffix in (".h5", ".safetensors"):
@@ -44,17 +47,8 @@ def main(argv):
     if found != len(wanted):
         print(f"only {found} of {len(wanted)} store questions are in {SQUAD}", file=sys.stderr)
         return 1
-    text = json.dumps({"version": source["version"], "data": data}) + "\n"
-    if "--check" in argv:
-        if OUT.read_text() != text:
-            print(f"{OUT} is stale: re-run {__file__}", file=sys.stderr)
-            return 1
-        print(f"{OUT} is up to date ({found} questions)")
-        return 0
-    OUT.write_text(text)
-    print(f"wrote {OUT}: {found} questions, {len(data)} articles")
+    write_or_check(OUT, json.dumps({"version": source["version"], "data": data}) + "\n")
     return 0
 
-
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(main())
