@@ -136,39 +136,44 @@ export async function trainHead(options: TrainHeadOptions): Promise<TrainHeadRes
       learningCurves: join(out, 'learning-curves.svg'),
       layerWeights: null as string | null,
     };
-    const result = await fit(model, {
-      train: source,
-      epochs: options.epochs ?? 3,
-      ...(evaluate ? { evaluate, monitor: { metric: options.monitor ?? 'f1', mode: 'max' as const } } : {}),
-      ...(options.patience !== undefined ? { patience: options.patience } : {}),
-      checkpoints,
-      checkpointEverySteps: options.checkpointEverySteps ?? 0,
-      resume: options.resume ?? false,
-      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-      ...(options.onEpochStart ? { onEpochStart: options.onEpochStart } : {}),
-      onEpochEnd: (summary) => options.onEpochEnd?.(summary),
-    });
-    const history = result.state.history;
-    await writeFileAtomic(files.history, `${JSON.stringify({ architecture: options.architecture, task, best: result.state.best, stopped: result.state.stopped, history }, null, 2)}\n`);
-    await writeFileAtomic(files.learningCurves, learningCurvesSvg({
-      title: `${options.architecture} on ${train.path.split('/').pop()}`,
-      history: history.map((h) => ({ epoch: h.epoch, losses: { loss: h.loss }, metrics: h.metrics })),
-    }));
-    await saveModel(model, files.model);
-    if (files.bestModel && result.state.best) {
-      // The best epoch's weights are in the best checkpoint: load them and save them as a model (the plot shows them).
-      await restoreModelWeights(model, checkpoints, 'best');
-      await saveModel(model, files.bestModel);
-    } else {
-      files.bestModel = null;
+    try {
+      const result = await fit(model, {
+        train: source,
+        epochs: options.epochs ?? 3,
+        ...(evaluate ? { evaluate, monitor: { metric: options.monitor ?? 'f1', mode: 'max' as const } } : {}),
+        ...(options.patience !== undefined ? { patience: options.patience } : {}),
+        checkpoints,
+        checkpointEverySteps: options.checkpointEverySteps ?? 0,
+        resume: options.resume ?? false,
+        ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+        ...(options.onEpochStart ? { onEpochStart: options.onEpochStart } : {}),
+        onEpochEnd: (summary) => options.onEpochEnd?.(summary),
+      });
+      const history = result.state.history;
+      await writeFileAtomic(files.history, `${JSON.stringify({ architecture: options.architecture, task, best: result.state.best, stopped: result.state.stopped, history }, null, 2)}\n`);
+      await writeFileAtomic(files.learningCurves, learningCurvesSvg({
+        title: `${options.architecture} on ${train.path.split('/').pop()}`,
+        history: history.map((h) => ({ epoch: h.epoch, losses: { loss: h.loss }, metrics: h.metrics })),
+      }));
+      await saveModel(model, files.model);
+      if (files.bestModel && result.state.best) {
+        // The best epoch's weights are in the best checkpoint: load them and save them as a model (the plot shows them).
+        await restoreModelWeights(model, checkpoints, 'best');
+        await saveModel(model, files.bestModel);
+      } else {
+        files.bestModel = null;
+      }
+      const mixes = layerMixes(model);
+      if (mixes[0]) {
+        files.layerWeights = join(out, 'layer-weights.svg');
+        await writeFileAtomic(files.layerWeights, layerWeightsSvg({ weights: mixes[0].weights, gamma: mixes[0].gamma, title: `${options.architecture}: learned layer weights` }));
+      }
+      return { task, state: result.state, resumedFrom: result.resumedFrom, files };
+    } finally {
+      // compileAdapter passes its own Adam instance, which LayersModel.dispose() leaves alone.
+      model.optimizer?.dispose();
+      model.dispose();
     }
-    const mixes = layerMixes(model);
-    if (mixes[0]) {
-      files.layerWeights = join(out, 'layer-weights.svg');
-      await writeFileAtomic(files.layerWeights, layerWeightsSvg({ weights: mixes[0].weights, gamma: mixes[0].gamma, title: `${options.architecture}: learned layer weights` }));
-    }
-    model.dispose();
-    return { task, state: result.state, resumedFrom: result.resumedFrom, files };
   } finally {
     await train.close();
     await dev?.close();

@@ -80,3 +80,13 @@ describe('bertvision train', () => {
     expect(readFileSync(join(killed, 'model/weights.bin')).equals(readFileSync(join(reference, 'model/weights.bin')))).toBe(true);
   });
 });
+
+describe('trainHead', () => {
+  it('leaves no tensor behind (model, optimizer state, batches, dev outputs)', async () => {
+    const tf = await import('@tensorflow/tfjs');
+    const { trainHead } = await import('../../src/node/train-head.js');
+    const before = tf.memory().numTensors;
+    await trainHead({ trainStore, devStore, architecture: 'tenney-small', outDir: join(work, 'leak'), epochs: 2, batchSize: 64 });
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
