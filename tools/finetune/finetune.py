@@ -29,6 +29,7 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=d.seed)
     parser.add_argument("--max-seq-length", type=int, default=d.windows.max_seq_length)
     parser.add_argument("--doc-stride", type=int, default=d.windows.doc_stride)
+    parser.add_argument("--device", default=d.device, help="auto (CUDA when present, else CPU), cpu, cuda, cuda:1 …")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     args = parser.parse_args()
     if args.epochs <= 0 or args.save_every <= 0 or args.batch_size < 1:
@@ -37,7 +38,8 @@ def main() -> int:
         model=args.model, squad_file=args.squad, output_dir=args.output_dir, split_file=args.split_file,
         split_part=args.split_part, windows=WindowSettings(args.max_seq_length, args.doc_stride), epochs=args.epochs,
         save_every=args.save_every, batch_size=args.batch_size, learning_rate=args.learning_rate,
-        warmup_fraction=args.warmup_fraction, weight_decay=args.weight_decay, seed=args.seed, progress=not args.quiet)
+        warmup_fraction=args.warmup_fraction, weight_decay=args.weight_decay, seed=args.seed, progress=not args.quiet,
+        device=args.device)
     for record in finetune(options):
         print(f"{record['path']}: step {record['step']}, mean loss (last 10 steps) {record['mean_loss_last_10']:.3f}")
     return 0

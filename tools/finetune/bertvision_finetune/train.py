@@ -19,7 +19,7 @@ from tqdm import tqdm
 from transformers import AutoModelForQuestionAnswering, PreTrainedModel, get_linear_schedule_with_warmup
 
 from bertvision_extract.atomic import temp_sibling, write_json_atomic
-from bertvision_extract.encoder import load_fast_tokenizer
+from bertvision_extract.encoder import load_fast_tokenizer, pick_device
 from bertvision_extract.squad import load_examples, load_split_titles, sha256_of_file
 from bertvision_extract.windows import WindowSettings, build_windows
 
@@ -28,7 +28,8 @@ from . import __version__
 
 @dataclass
 class FinetuneOptions:
-    """Fine-tuning settings. Defaults: 0.1 epoch, checkpoints every 0.01 epoch, batch 16, lr 1e-4, 10 % warm-up."""
+    """Fine-tuning settings. Defaults: 0.1 epoch, checkpoints every 0.01 epoch, batch 16, lr 1e-4, 10 % warm-up,
+    device ``auto`` (CUDA when present, else CPU)."""
 
     model: str
     squad_file: Path
@@ -44,6 +45,7 @@ class FinetuneOptions:
     weight_decay: float = 0.01
     seed: int = 42
     progress: bool = True
+    device: str = "auto"
 
 
 def save_steps(total_steps: int, steps_per_epoch: float, save_every: float) -> list[int]:
@@ -60,7 +62,8 @@ def finetune(options: FinetuneOptions) -> list[dict[str, Any]]:
     examples = load_examples(options.squad_file, titles)
     tokenizer = load_fast_tokenizer(options.model)
     windows = build_windows(tokenizer, examples, options.windows)
-    model: PreTrainedModel = AutoModelForQuestionAnswering.from_pretrained(options.model)
+    device = pick_device(options.device)
+    model: PreTrainedModel = AutoModelForQuestionAnswering.from_pretrained(options.model, dtype=torch.float32).to(device)
     model.train()
     steps_per_epoch = len(windows) / options.batch_size
     total_steps = max(1, math.ceil(options.epochs * steps_per_epoch))
@@ -86,7 +89,7 @@ def finetune(options: FinetuneOptions) -> list[dict[str, Any]]:
                  "start_positions": windows.start_positions[rows], "end_positions": windows.end_positions[rows]}
         if windows.token_type_ids is not None:
             batch["token_type_ids"] = windows.token_type_ids[rows]
-        loss = model(**{k: torch.from_numpy(v.astype(np.int64)) for k, v in batch.items()}).loss
+        loss = model(**{k: torch.from_numpy(v.astype(np.int64)).to(device) for k, v in batch.items()}).loss
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         optimizer.step()
