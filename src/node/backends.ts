@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { registerBackendCandidate, type BackendCandidate } from '../backend.js';
+import { installTransposedMatMul } from '../kernels/transposed-matmul.js';
 
 /** Import a package by name without letting a bundler resolve it statically. */
 const importOptional = (name: string): Promise<unknown> => import(/* @vite-ignore */ name);
@@ -37,6 +38,7 @@ registerBackendCandidate({
   load: async () => {
     try {
       await import('@tensorflow/tfjs-backend-wasm');
+      installTransposedMatMul('wasm');
       return { ok: true };
     } catch (error) {
       return { ok: false, reason: error instanceof Error ? error.message : String(error) };
