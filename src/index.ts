@@ -13,3 +13,4 @@ export * from './models/index.js';
 export * from './squad/index.js';
 export * from './ensemble/index.js';
 export * from './eval/index.js';
+export * from './kernels/transposed-matmul.js';
