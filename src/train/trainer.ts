@@ -103,7 +103,8 @@ function improved(state: TrainerState, metric: string, value: number, mode: 'max
 
 /**
  * Train `model` (compiled, with an optimizer) for `options.epochs` epochs. See {@link FitOptions}.
- * @throws InvalidArgumentError for an uncompiled model, bad epoch/step counts, or a missing monitored metric.
+ * @throws InvalidArgumentError for an uncompiled model, bad epoch/step counts, a missing monitored metric, or a
+ *   non-finite training loss (NaN/Inf in a batch: the run stops before anything is checkpointed from it).
  * @throws MismatchError when resuming from a checkpoint of another model or data.
  */
 export async function fit(model: tf.LayersModel, options: FitOptions): Promise<FitResult> {
@@ -127,6 +128,12 @@ export async function fit(model: tf.LayersModel, options: FitOptions): Promise<F
         loss = Array.isArray(result) ? result[0]! : result;
       } finally {
         tf.dispose([batch.xs, batch.ys] as tf.TensorContainer);
+      }
+      if (!Number.isFinite(loss)) {
+        throw new InvalidArgumentError(
+          `training loss is ${loss} at epoch ${state.epoch + 1}, batch ${state.batch + 1} (step ${state.step + 1}): the batch's ` +
+            'activations or labels hold NaN/Inf, or the learning rate is too high; checkpoints were left as they were',
+        );
       }
       state.batch += 1;
       state.step += 1;

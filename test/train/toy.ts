@@ -34,8 +34,10 @@ export class ToyBatchSource implements BatchSource {
     readonly batchSize = 8,
     readonly features = 12,
     private readonly failAtStep: number | null = null,
+    nanAtExample: number | null = null,
   ) {
     this.x = seededValues(examples * features, 7);
+    if (nanAtExample !== null) this.x[nanAtExample * features] = Number.NaN;
     const raw = seededValues(examples, 11);
     this.labels = Int32Array.from(raw, (v) => Math.floor((v + 1) * 1.5) % 3);
   }

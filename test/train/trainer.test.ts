@@ -136,6 +136,16 @@ describe('fit', () => {
     expect(again.state.history).toHaveLength(4);
   });
 
+  it('stops on a non-finite loss (NaN in the data) and leaves the last checkpoint as it was', async () => {
+    const store = new CheckpointDirectory(tempDir());
+    await fit(toyModel(), { train: new ToyBatchSource(), epochs: 1, checkpoints: store });
+    const before = readFileSync(store.pathOf('last'));
+    // The second epoch's order is (i·11 + 3) mod 40: example 0 comes at position 7, in its first batch (step 5 + 1).
+    const poisoned = new ToyBatchSource(40, 8, 12, null, 0);
+    await expect(fit(toyModel(), { train: poisoned, epochs: 2, checkpoints: store })).rejects.toThrow(/training loss is NaN at epoch 2, batch 1 \(step 6\)/);
+    expect(readFileSync(store.pathOf('last')).equals(before)).toBe(true);
+  });
+
   it('names the file when the last checkpoint is corrupt', async () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'last.ckpt'), 'garbage');
