@@ -1,6 +1,7 @@
 /** Small helpers for atomic writes (Node only): positional writes, durable renames. */
-import { open, rename, rm, type FileHandle } from 'node:fs/promises';
+import { rename, rm, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { syncDirectory } from '../node/atomic-file.js';
 
 /** Writes all of `bytes` at `position` (in pieces under 1 GiB). */
 export async function writeAt(handle: FileHandle, bytes: Uint8Array, position: number): Promise<void> {
@@ -8,20 +9,6 @@ export async function writeAt(handle: FileHandle, bytes: Uint8Array, position: n
   while (done < bytes.length) {
     const { bytesWritten } = await handle.write(bytes, done, Math.min(1 << 30, bytes.length - done), position + done);
     done += bytesWritten;
-  }
-}
-
-/** fsyncs a directory so a rename inside it is durable (best effort where directories cannot be opened). */
-export async function syncDirectory(dir: string): Promise<void> {
-  try {
-    const handle = await open(dir, 'r');
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  } catch {
-    // some platforms cannot fsync a directory; the rename itself is still atomic
   }
 }
 

@@ -18,7 +18,8 @@ export function tempPathFor(target: string): string {
   return join(dirname(target), `.${basename(target)}${TEMP_MARK}${process.pid}-${randomBytes(4).toString('hex')}`);
 }
 
-async function syncDirectory(dir: string): Promise<void> {
+/** fsync a directory so that a rename inside it is durable (best effort where directories cannot be opened). */
+export async function syncDirectory(dir: string): Promise<void> {
   let handle: fs.FileHandle | undefined;
   try {
     handle = await fs.open(dir, 'r');
