@@ -4,7 +4,10 @@
  * plus the layer mix's effective bandwidth against this machine's measured memory bandwidth.
  * Writes the `training` section of docs/benchmarks.md.
  *
- * Run: npx tsx bench/train.bench.ts [--quick]
+ * On wasm, rows are given with bertvision's native kernels (the default where they are built: large matrix products
+ * on the AVX2/FMA kernel, every core) and without them (tfjs' own XNNPACK kernel, one core).
+ *
+ * Run: npx tsx bench/train.bench.ts [--quick] [--only <model id>]   (--only: time one model, leave the docs alone)
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -12,12 +15,16 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import '../src/node/backends.js';
 import { initBackend, type BackendName } from '../src/backend.js';
+import { installNativeMatMul } from '../src/node/native-matmul.js';
+import { nativeKernelStatus } from '../src/node/native.js';
 import { BertConcat } from '../src/layers/index.js';
 import { buildBinaryAdapter, buildSpanAdapter } from '../src/models/index.js';
 import { machineDescription, median } from './lib/machine.js';
 import { markdownTable, writeMarkdownSection } from './lib/markdown-section.js';
 
 const quick = process.argv.includes('--quick');
+const onlyIndex = process.argv.indexOf('--only');
+const only = onlyIndex >= 0 ? process.argv[onlyIndex + 1] : undefined;
 const root = fileURLToPath(new URL('..', import.meta.url));
 
 interface Case {
@@ -25,14 +32,25 @@ interface Case {
   batch: number;
   steps: number;
   warmup: number;
-  backends: BackendName[];
+  backends: Variant[];
 }
 
+/** A backend, and for wasm whether bertvision's native matMul kernel is on. */
+type Variant = BackendName | 'wasm + native';
+
 const CASES: Case[] = [
-  { id: 'binary-tenney-small', batch: 64, steps: quick ? 10 : 40, warmup: 3, backends: ['wasm', 'cpu'] },
-  { id: 'span-learned-pooling', batch: 8, steps: quick ? 2 : 5, warmup: 1, backends: ['wasm', 'cpu'] },
-  { id: 'span-adapter-386', batch: 4, steps: quick ? 1 : 3, warmup: 1, backends: ['wasm'] },
-];
+  { id: 'binary-tenney-small', batch: 64, steps: quick ? 10 : 40, warmup: 3, backends: ['wasm + native', 'wasm', 'cpu'] },
+  { id: 'span-learned-pooling', batch: 8, steps: quick ? 2 : 5, warmup: 1, backends: ['wasm + native', 'wasm', 'cpu'] },
+  { id: 'span-adapter-386', batch: 4, steps: quick ? 1 : 3, warmup: 1, backends: ['wasm + native', 'wasm'] },
+].filter((c) => only === undefined || c.id === only) as Case[];
+const nativeOn = nativeKernelStatus().capabilities?.avx2Fma === true;
+if (!nativeOn) console.warn(`native kernels unavailable (${nativeKernelStatus().reason ?? 'no AVX2/FMA'}): 'wasm + native' rows are skipped`);
+
+/** Selects the backend of `variant` and switches the native matMul on or off. */
+async function useVariant(variant: Variant): Promise<void> {
+  await initBackend({ backend: variant === 'wasm + native' ? 'wasm' : variant });
+  if (variant.startsWith('wasm') && nativeOn) installNativeMatMul({ minMultiplyAdds: variant === 'wasm + native' ? 2 ** 20 : Infinity });
+}
 
 function buildCase(id: Case['id']): tf.LayersModel {
   if (id === 'binary-tenney-small') return buildBinaryAdapter('tenney-small');
@@ -64,8 +82,8 @@ function oneHot(batch: number, width: number, offset: number): tf.Tensor2D {
   return tf.tensor2d(y, [batch, width]);
 }
 
-async function timeTfjs(c: Case, backend: BackendName): Promise<number[]> {
-  await initBackend({ backend });
+async function timeTfjs(c: Case, variant: Variant): Promise<number[]> {
+  await useVariant(variant);
   const model = buildCase(c.id);
   const inputShape = [c.batch, ...(model.inputs[0]!.shape.slice(1) as number[])];
   const pool = syntheticBatches(model, c.batch, 2);
@@ -116,8 +134,8 @@ function readBandwidthGBs(): number {
   return Math.max(...runs);
 }
 
-async function mixGBs(backend: BackendName): Promise<number> {
-  await initBackend({ backend });
+async function mixGBs(variant: Variant): Promise<number> {
+  await useVariant(variant);
   const shape = [8, 386, 1024, 25];
   const layer = new BertConcat({});
   const x = tf.tensor(syntheticBatches(buildSpanAdapter('learned-pooling', { compile: false }), 8, 1)[0]!, shape);
@@ -140,7 +158,7 @@ for (const c of CASES) {
   const torch = timePython(c, 'torch', 2);
   const ms = (r: { ms: number } | { error: string }): number | null => ('ms' in r ? r.ms : null);
   const exs = (v: number | null): string => (v === null ? 'n/a' : rate((c.batch * 1000) / v));
-  for (const backend of c.backends) {
+  for (const backend of c.backends.filter((v) => nativeOn || v !== 'wasm + native')) {
     const tfjsMs = median(await timeTfjs(c, backend));
     const ratio = (other: number | null): string => (other === null ? 'n/a' : `${(other / tfjsMs).toFixed(2)}×`);
     rows.push([c.id, c.batch, backend, rate((c.batch * 1000) / tfjsMs), exs(ms(keras)), ratio(ms(keras)), exs(ms(keras1)), ratio(ms(keras1)), exs(ms(torch)), ratio(ms(torch))]);
@@ -149,9 +167,10 @@ for (const c of CASES) {
   for (const r of [keras, keras1, torch]) if ('error' in r) console.warn(`${c.id}: baseline failed: ${r.error}`);
 }
 
+if (only !== undefined) process.exit(0);
 const bandwidth = readBandwidthGBs();
 const mixRows: Array<Array<string | number>> = [];
-for (const backend of ['wasm', 'cpu'] as BackendName[]) {
+for (const backend of ['wasm', 'cpu'] as Variant[]) {
   const gbs = await mixGBs(backend);
   mixRows.push([backend, gbs.toFixed(2), bandwidth.toFixed(1), `${((100 * gbs) / bandwidth).toFixed(1)} %`]);
 }
@@ -163,7 +182,8 @@ const section = [
   'Examples/s of `trainOnBatch` on the seed heads at their full sizes (binary `[1,1024,26]`, span `[386,1024,25]`),',
   'a freshly uploaded batch every step, median over the timed steps. Ratios are bertvision ÷ baseline (> 1 = faster).',
   'Keras = tf_keras on TensorFlow CPU (2 threads, and 1 thread for a per-core comparison); PyTorch CPU with 2 threads.',
-  'The wasm backend runs on one core in Node (tfjs disables its threads there).',
+  'The wasm backend runs on one core in Node (tfjs disables its threads there); "wasm + native" sends its matrix',
+  'products of at least 2^20 multiply-adds to bertvision\'s native AVX2/FMA kernel on every core (`native/`).',
   '',
   markdownTable(['model', 'batch', 'backend', 'bertvision ex/s', 'Keras ex/s', 'vs Keras', 'Keras 1-thread ex/s', 'vs Keras 1-thread', 'PyTorch ex/s', 'vs PyTorch'], rows),
   '',

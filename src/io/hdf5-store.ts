@@ -12,11 +12,16 @@ import { BertVisionError, FileFormatError } from '../errors.js';
 import { checkedElementCount, dtypeByteSize, type StoreDtype } from './dtype.js';
 import { guardH5, hasHdf5Signature, HeapBuffer, loadH5wasm, type H5Runtime } from './h5wasm-runtime.js';
 import { parseStoreMetadata, type StoreMetadata } from './metadata.js';
+import { nativeAddon, type NativeAddon } from '../node/native.js';
+import { openDirectDatasets, upperBound, type DirectDataset } from './hdf5-direct.js';
+import type { PositionalFile } from './positional-file.js';
 import { BaseStore, type TensorSource } from './store-base.js';
 import type { ActivationStore, OpenStoreOptions } from './store.js';
 
 /** Largest single read into the h5wasm heap (its memory is capped at 2 GiB). */
 const MAX_HEAP_READ = 256 << 20;
+/** float16 read per heap round trip when decoding natively: decoded while it is still in the last-level cache. */
+const NATIVE_F16_PIECE_BYTES = 4 << 20;
 /** Root attribute holding the metadata JSON. */
 export const HDF5_METADATA_ATTRIBUTE = 'bertvision_metadata';
 /** Seed directories: how many member files stay open at once. */
@@ -57,10 +62,24 @@ function openH5File(runtime: H5Runtime, path: string): H5.File {
   return file;
 }
 
-/** Reads `count` examples from `start` of dataset `name` in `file` into `dst`, via the shared heap buffer. */
-export function readHyperslab(runtime: H5Runtime, heap: HeapBuffer, file: H5.File, path: string, name: string, shape: number[], start: number, count: number, dst: Uint8Array): void {
+/**
+ * Reads `count` examples (`bytes` bytes) from `start` of dataset `name` in `file` into the shared heap buffer and
+ * hands `consume` a view of them (valid only during the call).
+ */
+export function readHyperslab(
+  runtime: H5Runtime,
+  heap: HeapBuffer,
+  file: H5.File,
+  path: string,
+  name: string,
+  shape: number[],
+  start: number,
+  count: number,
+  bytes: number,
+  consume: (raw: Uint8Array) => void,
+): void {
   const what = `reading '${name}' [${start}, ${start + count})`;
-  const ptr = guardH5(runtime, path, what, () => heap.reserve(dst.length, path));
+  const ptr = guardH5(runtime, path, what, () => heap.reserve(bytes, path));
   const status = guardH5(runtime, path, what, () =>
     runtime.module.get_dataset_data(
       file.file_id,
@@ -72,11 +91,33 @@ export function readHyperslab(runtime: H5Runtime, heap: HeapBuffer, file: H5.Fil
     ),
   );
   if (status < 0) throw new FileFormatError(`${what} failed (corrupt or truncated?)`, { file: path });
-  dst.set(heap.view(dst.length));
+  consume(heap.view(bytes));
+}
+
+/**
+ * A native float16 reader over `readPiece` (which reads whole examples into the heap): pieces of about
+ * {@link NATIVE_F16_PIECE_BYTES} are decoded straight from the heap into `dst` on every core (no staging copy).
+ */
+function nativeFloat16Reader(
+  addon: NativeAddon,
+  shape: number[],
+  readPiece: (start: number, count: number, bytes: number, consume: (raw: Uint8Array) => void) => void,
+): (start: number, count: number, dst: Float32Array) => Promise<void> {
+  const perExample = shape.slice(1).reduce((a, b) => a * b, 1);
+  const perPiece = Math.max(1, Math.floor(NATIVE_F16_PIECE_BYTES / (perExample * 2)));
+  return (start, count, dst) => {
+    for (let done = 0; done < count; done += perPiece) {
+      const k = Math.min(perPiece, count - done);
+      const target = dst.subarray(done * perExample, (done + k) * perExample);
+      readPiece(start + done, k, k * perExample * 2, (raw) => addon.decodeFloat16(new Uint16Array(raw.buffer, raw.byteOffset, target.length), target));
+    }
+    return Promise.resolve();
+  };
 }
 
 class Hdf5Source implements TensorSource {
   readonly maxReadBytes = MAX_HEAP_READ;
+  readonly readFloat16?: (start: number, count: number, dst: Float32Array) => Promise<void>;
 
   constructor(
     readonly name: string,
@@ -86,11 +127,21 @@ class Hdf5Source implements TensorSource {
     private readonly heap: HeapBuffer,
     private readonly file: H5.File,
     private readonly path: string,
-  ) {}
+    addon: NativeAddon | undefined,
+    private readonly direct: DirectDataset | undefined,
+  ) {
+    if (dtype !== 'float16') return;
+    if (direct?.decodesFloat16) this.readFloat16 = (start, count, dst) => direct.readFloat16(start, count, dst);
+    else if (addon) this.readFloat16 = nativeFloat16Reader(addon, shape, (s, k, bytes, consume) => this.readPiece(s, k, bytes, consume));
+  }
+
+  private readPiece(start: number, count: number, bytes: number, consume: (raw: Uint8Array) => void): void {
+    readHyperslab(this.runtime, this.heap, this.file, this.path, this.name, this.shape, start, count, bytes, consume);
+  }
 
   async readRaw(start: number, count: number, dst: Uint8Array): Promise<void> {
-    readHyperslab(this.runtime, this.heap, this.file, this.path, this.name, this.shape, start, count, dst);
-    return Promise.resolve();
+    if (this.direct) return this.direct.readRaw(start, count, dst);
+    this.readPiece(start, count, dst.length, (raw) => dst.set(raw));
   }
 }
 
@@ -151,15 +202,26 @@ export async function openHdf5Store(path: string, options: OpenStoreOptions): Pr
   const runtime = await loadH5wasm();
   const { file, datasets, metadata } = inspectHdf5(runtime, path);
   const heap = new HeapBuffer(runtime);
-  const close = (): Promise<void> => {
+  let directFile: PositionalFile | undefined;
+  const close = async (): Promise<void> => {
     if (!runtime.aborted) {
       heap.free();
       file.close();
     }
-    return Promise.resolve();
+    await directFile?.close();
   };
   try {
-    const sources = datasets.map((d) => new Hdf5Source(d.name, d.dtype, d.shape, runtime, heap, file, path));
+    const useNative = options.native ?? true;
+    const firstExample = (d: DatasetInfo) => (): Uint8Array => {
+      let copy = new Uint8Array(0);
+      const bytes = d.shape.slice(1).reduce((a, b) => a * b, 1) * dtypeByteSize(d.dtype);
+      readHyperslab(runtime, heap, file, path, d.name, d.shape, 0, 1, bytes, (raw) => (copy = raw.slice()));
+      return copy;
+    };
+    const direct = await openDirectDatasets(path, datasets.map((d) => ({ ...d, firstExample: firstExample(d) })), useNative);
+    directFile = direct.file;
+    const addon = useNative ? nativeAddon() : undefined;
+    const sources = datasets.map((d) => new Hdf5Source(d.name, d.dtype, d.shape, runtime, heap, file, path, addon, direct.readers.get(d.name)));
     return new BaseStore({ path, container: 'hdf5', sources, metadata, options, close });
   } catch (error) {
     await close();
@@ -215,7 +277,8 @@ class SeedDirectorySource implements TensorSource {
       const file = await this.member(i);
       const path = join(this.dir, `${this.starts[i]!}.h5`);
       const shape = [this.starts[i + 1]! - this.starts[i]!, ...this.shape.slice(1)];
-      readHyperslab(this.runtime, this.heap, file, path, this.name, shape, first, k, dst.subarray(done * exampleBytes, (done + k) * exampleBytes));
+      const target = dst.subarray(done * exampleBytes, (done + k) * exampleBytes);
+      readHyperslab(this.runtime, this.heap, file, path, this.name, shape, first, k, target.length, (raw) => target.set(raw));
       done += k;
     }
   }
@@ -226,18 +289,6 @@ class SeedDirectorySource implements TensorSource {
     this.open.clear();
     this.heap.free();
   }
-}
-
-/** Index of the first element of sorted `values` greater than `x`. */
-function upperBound(values: number[], x: number): number {
-  let lo = 0;
-  let hi = values.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (values[mid]! <= x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 /** True when `dir` holds HDF5 files named only by numbers (the seed's `<8·i>.h5` layout). */

@@ -41,6 +41,7 @@ class NpySource implements TensorSource {
   readonly maxReadBytes = Number.MAX_SAFE_INTEGER;
   private readonly exampleBytes: number;
   private readonly fortran: boolean;
+  readonly readFloat16?: (start: number, count: number, dst: Float32Array) => Promise<void>;
 
   constructor(
     readonly name: string,
@@ -53,6 +54,9 @@ class NpySource implements TensorSource {
     this.exampleBytes = this.shape.slice(1).reduce((a, b) => a * b, 1) * dtypeByteSize(this.dtype);
     // Fortran order only differs from C order when more than one axis has length > 1.
     this.fortran = header.fortranOrder && this.shape.filter((d) => d > 1).length > 1;
+    if (file.mapped && !this.fortran) {
+      this.readFloat16 = (start, _count, dst) => file.readFloat16At(header.dataOffset + start * this.exampleBytes, dst);
+    }
   }
 
   async readRaw(start: number, count: number, dst: Uint8Array): Promise<void> {
@@ -100,8 +104,8 @@ class NpySource implements TensorSource {
 }
 
 /** Opens the `.npy` file at `path` as tensor `name`. */
-export async function openNpySource(path: string, name: string): Promise<{ source: TensorSource; file: PositionalFile }> {
-  const file = await PositionalFile.open(path);
+export async function openNpySource(path: string, name: string, useNative = true): Promise<{ source: TensorSource; file: PositionalFile }> {
+  const file = await PositionalFile.open(path, useNative);
   try {
     return { source: new NpySource(name, file, await readNpyHeader(file)), file };
   } catch (error) {
@@ -112,7 +116,7 @@ export async function openNpySource(path: string, name: string): Promise<{ sourc
 
 /** Opens a single `.npy` file as a store holding only the activations (no metadata unless given). */
 export async function openNpyFileStore(path: string, options: OpenStoreOptions): Promise<ActivationStore> {
-  const { source, file } = await openNpySource(path, options.activations ?? 'hidden_state_activations');
+  const { source, file } = await openNpySource(path, options.activations ?? 'hidden_state_activations', options.native ?? true);
   try {
     return new BaseStore({ path, container: 'npy', sources: [source], metadata: undefined, options, close: () => file.close() });
   } catch (error) {
@@ -126,7 +130,7 @@ async function readDirMetadata(dir: string): Promise<StoreMetadata | undefined> 
   const path = join(dir, 'metadata.json');
   let text: string;
   try {
-    const f = await PositionalFile.open(path);
+    const f = await PositionalFile.open(path, false);
     try {
       if (f.size > MAX_METADATA_BYTES) throw new FileFormatError(`metadata.json of ${f.size} bytes is too large`, { file: path });
     } finally {
@@ -150,7 +154,7 @@ export async function openNpyDirStore(dir: string, options: OpenStoreOptions): P
   };
   try {
     const metadata = await readDirMetadata(dir);
-    for (const name of names) opened.push(await openNpySource(join(dir, name), basename(name, '.npy')));
+    for (const name of names) opened.push(await openNpySource(join(dir, name), basename(name, '.npy'), options.native ?? true));
     return new BaseStore({ path: dir, container: 'npy-dir', sources: opened.map((o) => o.source), metadata, options, close: closeAll });
   } catch (error) {
     await closeAll();

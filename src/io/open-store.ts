@@ -35,7 +35,7 @@ export async function openStore(path: string, options: OpenStoreOptions = {}): P
     throw new FileFormatError('directory holds neither .npy files nor <number>.h5 files', { file: path });
   }
   if (path.endsWith('.safetensors.index.json')) return openShardedSafetensorsStore(path, options);
-  const file = await PositionalFile.open(path);
+  const file = await PositionalFile.open(path, false);
   let head: Uint8Array;
   try {
     head = await file.readUpTo(0, 4096);

@@ -23,6 +23,7 @@ class SafetensorsSource implements TensorSource {
   readonly shape;
   readonly maxReadBytes = Number.MAX_SAFE_INTEGER;
   private readonly exampleBytes: number;
+  readonly readFloat16?: (start: number, count: number, dst: Float32Array) => Promise<void>;
 
   constructor(
     readonly name: string,
@@ -33,6 +34,7 @@ class SafetensorsSource implements TensorSource {
     this.dtype = entry.dtype;
     this.shape = entry.shape;
     this.exampleBytes = entry.shape.slice(1).reduce((a, b) => a * b, 1) * dtypeByteSize(entry.dtype);
+    if (file.mapped) this.readFloat16 = (start, _count, dst) => file.readFloat16At(entry.offset + start * this.exampleBytes, dst);
   }
 
   readRaw(start: number, _count: number, dst: Uint8Array): Promise<void> {
@@ -53,7 +55,7 @@ function metadataFrom(map: Record<string, string> | undefined, file: string): St
 
 /** Opens one `.safetensors` file as a store. */
 export async function openSafetensorsStore(path: string, options: OpenStoreOptions): Promise<ActivationStore> {
-  const file = await PositionalFile.open(path);
+  const file = await PositionalFile.open(path, options.native ?? true);
   try {
     const header = await readSafetensorsHeader(file);
     const sources = [...header.tensors].map(([name, entry]) => new SafetensorsSource(name, file, entry));
@@ -105,7 +107,7 @@ export async function openShardedSafetensorsStore(indexPath: string, options: Op
     for (const [name, shard] of index.weightMap) {
       let opened = files.get(shard);
       if (!opened) {
-        const file = await PositionalFile.open(join(dirname(indexPath), shard));
+        const file = await PositionalFile.open(join(dirname(indexPath), shard), options.native ?? true);
         files.set(shard, { file, header: await readSafetensorsHeader(file).catch(async (e: unknown) => { await file.close(); throw e; }) });
         opened = files.get(shard)!;
       }

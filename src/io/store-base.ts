@@ -22,6 +22,11 @@ export interface TensorSource {
   readonly maxReadBytes: number;
   /** Copies the raw little-endian bytes of examples `[start, start + count)` into `dst` (exactly that size). */
   readRaw(start: number, count: number, dst: Uint8Array): Promise<void>;
+  /**
+   * Present when the source can decode float16 natively (on every core, without staging): decodes examples
+   * `[start, start + count)` into `dst` (exactly that many float32 values).
+   */
+  readonly readFloat16?: (start: number, count: number, dst: Float32Array) => Promise<void>;
 }
 
 /** Bytes of float16 input decoded per pipeline step (reads of the next piece overlap the decode of this one). */
@@ -165,6 +170,10 @@ export class BaseStore implements ActivationStore {
     }
     const pieceLimit = Math.min(s.maxReadBytes, s.dtype === 'float16' ? F16_PIECE_BYTES : PIECE_BYTES);
     const perPiece = Math.max(1, Math.floor(pieceLimit / exampleBytes));
+    if (s.dtype === 'float16' && s.readFloat16) {
+      await s.readFloat16(start, count, (out as Float32Array).subarray(0, count * perExample));
+      return;
+    }
     if (s.dtype !== 'float16') {
       const bytes = new Uint8Array(out.buffer, out.byteOffset, count * exampleBytes);
       for (let done = 0; done < count; done += perPiece) {

@@ -37,6 +37,12 @@ export interface OpenStoreOptions {
   expect?: ExpectedMetadata;
   /** Use the WebAssembly SIMD float16 decoder (default true; false forces the lookup table). */
   simd?: boolean;
+  /**
+   * Use bertvision's native kernels when they are built (default true): safetensors and npy files are memory-mapped
+   * and read on every core, float16 decoded with F16C; HDF5 float16 is decoded natively. false (or the environment
+   * variable `BERTVISION_NATIVE=0`) reads with fs and decodes with WebAssembly. Results are identical.
+   */
+  native?: boolean;
 }
 
 /** A lazily read activation store. Reads are positional and bounded; nothing reads a whole file. */

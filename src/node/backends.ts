@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { registerBackendCandidate, type BackendCandidate } from '../backend.js';
 import { installTransposedMatMul } from '../kernels/transposed-matmul.js';
+import { installNativeMatMul } from './native-matmul.js';
 
 /** Import a package by name without letting a bundler resolve it statically. */
 const importOptional = (name: string): Promise<unknown> => import(/* @vite-ignore */ name);
@@ -39,6 +40,7 @@ registerBackendCandidate({
     try {
       await import('@tensorflow/tfjs-backend-wasm');
       installTransposedMatMul('wasm');
+      installNativeMatMul(); // large products on the native kernel, when it is built
       return { ok: true };
     } catch (error) {
       return { ok: false, reason: error instanceof Error ? error.message : String(error) };

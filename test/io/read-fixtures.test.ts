@@ -10,8 +10,13 @@ import { bytesOf, expectedBytes, FIXTURES, manifest } from './fixtures.js';
 const label = (s: (typeof manifest.stores)[number]): string => `${s.path} ${s.options ? JSON.stringify(s.options) : ''}`;
 
 describe.each(manifest.stores.map((s) => [label(s), s] as const))('%s', (_, fixture) => {
-  it.each([true, false])('reads every tensor bit-exactly (simd %s)', async (simd) => {
-    const store = await openStore(join(FIXTURES, fixture.path), { ...fixture.options, simd });
+  // native: memory-mapped reads and native float16 decoding (when the addon is built); simd: the WebAssembly decoder
+  it.each([
+    [true, true],
+    [false, true],
+    [false, false],
+  ])('reads every tensor bit-exactly (native %s, simd %s)', async (native, simd) => {
+    const store = await openStore(join(FIXTURES, fixture.path), { ...fixture.options, simd, native });
     try {
       expect(store.container).toBe(fixture.container);
       for (const [name, t] of Object.entries(fixture.tensors)) {
@@ -24,8 +29,8 @@ describe.each(manifest.stores.map((s) => [label(s), s] as const))('%s', (_, fixt
     }
   });
 
-  it('reads parts and index lists like slices of the whole', async () => {
-    const store = await openStore(join(FIXTURES, fixture.path), fixture.options);
+  it.each([true, false])('reads parts and index lists like slices of the whole (native %s)', async (native) => {
+    const store = await openStore(join(FIXTURES, fixture.path), { ...fixture.options, native });
     try {
       for (const [name, t] of Object.entries(fixture.tensors)) {
         const n = t.shape[0]!;

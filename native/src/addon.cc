@@ -1,0 +1,320 @@
+// The Node-API surface of bertvision's native kernels (loaded by src/node/native.ts; every function has a
+// JavaScript fallback there). Arguments are checked in TypeScript; the checks here only stop a misuse from
+// touching memory out of bounds.
+#include <node_api.h>
+
+#include <algorithm>
+#include <cstring>
+#include <string>
+
+#include "float16.h"
+#include "gemm.h"
+#include "mapped_file.h"
+#include "thread_pool.h"
+
+namespace bertvision {
+namespace {
+
+#define CHECK_NAPI(env, call)                                  \
+  do {                                                         \
+    if ((call) != napi_ok) {                                   \
+      napi_throw_error((env), "E_NATIVE", "Node-API call failed: " #call); \
+      return nullptr;                                          \
+    }                                                          \
+  } while (0)
+
+/** Halves decoded per pool task (above this size a decode is spread over the pool). */
+constexpr size_t kDecodeTaskElements = 1u << 18;
+
+bool cpuHasAvx2Fma() {
+#if defined(__x86_64__) || defined(_M_X64)
+  static const bool has = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  return has;
+#else
+  return false;
+#endif
+}
+
+napi_value throwError(napi_env env, const std::string& message) {
+  napi_throw_error(env, "E_NATIVE", message.c_str());
+  return nullptr;
+}
+
+/** Reads `count` arguments; false (with a JS exception pending) when fewer were passed. */
+bool readArguments(napi_env env, napi_callback_info info, size_t count, napi_value* args) {
+  size_t given = count;
+  if (napi_get_cb_info(env, info, &given, args, nullptr, nullptr) != napi_ok || given < count) {
+    napi_throw_type_error(env, "E_NATIVE", "too few arguments");
+    return false;
+  }
+  return true;
+}
+
+bool readNumber(napi_env env, napi_value value, double& out) {
+  if (napi_get_value_double(env, value, &out) == napi_ok) return true;
+  napi_throw_type_error(env, "E_NATIVE", "expected a number");
+  return false;
+}
+
+/** The bytes of a typed array or DataView. */
+bool readView(napi_env env, napi_value value, uint8_t*& data, size_t& bytes) {
+  bool isTyped = false;
+  napi_is_typedarray(env, value, &isTyped);
+  if (isTyped) {
+    napi_typedarray_type type;
+    size_t length;
+    void* pointer;
+    napi_value buffer;
+    size_t byteOffset;
+    if (napi_get_typedarray_info(env, value, &type, &length, &pointer, &buffer, &byteOffset) != napi_ok) return false;
+    static const size_t kElementBytes[] = {1, 1, 1, 2, 2, 4, 4, 4, 8, 8, 8};
+    data = static_cast<uint8_t*>(pointer);
+    bytes = length * (static_cast<size_t>(type) < 11 ? kElementBytes[type] : 1);
+    return true;
+  }
+  napi_throw_type_error(env, "E_NATIVE", "expected a typed array");
+  return false;
+}
+
+napi_value setBoolean(napi_env env, napi_value object, const char* name, bool flag) {
+  napi_value value;
+  napi_get_boolean(env, flag, &value);
+  napi_set_named_property(env, object, name, value);
+  return object;
+}
+
+/** capabilities() → { f16c, avx2Fma, mmap, threads } */
+napi_value Capabilities(napi_env env, napi_callback_info) {
+  napi_value result;
+  CHECK_NAPI(env, napi_create_object(env, &result));
+  setBoolean(env, result, "f16c", cpuHasF16c());
+  setBoolean(env, result, "avx2Fma", cpuHasAvx2Fma());
+  setBoolean(env, result, "mmap", mappingSupported());
+  napi_value threads;
+  CHECK_NAPI(env, napi_create_int32(env, globalPool().size(), &threads));
+  napi_set_named_property(env, result, "threads", threads);
+  return result;
+}
+
+/** decodeFloat16(src: Uint16Array, dst: Float32Array): decodes src.length halves (dst must be as long). */
+napi_value DecodeFloat16(napi_env env, napi_callback_info info) {
+  napi_value args[2];
+  if (!readArguments(env, info, 2, args)) return nullptr;
+  uint8_t* src;
+  uint8_t* dst;
+  size_t srcBytes, dstBytes;
+  if (!readView(env, args[0], src, srcBytes) || !readView(env, args[1], dst, dstBytes)) return nullptr;
+  const size_t count = srcBytes / 2;
+  if (dstBytes < count * 4) return throwError(env, "decodeFloat16: destination too small");
+  const auto* halves = reinterpret_cast<const uint16_t*>(src);
+  auto* floats = reinterpret_cast<float*>(dst);
+  if (count < 2 * kDecodeTaskElements) {
+    decodeFloat16(halves, floats, count, false);
+    return nullptr;
+  }
+  const size_t tasks = (count + kDecodeTaskElements - 1) / kDecodeTaskElements;
+  globalPool().run(static_cast<int>(tasks), [&](int task) {
+    const size_t begin = static_cast<size_t>(task) * kDecodeTaskElements;
+    decodeFloat16(halves + begin, floats + begin, std::min(kDecodeTaskElements, count - begin), false);
+  });
+  return nullptr;
+}
+
+/** A mapping owned by JavaScript. Touched only on the main thread (calls and async completions run there). */
+struct MappingHandle {
+  MappedFile file;
+  /** Reads queued or running; an unmap waits for them. */
+  int inFlight = 0;
+  bool unmapPending = false;
+};
+
+void finalizeMapping(napi_env, void* data, void*) {
+  auto* handle = static_cast<MappingHandle*>(data);
+  unmapFile(handle->file);
+  delete handle;
+}
+
+/** mapFile(fd) → an external handle of the whole file mapped read-only (unmapped by unmapFile or GC). */
+napi_value MapFile(napi_env env, napi_callback_info info) {
+  napi_value args[1];
+  if (!readArguments(env, info, 1, args)) return nullptr;
+  int32_t fd;
+  if (napi_get_value_int32(env, args[0], &fd) != napi_ok) return throwError(env, "mapFile: expected a descriptor");
+  auto* mapping = new MappingHandle();
+  std::string error;
+  if (!mapFile(fd, mapping->file, error)) {
+    delete mapping;
+    return throwError(env, "mapFile: " + error);
+  }
+  napi_value handle;
+  if (napi_create_external(env, mapping, finalizeMapping, nullptr, &handle) != napi_ok) {
+    unmapFile(mapping->file);
+    delete mapping;
+    return throwError(env, "mapFile: cannot create the handle");
+  }
+  return handle;
+}
+
+MappingHandle* mappingOf(napi_env env, napi_value handle) {
+  void* data = nullptr;
+  if (napi_get_value_external(env, handle, &data) != napi_ok || data == nullptr) {
+    napi_throw_type_error(env, "E_NATIVE", "expected a mapping handle");
+    return nullptr;
+  }
+  return static_cast<MappingHandle*>(data);
+}
+
+/**
+ * unmapFile(handle): releases the mapping once the reads in flight have finished (reads started after this fail
+ * with "the file is closed").
+ */
+napi_value UnmapFile(napi_env env, napi_callback_info info) {
+  napi_value args[1];
+  if (!readArguments(env, info, 1, args)) return nullptr;
+  MappingHandle* mapping = mappingOf(env, args[0]);
+  if (mapping == nullptr) return nullptr;
+  if (mapping->inFlight > 0) {
+    mapping->unmapPending = true;
+  } else {
+    unmapFile(mapping->file);
+  }
+  return nullptr;
+}
+
+/** One asynchronous mapped read in flight: its inputs, the references keeping them alive, and the outcome. */
+struct MappedRead {
+  MappingHandle* mapping;
+  uint64_t offset;
+  uint64_t bytes;
+  uint8_t* dst;
+  MappedReadKind kind;
+  napi_ref handleRef;
+  napi_ref dstRef;
+  napi_deferred deferred;
+  napi_async_work work;
+  std::string error;
+};
+
+void executeMappedRead(napi_env, void* data) {
+  auto* read = static_cast<MappedRead*>(data);
+  read->error = readMapped(read->mapping->file, read->offset, read->bytes, read->dst, read->kind, globalPool());
+}
+
+void completeMappedRead(napi_env env, napi_status, void* data) {
+  auto* read = static_cast<MappedRead*>(data);
+  if (read->error.empty()) {
+    napi_value undefined;
+    napi_get_undefined(env, &undefined);
+    napi_resolve_deferred(env, read->deferred, undefined);
+  } else {
+    napi_value code, message, error;
+    napi_create_string_utf8(env, "E_NATIVE", NAPI_AUTO_LENGTH, &code);
+    napi_create_string_utf8(env, read->error.c_str(), NAPI_AUTO_LENGTH, &message);
+    napi_create_error(env, code, message, &error);
+    napi_reject_deferred(env, read->deferred, error);
+  }
+  MappingHandle* mapping = read->mapping;
+  if (--mapping->inFlight == 0 && mapping->unmapPending) unmapFile(mapping->file);
+  napi_delete_reference(env, read->handleRef);
+  napi_delete_reference(env, read->dstRef);
+  napi_delete_async_work(env, read->work);
+  delete read;
+}
+
+/**
+ * readMapped(handle, offset, bytes, dst, decodeFloat16) → Promise<void>: copies file bytes [offset, offset+bytes)
+ * into dst, or decodes them as float16 into dst as float32 (dst then needs 2·bytes bytes). Runs off the main thread.
+ */
+napi_value ReadMapped(napi_env env, napi_callback_info info) {
+  napi_value args[5];
+  if (!readArguments(env, info, 5, args)) return nullptr;
+  MappingHandle* mapping = mappingOf(env, args[0]);
+  if (mapping == nullptr) return nullptr;
+  if (mapping->file.base == nullptr || mapping->unmapPending) return throwError(env, "readMapped: the file is closed");
+  double offset, bytes;
+  if (!readNumber(env, args[1], offset) || !readNumber(env, args[2], bytes)) return nullptr;
+  uint8_t* dst;
+  size_t dstBytes;
+  if (!readView(env, args[3], dst, dstBytes)) return nullptr;
+  bool decode = false;
+  napi_get_value_bool(env, args[4], &decode);
+  if (offset < 0 || bytes < 0 || offset > 9007199254740991.0 || bytes > 9007199254740991.0) {
+    return throwError(env, "readMapped: bad range");
+  }
+  const uint64_t wanted = static_cast<uint64_t>(bytes);
+  if ((decode ? wanted * 2 : wanted) > dstBytes) return throwError(env, "readMapped: destination too small");
+  auto* read = new MappedRead();
+  read->mapping = mapping;
+  ++mapping->inFlight;
+  read->offset = static_cast<uint64_t>(offset);
+  read->bytes = wanted;
+  read->dst = dst;
+  read->kind = decode ? MappedReadKind::Float16ToFloat32 : MappedReadKind::Copy;
+  napi_value promise, name;
+  napi_create_reference(env, args[0], 1, &read->handleRef);
+  napi_create_reference(env, args[3], 1, &read->dstRef);
+  napi_create_promise(env, &read->deferred, &promise);
+  napi_create_string_utf8(env, "bertvision.readMapped", NAPI_AUTO_LENGTH, &name);
+  napi_create_async_work(env, nullptr, name, executeMappedRead, completeMappedRead, read, &read->work);
+  napi_queue_async_work(env, read->work);
+  return promise;
+}
+
+/**
+ * matmul(memory: ArrayBuffer, aByteOffset, bByteOffset, cByteOffset, batch, M, N, K, strideA, strideB, strideC,
+ * transA, transB): C[b] = op(A[b])·op(B[b]) on float32 matrices inside `memory` (the wasm backend's heap), with the
+ * AVX2/FMA kernel on every pool thread. Strides are in elements (0 = broadcast).
+ */
+napi_value Matmul(napi_env env, napi_callback_info info) {
+  napi_value args[13];
+  if (!readArguments(env, info, 13, args)) return nullptr;
+  if (!cpuHasAvx2Fma()) return throwError(env, "matmul: this CPU lacks AVX2/FMA");
+  void* memory;
+  size_t memoryBytes;
+  if (napi_get_arraybuffer_info(env, args[0], &memory, &memoryBytes) != napi_ok) {
+    return throwError(env, "matmul: expected an ArrayBuffer");
+  }
+  double v[10];
+  for (int i = 0; i < 10; ++i) {
+    if (!readNumber(env, args[i + 1], v[i])) return nullptr;
+  }
+  bool transA = false, transB = false;
+  napi_get_value_bool(env, args[11], &transA);
+  napi_get_value_bool(env, args[12], &transB);
+  const double batch = v[3], M = v[4], N = v[5], K = v[6];
+  if (batch < 1 || M < 1 || N < 1 || K < 1 || M > 2147483647.0 || N > 2147483647.0 || K > 2147483647.0) {
+    return throwError(env, "matmul: bad dimensions");
+  }
+  // every matrix of every batch entry must lie inside the buffer
+  const double last[3] = {v[0] + 4 * (v[7] * (batch - 1) + M * K), v[1] + 4 * (v[8] * (batch - 1) + K * N),
+                          v[2] + 4 * (v[9] * (batch - 1) + M * N)};
+  for (int i = 0; i < 3; ++i) {
+    if (v[i] < 0 || v[i + 7] < 0 || last[i] > static_cast<double>(memoryBytes)) return throwError(env, "matmul: out of bounds");
+  }
+#if defined(__x86_64__) || defined(_M_X64)
+  auto* base = static_cast<uint8_t*>(memory);
+  sgemmAvx2(static_cast<int>(batch), static_cast<int>(M), static_cast<int>(N), static_cast<int>(K),
+            reinterpret_cast<const float*>(base + static_cast<size_t>(v[0])), static_cast<long long>(v[7]), transA,
+            reinterpret_cast<const float*>(base + static_cast<size_t>(v[1])), static_cast<long long>(v[8]), transB,
+            reinterpret_cast<float*>(base + static_cast<size_t>(v[2])), static_cast<long long>(v[9]), globalPool());
+#endif
+  return nullptr;
+}
+
+napi_value Init(napi_env env, napi_value exports) {
+  const napi_property_descriptor functions[] = {
+      {"capabilities", nullptr, Capabilities, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"decodeFloat16", nullptr, DecodeFloat16, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"mapFile", nullptr, MapFile, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"unmapFile", nullptr, UnmapFile, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"readMapped", nullptr, ReadMapped, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"matmul", nullptr, Matmul, nullptr, nullptr, nullptr, napi_default, nullptr},
+  };
+  napi_define_properties(env, exports, sizeof functions / sizeof functions[0], functions);
+  return exports;
+}
+
+}  // namespace
+}  // namespace bertvision
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, bertvision::Init)

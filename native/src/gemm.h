@@ -1,0 +1,25 @@
+// Single-precision matrix multiplication for the native backend.
+#pragma once
+
+#include "thread_pool.h"
+
+namespace bertvision {
+
+/**
+ * C[b] = op(A[b]) · op(B[b]) for b in [0, batch), row-major float32, overwriting C (not accumulating).
+ * op(A) is [M, K]: A stored [M, K] (lda = K) or, when transA, stored [K, M] (lda = M).
+ * op(B) is [K, N]: B stored [K, N] or, when transB, stored [N, K].
+ * C is [M, N] (ldc = N). strideA/strideB/strideC: elements between consecutive batch entries; 0 means the same matrix for every b (broadcast).
+ * Uses pool for parallelism. Pointers need no particular alignment. M, N, K >= 1 (K may be small, e.g. 1).
+ *
+ * Requires a CPU with AVX2 and FMA (the caller checks). Safe to call from
+ * several threads at once: packing buffers are thread_local, and the pool
+ * serialises its jobs. C must not overlap A or B. Each thread that runs GEMM
+ * work keeps its packing buffers (at most about 2.5 MB) for its lifetime.
+ */
+void sgemmAvx2(int batch, int M, int N, int K,
+               const float* A, long long strideA, bool transA,
+               const float* B, long long strideB, bool transB,
+               float* C, long long strideC, ThreadPool& pool);
+
+}  // namespace bertvision

@@ -1,0 +1,70 @@
+/**
+ * The native matMul kernel behind the wasm backend's BatchMatMul, against NumPy (tools/fixtures/make_matmul_cases.py):
+ * every transpose combination, batches with shared operands, sizes around the kernel's blocks. All products are
+ * routed to the native kernel (threshold 0), including batches that broadcast both ways (which tfjs-wasm's own
+ * kernel gets wrong).
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { initBackend } from '../../src/index.node.js';
+import { installNativeMatMul, nativeMatMulCalls } from '../../src/node/native-matmul.js';
+import { nativeKernelStatus } from '../../src/node/native.js';
+
+const DIR = join(import.meta.dirname, '..', 'fixtures', 'kernels');
+interface Case {
+  a: number[];
+  b: number[];
+  c: number[];
+  transposeA: boolean;
+  transposeB: boolean;
+  aAt: number;
+  bAt: number;
+  cAt: number;
+  boundAt: number;
+}
+const { cases } = JSON.parse(readFileSync(join(DIR, 'matmul-cases.json'), 'utf8')) as { cases: Case[] };
+const blob = new Float32Array(new Uint8Array(readFileSync(join(DIR, 'matmul-cases.bin'))).buffer);
+const slice = (at: number, shape: number[]): Float32Array => blob.subarray(at, at + shape.reduce((x, y) => x * y, 1));
+
+describe.skipIf(!nativeKernelStatus().capabilities?.avx2Fma)('native matMul on the wasm backend', () => {
+  beforeAll(async () => {
+    await initBackend({ backend: 'wasm' });
+    expect(installNativeMatMul({ minMultiplyAdds: 0 })).toBe(true);
+  });
+  afterAll(() => {
+    installNativeMatMul({ minMultiplyAdds: 2 ** 20 });
+  });
+
+  it.each(cases.map((c) => [`${JSON.stringify(c.a)}${c.transposeA ? 'ᵀ' : ''} × ${JSON.stringify(c.b)}${c.transposeB ? 'ᵀ' : ''}`, c] as const))(
+    '%s equals NumPy within float32 accumulation error',
+    (_, c) => {
+      const before = tf.memory().numTensors;
+      const callsBefore = nativeMatMulCalls();
+      const product = tf.tidy(() => tf.matMul(tf.tensor(slice(c.aAt, c.a), c.a), tf.tensor(slice(c.bAt, c.b), c.b), c.transposeA, c.transposeB));
+      expect(nativeMatMulCalls() - callsBefore).toBe(1);
+      expect(product.shape).toEqual(c.c);
+      const got = product.dataSync();
+      const want = slice(c.cAt, c.c);
+      const bound = slice(c.boundAt, c.c);
+      let worst = 0;
+      for (let i = 0; i < got.length; i++) worst = Math.max(worst, Math.abs(got[i]! - want[i]!) / (bound[i]! + 1e-30));
+      expect(worst).toBeLessThanOrEqual(1);
+      product.dispose();
+      expect(tf.memory().numTensors).toBe(before);
+    },
+  );
+
+  it('gradients through the native kernel match NumPy products (dA = dC·Bᵀ, dB = Aᵀ·dC)', () => {
+    const c = cases.find((x) => x.a.join() === '70,520' && !x.transposeA && !x.transposeB)!;
+    const a = tf.tensor(slice(c.aAt, c.a), c.a);
+    const b = tf.tensor(slice(c.bAt, c.b), c.b);
+    // d/dA of sum(A·B) is 1·Bᵀ: every row equals the row sums of B
+    const [da] = tf.grads((x: tf.Tensor) => tf.sum(tf.matMul(x, b)))([a]);
+    const rowSums = Array.from({ length: c.b[0]! }, (_, k) => slice(c.bAt, c.b).subarray(k * c.b[1]!, (k + 1) * c.b[1]!).reduce((s, v) => s + v, 0));
+    const got = da!.dataSync();
+    for (let i = 0; i < c.a[0]!; i++) for (let k = 0; k < c.a[1]!; k++) expect(got[i * c.a[1]! + k]).toBeCloseTo(rowSums[k]!, 3);
+    tf.dispose([a, b, da!]);
+  });
+});
