@@ -12,6 +12,10 @@ export default defineConfig({
   sourcemap: true,
   clean: true,
   target: 'node20',
+  // CommonJS has no import.meta: code that needs its own location (src/node/native.ts) uses __filename there
+  esbuildOptions(options, context) {
+    if (context.format === 'cjs') options.define = { ...options.define, 'import.meta.url': 'undefined' };
+  },
   splitting: true,
   // d3 modules are ESM-only: bundle them so the CommonJS build works on every Node 20.
   noExternal: ['d3-scale', 'd3-shape', /^d3-/, 'internmap'],

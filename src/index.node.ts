@@ -14,3 +14,5 @@ export * from './node/squad-files.js';
 export * from './node/train-head.js';
 export * from './node/load-head.js';
 export * from './node/qa-output.js';
+export { NATIVE_ENV_VAR, nativeKernelStatus, type NativeCapabilities, type NativeStatus } from './node/native.js';
+export { installNativeMatMul, nativeMatMulCalls, type NativeMatMulOptions } from './node/native-matmul.js';

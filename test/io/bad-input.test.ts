@@ -15,7 +15,7 @@ import {
   openStore,
   ShapeError,
 } from '../../src/index.node.js';
-import { FIXTURES } from './fixtures.js';
+import { bytesOf, expectedBytes, FIXTURES, manifest } from './fixtures.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -210,7 +210,8 @@ describe('API misuse', () => {
 describe('HDF5 runtime abort', () => {
   it('an aborted HDF5 runtime gives typed errors, never a crash', async () => {
     const { guardH5, loadH5wasm } = await import('../../src/io/h5wasm-runtime.js');
-    const store = await openStore(join(FIXTURES, 'store_f16.h5'));
+    const store = await openStore(join(FIXTURES, 'store_f32_gzip.h5')); // gzip: read through h5wasm
+    const direct = await openStore(join(FIXTURES, 'store_f16.h5')); // uncompressed: read past h5wasm, from the file
     const runtime = await loadH5wasm();
     expect(() =>
       guardH5(runtime, 'x.h5', 'probing', () => {
@@ -218,8 +219,12 @@ describe('HDF5 runtime abort', () => {
       }),
     ).toThrow(/x\.h5: probing failed .*Aborted/);
     expect(runtime.aborted).toBe(true);
-    await expect(store.read('start_positions', 0, 1)).rejects.toThrow(/aborted by a corrupt HDF5 file earlier; restart the process/);
+    await expect(store.read('hidden_state_activations', 0, 1)).rejects.toThrow(/aborted by a corrupt HDF5 file earlier; restart the process/);
     await store.close();
+    // direct reads never touch the aborted runtime: still the right values
+    const positions = manifest.stores.find((s) => s.path === 'store_f16.h5')!.tensors['start_positions']!;
+    expect(bytesOf(await direct.read('start_positions', 0, 5))).toEqual(expectedBytes(positions));
+    await direct.close();
     await expect(openStore(join(FIXTURES, 'store_f16.h5'))).rejects.toThrow(FileFormatError);
     const other = await openStore(join(FIXTURES, 'store.safetensors'));
     expect(other.numExamples).toBe(5);

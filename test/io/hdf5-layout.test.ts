@@ -83,3 +83,47 @@ function halfToFloat(h: number): number {
   if (exponent === 31) return fraction ? NaN : sign * Infinity;
   return sign * (exponent === 0 ? fraction * 2 ** -24 : (1 + fraction / 1024) * 2 ** (exponent - 15));
 }
+
+describe('layout reader fuzz', () => {
+  it('10000 mutated or truncated files: a layout inside the file, or none; never an error, a hang or a huge read', async () => {
+    const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const fc = (await import('fast-check')).default;
+    const work = mkdtempSync(join(tmpdir(), 'bv-h5-layout-fuzz-'));
+    const originals = ['one_per_chunk.h5', 'four_per_chunk.h5'].map((f) => readFileSync(join(DIR, f)));
+    const path = join(work, 'case.h5');
+    let located = 0;
+    try {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.nat(1),
+          fc.array(fc.tuple(fc.nat(8191), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 6 }),
+          fc.option(fc.nat(24_000), { nil: undefined, freq: 8 }),
+          async (which, writes, cut) => {
+            const original = originals[which]!;
+            const bytes = Buffer.from(original);
+            for (const [at, value] of writes) if (at < bytes.length) bytes[at] = value;
+            writeFileSync(path, cut === undefined ? bytes : bytes.subarray(0, cut));
+            const file = await PositionalFile.open(path, false);
+            try {
+              const shape = which === 0 ? [150, 3, 4, 2] : [10, 5, 3];
+              const found = await locateDatasets(file, new Map([['act', { shape, elementSize: 2 }]]));
+              const layout = found.get('act');
+              if (!layout) return;
+              located++;
+              const exampleBytes = (shape.slice(1).reduce((a, b) => a * b, 1)) * 2;
+              expect(layout.starts[0]).toBe(0);
+              for (const offset of layout.offsets) expect(offset + exampleBytes).toBeLessThanOrEqual(file.size);
+            } finally {
+              await file.close();
+            }
+          },
+        ),
+        { numRuns: Number(process.env['BV_HDF5_FUZZ_RUNS'] ?? 10_000) },
+      );
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+    expect(located).toBeGreaterThan(0); // mutations outside the structures still locate
+  }, 120_000);
+});

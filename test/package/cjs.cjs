@@ -9,7 +9,10 @@ const bv = require('bertvision');
   assert.equal(store.numExamples, 200);
   await store.close();
   assert.equal(bv.buildSpanAdapter('adapter-386').countParams(), 414952);
-  console.log('cjs: ok');
+  // the CommonJS build finds the same native addon (it locates it from __filename, ESM from import.meta.url)
+  const native = bv.nativeKernelStatus();
+  if (process.env.BERTVISION_REQUIRE_NATIVE === '1') assert.equal(native.loaded, true, native.reason);
+  console.log(`cjs: ok (native kernels: ${native.loaded ? 'built' : native.reason})`);
 })().catch((error) => {
   console.error(error);
   process.exit(1);
