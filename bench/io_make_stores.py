@@ -1,5 +1,5 @@
 """Writes the float16 stores the read benchmark (bench/io-read.ts) measures: the same random-normal activations
-as HDF5 (h5py, chunked one example per chunk, uncompressed) and as safetensors, at full size and at 1/10 size
+as HDF5 (h5py, chunked one example per chunk, uncompressed) and as safetensors, at full size and at 1/10 size (at least 16 examples: two batches)
 (for the peak-RSS ratio), plus a float32 torch-layout `embeds` store. Usage: python bench/io_make_stores.py <dir> <N> <S> <H> <L>
 """
 import sys
@@ -11,7 +11,7 @@ from safetensors.numpy import save_file
 
 out, n, s, h, l = Path(sys.argv[1]), *map(int, sys.argv[2:6])
 rng = np.random.default_rng(0)
-for name, count in (("big", n), ("small", max(1, n // 10))):
+for name, count in (("big", n), ("small", max(16, n // 10))):
     act = np.empty((count, s, h, l), dtype=np.float16)
     for i in range(count):
         act[i] = rng.standard_normal((s, h, l), dtype=np.float32)
