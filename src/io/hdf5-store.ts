@@ -5,27 +5,24 @@
  * reused heap buffer (`slice()` allocates per call and refuses float16).
  */
 import { closeSync, openSync, readSync } from 'node:fs';
-import { readdir } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type * as H5 from 'h5wasm/node';
-import { BertVisionError, FileFormatError } from '../errors.js';
+import { FileFormatError } from '../errors.js';
 import { checkedElementCount, dtypeByteSize, type StoreDtype } from './dtype.js';
 import { guardH5, hasHdf5Signature, HeapBuffer, loadH5wasm, type H5Runtime } from './h5wasm-runtime.js';
 import { parseStoreMetadata, type StoreMetadata } from './metadata.js';
 import { nativeAddon, type NativeAddon } from '../node/native.js';
-import { openDirectDatasets, upperBound, type DirectDataset } from './hdf5-direct.js';
+import { openDirectDatasets, type DirectDataset } from './hdf5-direct.js';
 import type { PositionalFile } from './positional-file.js';
 import { BaseStore, type TensorSource } from './store-base.js';
 import type { ActivationStore, OpenStoreOptions } from './store.js';
 
 /** Largest single read into the h5wasm heap (its memory is capped at 2 GiB). */
-const MAX_HEAP_READ = 256 << 20;
+export const MAX_HEAP_READ = 256 << 20;
 /** float16 read per heap round trip when decoding natively: decoded while it is still in the last-level cache. */
 const NATIVE_F16_PIECE_BYTES = 4 << 20;
 /** Root attribute holding the metadata JSON. */
 export const HDF5_METADATA_ATTRIBUTE = 'bertvision_metadata';
-/** Seed directories: how many member files stay open at once. */
-const OPEN_FILES = 4;
 
 /** Maps h5wasm dataset metadata to a store dtype, or undefined for strings (ignored); throws for other types. */
 function dtypeOf(meta: H5.Metadata, file: string, name: string): StoreDtype | undefined {
@@ -98,7 +95,7 @@ export function readHyperslab(
  * A native float16 reader over `readPiece` (which reads whole examples into the heap): pieces of about
  * {@link NATIVE_F16_PIECE_BYTES} are decoded straight from the heap into `dst` on every core (no staging copy).
  */
-function nativeFloat16Reader(
+export function nativeFloat16Reader(
   addon: NativeAddon,
   shape: number[],
   readPiece: (start: number, count: number, bytes: number, consume: (raw: Uint8Array) => void) => void,
@@ -226,107 +223,5 @@ export async function openHdf5Store(path: string, options: OpenStoreOptions): Pr
   } catch (error) {
     await close();
     throw error;
-  }
-}
-
-/** The seed's directory: files named by their first example index, each a slice of one big tensor. */
-class SeedDirectorySource implements TensorSource {
-  readonly maxReadBytes = MAX_HEAP_READ;
-  private readonly open = new Map<number, H5.File>();
-
-  constructor(
-    readonly name: string,
-    readonly dtype: StoreDtype,
-    readonly shape: number[],
-    private readonly starts: number[],
-    private readonly dir: string,
-    private readonly runtime: H5Runtime,
-    private readonly heap: HeapBuffer,
-  ) {}
-
-  /** Opens (or returns the cached) member file `i`, checking its dataset against the names' promise. */
-  async member(i: number): Promise<H5.File> {
-    const cached = this.open.get(i);
-    if (cached) return cached;
-    if (this.open.size >= OPEN_FILES) {
-      const [oldest, file] = this.open.entries().next().value as [number, H5.File];
-      file.close();
-      this.open.delete(oldest);
-    }
-    const path = join(this.dir, `${this.starts[i]!}.h5`);
-    const { file, datasets } = inspectHdf5(this.runtime, path);
-    const ds = datasets.find((d) => d.name === this.name);
-    const expected = [this.starts[i + 1]! - this.starts[i]!, ...this.shape.slice(1)];
-    if (!ds || ds.dtype !== this.dtype || ds.shape.join() !== expected.join()) {
-      file.close();
-      throw new FileFormatError(
-        `expected '${this.name}' ${this.dtype} [${expected.join(', ')}] (from the file names) but found ${ds ? `${ds.dtype} [${ds.shape.join(', ')}]` : 'no such dataset'}`,
-        { file: path },
-      );
-    }
-    this.open.set(i, file);
-    return file;
-  }
-
-  async readRaw(start: number, count: number, dst: Uint8Array): Promise<void> {
-    const exampleBytes = this.shape.slice(1).reduce((a, b) => a * b, 1) * dtypeByteSize(this.dtype);
-    let i = upperBound(this.starts, start) - 1;
-    for (let done = 0; done < count; i++) {
-      const first = start + done - this.starts[i]!;
-      const k = Math.min(count - done, this.starts[i + 1]! - this.starts[i]! - first);
-      const file = await this.member(i);
-      const path = join(this.dir, `${this.starts[i]!}.h5`);
-      const shape = [this.starts[i + 1]! - this.starts[i]!, ...this.shape.slice(1)];
-      const target = dst.subarray(done * exampleBytes, (done + k) * exampleBytes);
-      readHyperslab(this.runtime, this.heap, file, path, this.name, shape, first, k, target.length, (raw) => target.set(raw));
-      done += k;
-    }
-  }
-
-  closeAll(): void {
-    if (this.runtime.aborted) return;
-    for (const f of this.open.values()) f.close();
-    this.open.clear();
-    this.heap.free();
-  }
-}
-
-/** True when `dir` holds HDF5 files named only by numbers (the seed's `<8·i>.h5` layout). */
-export async function isSeedDirectory(dir: string): Promise<boolean> {
-  const h5 = (await readdir(dir)).filter((f) => f.endsWith('.h5'));
-  return h5.length > 0 && h5.every((f) => /^\d+\.h5$/.test(f));
-}
-
-/**
- * Opens the seed's directory of `<8·i>.h5` files as one store. Example counts come from the file names (file
- * `s_k` holds examples `[s_k, s_{k+1})`); the first and last files are opened now, every other one is checked
- * when first read.
- */
-export async function openSeedDirectoryStore(dir: string, options: OpenStoreOptions): Promise<ActivationStore> {
-  const runtime = await loadH5wasm();
-  const starts = (await readdir(dir))
-    .filter((f) => /^\d+\.h5$/.test(f))
-    .map((f) => Number(f.slice(0, -3)))
-    .sort((a, b) => a - b);
-  if (starts.length === 0 || starts[0] !== 0) throw new FileFormatError('seed directory must start with 0.h5', { file: dir });
-  const name = options.activations ?? 'hidden_state_activations';
-  const lastPath = join(dir, `${starts[starts.length - 1]!}.h5`);
-  const last = inspectHdf5(runtime, lastPath);
-  last.file.close();
-  const info = last.datasets.find((d) => d.name === name);
-  if (!info) throw new FileFormatError(`missing dataset '${name}'`, { file: lastPath });
-  starts.push(starts[starts.length - 1]! + info.shape[0]!);
-  const source = new SeedDirectorySource(name, info.dtype, [starts[starts.length - 1]!, ...info.shape.slice(1)], starts, dir, runtime, new HeapBuffer(runtime));
-  const close = (): Promise<void> => {
-    source.closeAll();
-    return Promise.resolve();
-  };
-  try {
-    await source.member(0);
-    return new BaseStore({ path: dir, container: 'hdf5-dir', sources: [source], metadata: undefined, options, close });
-  } catch (error) {
-    await close();
-    if (error instanceof BertVisionError) throw error;
-    throw new FileFormatError(`cannot open seed directory: ${(error as Error).message}`, { file: dir, cause: error });
   }
 }

@@ -4,7 +4,8 @@
 import { readdir, stat } from 'node:fs/promises';
 import { FileFormatError } from '../errors.js';
 import { hasHdf5Signature } from './h5wasm-runtime.js';
-import { isSeedDirectory, openHdf5Store, openSeedDirectoryStore } from './hdf5-store.js';
+import { isSeedDirectory, openSeedDirectoryStore } from './hdf5-seed-directory.js';
+import { openHdf5Store } from './hdf5-store.js';
 import { openNpyDirStore, openNpyFileStore } from './npy-store.js';
 import { PositionalFile } from './positional-file.js';
 import { openSafetensorsStore, openShardedSafetensorsStore } from './safetensors-store.js';
