@@ -66,10 +66,12 @@ async function build() {
     '-DNODE_GYP_MODULE_NAME=bertvision_native', `-I${include}`];
   const units = [
     ['addon.cc', []],
+    ['napi_helpers.cc', []],
+    ['wasm_heap_kernels.cc', []],
     ['float16.cc', []],
     ['mapped_file.cc', []],
     ['thread_pool.cc', []],
-    ...(x64 ? [['float16_f16c.cc', ['-mavx', '-mf16c']], ['gemm_avx2.cc', ['-mavx2', '-mfma', '-mf16c']]] : []),
+    ...(x64 ? [['float16_f16c.cc', ['-mavx', '-mf16c']], ['gemm_avx2.cc', ['-mavx2', '-mfma', '-mf16c']], ['gelu_avx2.cc', ['-mavx2', '-mfma']]] : []),
   ];
   const work = join(here, 'build', `tmp-${process.pid}`);
   mkdirSync(work, { recursive: true });

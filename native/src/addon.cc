@@ -1,6 +1,6 @@
-// The Node-API surface of bertvision's native kernels (loaded by src/node/native.ts; every function has a
-// JavaScript fallback there). Arguments are checked in TypeScript; the checks here only stop a misuse from
-// touching memory out of bounds.
+// The Node-API surface of bertvision's native kernels (loaded by src/node/native.ts; every function has a JavaScript
+// fallback there): module setup and the store reads here, the wasm-heap kernels in wasm_heap_kernels.cc. Arguments
+// are checked in TypeScript; the checks here only stop a misuse from touching memory out of bounds.
 #include <node_api.h>
 
 #include <algorithm>
@@ -8,73 +8,15 @@
 #include <string>
 
 #include "float16.h"
-#include "gemm.h"
 #include "mapped_file.h"
+#include "napi_helpers.h"
 #include "thread_pool.h"
 
 namespace bertvision {
 namespace {
 
-#define CHECK_NAPI(env, call)                                  \
-  do {                                                         \
-    if ((call) != napi_ok) {                                   \
-      napi_throw_error((env), "E_NATIVE", "Node-API call failed: " #call); \
-      return nullptr;                                          \
-    }                                                          \
-  } while (0)
-
 /** Halves decoded per pool task (above this size a decode is spread over the pool). */
 constexpr size_t kDecodeTaskElements = 1u << 18;
-
-bool cpuHasAvx2Fma() {
-#if defined(__x86_64__) || defined(_M_X64)
-  static const bool has = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  return has;
-#else
-  return false;
-#endif
-}
-
-napi_value throwError(napi_env env, const std::string& message) {
-  napi_throw_error(env, "E_NATIVE", message.c_str());
-  return nullptr;
-}
-
-/** Reads `count` arguments; false (with a JS exception pending) when fewer were passed. */
-bool readArguments(napi_env env, napi_callback_info info, size_t count, napi_value* args) {
-  size_t given = count;
-  if (napi_get_cb_info(env, info, &given, args, nullptr, nullptr) != napi_ok || given < count) {
-    napi_throw_type_error(env, "E_NATIVE", "too few arguments");
-    return false;
-  }
-  return true;
-}
-
-bool readNumber(napi_env env, napi_value value, double& out) {
-  if (napi_get_value_double(env, value, &out) == napi_ok) return true;
-  napi_throw_type_error(env, "E_NATIVE", "expected a number");
-  return false;
-}
-
-/** The bytes of a typed array or DataView. */
-bool readView(napi_env env, napi_value value, uint8_t*& data, size_t& bytes) {
-  bool isTyped = false;
-  napi_is_typedarray(env, value, &isTyped);
-  if (isTyped) {
-    napi_typedarray_type type;
-    size_t length;
-    void* pointer;
-    napi_value buffer;
-    size_t byteOffset;
-    if (napi_get_typedarray_info(env, value, &type, &length, &pointer, &buffer, &byteOffset) != napi_ok) return false;
-    static const size_t kElementBytes[] = {1, 1, 1, 2, 2, 4, 4, 4, 8, 8, 8};
-    data = static_cast<uint8_t*>(pointer);
-    bytes = length * (static_cast<size_t>(type) < 11 ? kElementBytes[type] : 1);
-    return true;
-  }
-  napi_throw_type_error(env, "E_NATIVE", "expected a typed array");
-  return false;
-}
 
 napi_value setBoolean(napi_env env, napi_value object, const char* name, bool flag) {
   napi_value value;
@@ -260,47 +202,6 @@ napi_value ReadMapped(napi_env env, napi_callback_info info) {
   return promise;
 }
 
-/**
- * matmul(memory: ArrayBuffer, aByteOffset, bByteOffset, cByteOffset, batch, M, N, K, strideA, strideB, strideC,
- * transA, transB): C[b] = op(A[b])·op(B[b]) on float32 matrices inside `memory` (the wasm backend's heap), with the
- * AVX2/FMA kernel on every pool thread. Strides are in elements (0 = broadcast).
- */
-napi_value Matmul(napi_env env, napi_callback_info info) {
-  napi_value args[13];
-  if (!readArguments(env, info, 13, args)) return nullptr;
-  if (!cpuHasAvx2Fma()) return throwError(env, "matmul: this CPU lacks AVX2/FMA");
-  void* memory;
-  size_t memoryBytes;
-  if (napi_get_arraybuffer_info(env, args[0], &memory, &memoryBytes) != napi_ok) {
-    return throwError(env, "matmul: expected an ArrayBuffer");
-  }
-  double v[10];
-  for (int i = 0; i < 10; ++i) {
-    if (!readNumber(env, args[i + 1], v[i])) return nullptr;
-  }
-  bool transA = false, transB = false;
-  napi_get_value_bool(env, args[11], &transA);
-  napi_get_value_bool(env, args[12], &transB);
-  const double batch = v[3], M = v[4], N = v[5], K = v[6];
-  if (batch < 1 || M < 1 || N < 1 || K < 1 || M > 2147483647.0 || N > 2147483647.0 || K > 2147483647.0) {
-    return throwError(env, "matmul: bad dimensions");
-  }
-  // every matrix of every batch entry must lie inside the buffer
-  const double last[3] = {v[0] + 4 * (v[7] * (batch - 1) + M * K), v[1] + 4 * (v[8] * (batch - 1) + K * N),
-                          v[2] + 4 * (v[9] * (batch - 1) + M * N)};
-  for (int i = 0; i < 3; ++i) {
-    if (v[i] < 0 || v[i + 7] < 0 || last[i] > static_cast<double>(memoryBytes)) return throwError(env, "matmul: out of bounds");
-  }
-#if defined(__x86_64__) || defined(_M_X64)
-  auto* base = static_cast<uint8_t*>(memory);
-  sgemmAvx2(static_cast<int>(batch), static_cast<int>(M), static_cast<int>(N), static_cast<int>(K),
-            reinterpret_cast<const float*>(base + static_cast<size_t>(v[0])), static_cast<long long>(v[7]), transA,
-            reinterpret_cast<const float*>(base + static_cast<size_t>(v[1])), static_cast<long long>(v[8]), transB,
-            reinterpret_cast<float*>(base + static_cast<size_t>(v[2])), static_cast<long long>(v[9]), globalPool());
-#endif
-  return nullptr;
-}
-
 napi_value Init(napi_env env, napi_value exports) {
   const napi_property_descriptor functions[] = {
       {"capabilities", nullptr, Capabilities, nullptr, nullptr, nullptr, napi_default, nullptr},
@@ -308,9 +209,9 @@ napi_value Init(napi_env env, napi_value exports) {
       {"mapFile", nullptr, MapFile, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"unmapFile", nullptr, UnmapFile, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"readMapped", nullptr, ReadMapped, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"matmul", nullptr, Matmul, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof functions / sizeof functions[0], functions);
+  defineWasmHeapKernels(env, exports);
   return exports;
 }
 

@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { registerBackendCandidate, type BackendCandidate } from '../backend.js';
 import { installTransposedMatMul } from '../kernels/transposed-matmul.js';
+import { installNativeGelu } from './native-gelu.js';
 import { installNativeMatMul } from './native-matmul.js';
 
 /** Import a package by name without letting a bundler resolve it statically. */
@@ -41,6 +42,7 @@ registerBackendCandidate({
       await import('@tensorflow/tfjs-backend-wasm');
       installTransposedMatMul('wasm');
       installNativeMatMul(); // large products on the native kernel, when it is built
+      installNativeGelu();
       return { ok: true };
     } catch (error) {
       return { ok: false, reason: error instanceof Error ? error.message : String(error) };

@@ -21,8 +21,8 @@ export interface NativeMatMulOptions {
 type KernelArgs = Parameters<tf.KernelFunc>[0];
 type Info = tf.TensorInfo;
 
-/** The parts of tfjs-backend-wasm's `BackendWasm` this kernel uses. */
-interface WasmBackend {
+/** The parts of tfjs-backend-wasm's `BackendWasm` the native kernels use. */
+export interface WasmBackend {
   wasm: { HEAPU8: Uint8Array };
   dataIdMap: { get(dataId: object): { memoryOffset: number } };
   makeOutput(shape: number[], dtype: tf.DataType): Info;

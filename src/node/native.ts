@@ -49,6 +49,8 @@ export interface NativeAddon {
     transposeA: boolean,
     transposeB: boolean,
   ): void;
+  geluTanh(memory: ArrayBuffer, xByteOffset: number, yByteOffset: number, count: number): void;
+  geluTanhGrad(memory: ArrayBuffer, xByteOffset: number, dyByteOffset: number, dxByteOffset: number, count: number): void;
 }
 
 /** Whether the addon is in use, and if not, why. */

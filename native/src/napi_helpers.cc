@@ -1,0 +1,56 @@
+// Node-API helpers shared by the addon's translation units.
+#include "napi_helpers.h"
+
+namespace bertvision {
+
+bool cpuHasAvx2Fma() {
+#if defined(__x86_64__) || defined(_M_X64)
+  static const bool has = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  return has;
+#else
+  return false;
+#endif
+}
+
+napi_value throwError(napi_env env, const std::string& message) {
+  napi_throw_error(env, "E_NATIVE", message.c_str());
+  return nullptr;
+}
+
+/** Reads `count` arguments; false (with a JS exception pending) when fewer were passed. */
+bool readArguments(napi_env env, napi_callback_info info, size_t count, napi_value* args) {
+  size_t given = count;
+  if (napi_get_cb_info(env, info, &given, args, nullptr, nullptr) != napi_ok || given < count) {
+    napi_throw_type_error(env, "E_NATIVE", "too few arguments");
+    return false;
+  }
+  return true;
+}
+
+bool readNumber(napi_env env, napi_value value, double& out) {
+  if (napi_get_value_double(env, value, &out) == napi_ok) return true;
+  napi_throw_type_error(env, "E_NATIVE", "expected a number");
+  return false;
+}
+
+/** The bytes of a typed array or DataView. */
+bool readView(napi_env env, napi_value value, uint8_t*& data, size_t& bytes) {
+  bool isTyped = false;
+  napi_is_typedarray(env, value, &isTyped);
+  if (isTyped) {
+    napi_typedarray_type type;
+    size_t length;
+    void* pointer;
+    napi_value buffer;
+    size_t byteOffset;
+    if (napi_get_typedarray_info(env, value, &type, &length, &pointer, &buffer, &byteOffset) != napi_ok) return false;
+    static const size_t kElementBytes[] = {1, 1, 1, 2, 2, 4, 4, 4, 8, 8, 8};
+    data = static_cast<uint8_t*>(pointer);
+    bytes = length * (static_cast<size_t>(type) < 11 ? kElementBytes[type] : 1);
+    return true;
+  }
+  napi_throw_type_error(env, "E_NATIVE", "expected a typed array");
+  return false;
+}
+
+}  // namespace bertvision

@@ -1,0 +1,37 @@
+// Small Node-API helpers shared by the addon's translation units.
+#pragma once
+#include <node_api.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace bertvision {
+
+#define CHECK_NAPI(env, call)                                              \
+  do {                                                                     \
+    if ((call) != napi_ok) {                                               \
+      napi_throw_error((env), "E_NATIVE", "Node-API call failed: " #call); \
+      return nullptr;                                                      \
+    }                                                                      \
+  } while (0)
+
+/** Whether the CPU has AVX2 and FMA (the matrix and GELU kernels need both). */
+bool cpuHasAvx2Fma();
+
+/** Throws a JS Error with code E_NATIVE; returns nullptr for `return throwError(...)`. */
+napi_value throwError(napi_env env, const std::string& message);
+
+/** Reads `count` arguments; false (with a JS exception pending) when fewer were passed. */
+bool readArguments(napi_env env, napi_callback_info info, size_t count, napi_value* args);
+
+/** Reads a number; false (with a JS exception pending) otherwise. */
+bool readNumber(napi_env env, napi_value value, double& out);
+
+/** The bytes of a typed array; false (with a JS exception pending) for anything else. */
+bool readView(napi_env env, napi_value value, uint8_t*& data, size_t& bytes);
+
+/** Adds the wasm-heap kernels (matmul, geluTanh, geluTanhGrad) to `exports`. */
+void defineWasmHeapKernels(napi_env env, napi_value exports);
+
+}  // namespace bertvision

@@ -1,0 +1,141 @@
+// The addon's kernels that work in place on the WebAssembly backend's heap: the matrix product and tanh-GELU.
+#include <algorithm>
+#include <cstring>
+
+#include "gelu.h"
+#include "gemm.h"
+#include "napi_helpers.h"
+#include "thread_pool.h"
+
+namespace bertvision {
+namespace {
+
+/**
+ * matmul(memory: ArrayBuffer, aByteOffset, bByteOffset, cByteOffset, batch, M, N, K, strideA, strideB, strideC,
+ * transA, transB): C[b] = op(A[b])·op(B[b]) on float32 matrices inside `memory` (the wasm backend's heap), with the
+ * AVX2/FMA kernel on every pool thread. Strides are in elements (0 = broadcast).
+ */
+napi_value Matmul(napi_env env, napi_callback_info info) {
+  napi_value args[13];
+  if (!readArguments(env, info, 13, args)) return nullptr;
+  if (!cpuHasAvx2Fma()) return throwError(env, "matmul: this CPU lacks AVX2/FMA");
+  void* memory;
+  size_t memoryBytes;
+  if (napi_get_arraybuffer_info(env, args[0], &memory, &memoryBytes) != napi_ok) {
+    return throwError(env, "matmul: expected an ArrayBuffer");
+  }
+  double v[10];
+  for (int i = 0; i < 10; ++i) {
+    if (!readNumber(env, args[i + 1], v[i])) return nullptr;
+  }
+  bool transA = false, transB = false;
+  napi_get_value_bool(env, args[11], &transA);
+  napi_get_value_bool(env, args[12], &transB);
+  const double batch = v[3], M = v[4], N = v[5], K = v[6];
+  if (batch < 1 || M < 1 || N < 1 || K < 1 || M > 2147483647.0 || N > 2147483647.0 || K > 2147483647.0) {
+    return throwError(env, "matmul: bad dimensions");
+  }
+  // every matrix of every batch entry must lie inside the buffer
+  const double last[3] = {v[0] + 4 * (v[7] * (batch - 1) + M * K), v[1] + 4 * (v[8] * (batch - 1) + K * N),
+                          v[2] + 4 * (v[9] * (batch - 1) + M * N)};
+  for (int i = 0; i < 3; ++i) {
+    if (v[i] < 0 || v[i + 7] < 0 || last[i] > static_cast<double>(memoryBytes)) return throwError(env, "matmul: out of bounds");
+  }
+#if defined(__x86_64__) || defined(_M_X64)
+  auto* base = static_cast<uint8_t*>(memory);
+  sgemmAvx2(static_cast<int>(batch), static_cast<int>(M), static_cast<int>(N), static_cast<int>(K),
+            reinterpret_cast<const float*>(base + static_cast<size_t>(v[0])), static_cast<long long>(v[7]), transA,
+            reinterpret_cast<const float*>(base + static_cast<size_t>(v[1])), static_cast<long long>(v[8]), transB,
+            reinterpret_cast<float*>(base + static_cast<size_t>(v[2])), static_cast<long long>(v[9]), globalPool());
+#endif
+  return nullptr;
+}
+
+/** Elements per pool task of an elementwise kernel. */
+constexpr size_t kElementwiseTaskElements = 1u << 16;
+
+/** Reads `count` float32 offsets (bytes) into `memory` plus an element count; false with a JS exception on misuse. */
+bool readHeapArguments(napi_env env, napi_value* args, size_t pointers, uint8_t*& base, double* offsets, size_t& count) {
+  size_t memoryBytes;
+  void* memory;
+  if (napi_get_arraybuffer_info(env, args[0], &memory, &memoryBytes) != napi_ok) {
+    napi_throw_type_error(env, "E_NATIVE", "expected an ArrayBuffer");
+    return false;
+  }
+  double n;
+  for (size_t i = 0; i < pointers; ++i) {
+    if (!readNumber(env, args[i + 1], offsets[i])) return false;
+  }
+  if (!readNumber(env, args[pointers + 1], n)) return false;
+  for (size_t i = 0; i < pointers; ++i) {
+    if (n < 0 || offsets[i] < 0 || offsets[i] + 4 * n > static_cast<double>(memoryBytes)) {
+      napi_throw_range_error(env, "E_NATIVE", "out of bounds");
+      return false;
+    }
+  }
+  base = static_cast<uint8_t*>(memory);
+  count = static_cast<size_t>(n);
+  return true;
+}
+
+/** Runs an elementwise kernel over [0, count) on the pool (one thread for small counts). */
+template <typename Kernel>
+void elementwise(size_t count, Kernel kernel) {
+  if (count < 4 * kElementwiseTaskElements) {
+    kernel(0, count);
+    return;
+  }
+  const size_t tasks = (count + kElementwiseTaskElements - 1) / kElementwiseTaskElements;
+  globalPool().run(static_cast<int>(tasks), [&](int task) {
+    const size_t begin = static_cast<size_t>(task) * kElementwiseTaskElements;
+    kernel(begin, std::min(kElementwiseTaskElements, count - begin));
+  });
+}
+
+/** geluTanh(memory, xByteOffset, yByteOffset, count): tanh-GELU of float32s inside `memory` (the wasm heap). */
+napi_value GeluTanh(napi_env env, napi_callback_info info) {
+  napi_value args[4];
+  if (!readArguments(env, info, 4, args)) return nullptr;
+  if (!cpuHasAvx2Fma()) return throwError(env, "geluTanh: this CPU lacks AVX2/FMA");
+  uint8_t* base;
+  double at[2];
+  size_t count;
+  if (!readHeapArguments(env, args, 2, base, at, count)) return nullptr;
+#if defined(__x86_64__) || defined(_M_X64)
+  const auto* x = reinterpret_cast<const float*>(base + static_cast<size_t>(at[0]));
+  auto* y = reinterpret_cast<float*>(base + static_cast<size_t>(at[1]));
+  elementwise(count, [&](size_t begin, size_t n) { geluTanhForwardAvx2(x + begin, y + begin, n); });
+#endif
+  return nullptr;
+}
+
+/** geluTanhGrad(memory, xByteOffset, dyByteOffset, dxByteOffset, count): dx = dy · GELU'(x). */
+napi_value GeluTanhGrad(napi_env env, napi_callback_info info) {
+  napi_value args[5];
+  if (!readArguments(env, info, 5, args)) return nullptr;
+  if (!cpuHasAvx2Fma()) return throwError(env, "geluTanhGrad: this CPU lacks AVX2/FMA");
+  uint8_t* base;
+  double at[3];
+  size_t count;
+  if (!readHeapArguments(env, args, 3, base, at, count)) return nullptr;
+#if defined(__x86_64__) || defined(_M_X64)
+  const auto* x = reinterpret_cast<const float*>(base + static_cast<size_t>(at[0]));
+  const auto* dy = reinterpret_cast<const float*>(base + static_cast<size_t>(at[1]));
+  auto* dx = reinterpret_cast<float*>(base + static_cast<size_t>(at[2]));
+  elementwise(count, [&](size_t begin, size_t n) { geluTanhBackwardAvx2(x + begin, dy + begin, dx + begin, n); });
+#endif
+  return nullptr;
+}
+
+}  // namespace
+
+void defineWasmHeapKernels(napi_env env, napi_value exports) {
+  const napi_property_descriptor functions[] = {
+      {"matmul", nullptr, Matmul, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"geluTanh", nullptr, GeluTanh, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"geluTanhGrad", nullptr, GeluTanhGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
+  };
+  napi_define_properties(env, exports, sizeof functions / sizeof functions[0], functions);
+}
+
+}  // namespace bertvision
