@@ -15,7 +15,8 @@ namespace bertvision {
  * Requires a CPU with AVX2 and FMA (the caller checks). Safe to call from
  * several threads at once: packing buffers are thread_local, and the pool
  * serialises its jobs. C must not overlap A or B. Each thread that runs GEMM
- * work keeps its packing buffers (at most about 2.5 MB) for its lifetime.
+ * work keeps its packing buffers for its lifetime: at most 288 KiB per
+ * thread, plus up to 2 MiB on each calling thread.
  */
 void sgemmAvx2(int batch, int M, int N, int K,
                const float* A, long long strideA, bool transA,

@@ -1,0 +1,203 @@
+// Standalone correctness check and benchmark for sgemmAvx2 (not shipped).
+//
+// Build and run from the repository root:
+//   g++ -O3 -std=c++17 -pthread -mavx2 -mfma -mf16c bench/native/gemm_bench.cc
+//       native/src/gemm_avx2.cc native/src/thread_pool.cc -o /tmp/gemm_bench
+//   /tmp/gemm_bench [runs]        (runs per shape and thread count, default 7)
+// Exits non-zero when a result is wrong. Compare with bench/native/gemm_numpy.py.
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <random>
+#include <thread>
+#include <vector>
+
+#include "../../native/src/gemm.h"
+
+using bertvision::ThreadPool;
+
+namespace {
+
+// Largest accepted |C - reference| relative to sum_k |a||b| for that entry.
+constexpr double kTolerance = 1e-5;
+
+struct Shape {
+  const char* name;
+  int batch, M, N, K;
+  bool transA, transB, broadcastA, broadcastB;
+};
+
+/** Operands and output of one shape; `offset` floats in front misalign the pointers. */
+struct Problem {
+  Shape s;
+  std::vector<float> a, b, c;
+  long long strideA, strideB, strideC;
+  int offset;
+
+  Problem(const Shape& shape, int offset_, std::mt19937& rng) : s(shape), offset(offset_) {
+    // Gaps between A entries, except with a shared B, where back-to-back
+    // entries exercise the path that folds the batch into M.
+    strideA = s.broadcastA ? 0 : static_cast<long long>(s.M) * s.K + (s.broadcastB ? 0 : 3);
+    strideB = s.broadcastB ? 0 : static_cast<long long>(s.K) * s.N;
+    strideC = static_cast<long long>(s.M) * s.N;
+    std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
+    a.resize(offset + strideA * (s.batch - 1) + static_cast<size_t>(s.M) * s.K);
+    b.resize(offset + strideB * (s.batch - 1) + static_cast<size_t>(s.K) * s.N);
+    c.assign(offset + strideC * s.batch, NAN);  // NaN: the GEMM must overwrite, not accumulate
+    for (float& x : a) x = uniform(rng);
+    for (float& x : b) x = uniform(rng);
+  }
+
+  void run(ThreadPool& pool) {
+    bertvision::sgemmAvx2(s.batch, s.M, s.N, s.K, a.data() + offset, strideA, s.transA,
+                          b.data() + offset, strideB, s.transB, c.data() + offset, strideC, pool);
+  }
+
+  /** |C - reference| / sum |a||b| for entry (e, i, j), reference in double. */
+  double relativeError(int e, int i, int j) const {
+    const float* A = a.data() + offset + e * strideA;
+    const float* B = b.data() + offset + e * strideB;
+    double sum = 0, bound = 0;
+    for (int k = 0; k < s.K; ++k) {
+      const double x = s.transA ? A[static_cast<size_t>(k) * s.M + i] : A[static_cast<size_t>(i) * s.K + k];
+      const double y = s.transB ? B[static_cast<size_t>(j) * s.K + k] : B[static_cast<size_t>(k) * s.N + j];
+      sum += x * y;
+      bound += std::fabs(x * y);
+    }
+    const double got = c[offset + e * strideC + static_cast<size_t>(i) * s.N + j];
+    const double error = std::fabs(got - sum) / (bound + 1e-30);
+    return std::isnan(error) ? INFINITY : error;
+  }
+
+  /** Largest relative error over every entry, or over `samples` random entries. */
+  double maxError(std::mt19937& rng, int samples = 0) const {
+    double worst = 0;
+    if (samples == 0) {
+      for (int e = 0; e < s.batch; ++e)
+        for (int i = 0; i < s.M; ++i)
+          for (int j = 0; j < s.N; ++j) worst = std::max(worst, relativeError(e, i, j));
+      return worst;
+    }
+    for (int t = 0; t < samples; ++t) {
+      worst = std::max(worst, relativeError(rng() % s.batch, rng() % s.M, rng() % s.N));
+    }
+    return worst;
+  }
+};
+
+/** Exhaustive checks on awkward and block-crossing sizes, with 1, 2 and 3 threads. */
+bool checkSmall(ThreadPool& one, ThreadPool& two, ThreadPool& three, std::mt19937& rng) {
+  const int sizes[] = {1, 2, 3, 5, 7, 8, 15, 16, 17, 31, 33, 64, 100, 257};
+  std::vector<Shape> shapes;
+  for (int t = 0; t < 4; ++t)
+    for (int M : sizes)
+      for (int N : sizes)
+        for (int K : sizes) shapes.push_back({"small", 1, M, N, K, (t & 1) != 0, (t & 2) != 0, false, false});
+  // Crossing the kMaxKC / kMC / kNC blocks, and batches with and without broadcast.
+  const Shape extra[] = {{"blocks", 1, 300, 2100, 800, false, false, false, false},
+                         {"blocks", 1, 1000, 40, 1, false, false, false, false},
+                         {"blocks", 1, 7, 4500, 390, true, true, false, false},
+                         {"blocks", 1, 301, 33, 1153, true, false, false, false}};
+  for (int t = 0; t < 4; ++t) {
+    for (const Shape& x : extra) shapes.push_back({x.name, 1, x.M, x.N, x.K, (t & 1) != 0, (t & 2) != 0, false, false});
+    shapes.push_back({"batch", 3, 37, 41, 45, (t & 1) != 0, (t & 2) != 0, false, false});
+    shapes.push_back({"batch bcastB", 4, 50, 23, 70, (t & 1) != 0, (t & 2) != 0, false, true});
+    shapes.push_back({"batch bcastA", 3, 29, 90, 17, (t & 1) != 0, (t & 2) != 0, true, false});
+  }
+  double worst = 0;
+  int failures = 0;
+  for (const Shape& shape : shapes) {
+    Problem problem(shape, 1, rng);
+    for (ThreadPool* pool : {&one, &two, &three}) {
+      std::fill(problem.c.begin(), problem.c.end(), NAN);
+      problem.run(*pool);
+      const double error = problem.maxError(rng);
+      worst = std::max(worst, error);
+      if (!(error <= kTolerance) && failures++ < 10) {
+        std::printf("FAIL %s batch=%d M=%d N=%d K=%d tA=%d tB=%d threads=%d: rel error %.3g\n", shape.name,
+                    shape.batch, shape.M, shape.N, shape.K, shape.transA, shape.transB, pool->size(), error);
+      }
+    }
+  }
+  std::printf("small/awkward shapes: %zu x 3 pools, max relative error %.3g, %d failures\n", shapes.size(),
+              worst, failures);
+  return failures == 0;
+}
+
+/** Several threads multiplying at once through one pool (run() serialises their jobs). */
+bool checkConcurrentCallers(ThreadPool& pool, std::mt19937& rng) {
+  std::vector<Problem> problems;
+  for (int t = 0; t < 3; ++t) problems.emplace_back(Shape{"concurrent", 2, 150 + t, 70, 600, t == 1, t == 2, false, false}, 0, rng);
+  std::vector<std::thread> callers;
+  for (Problem& problem : problems) {
+    callers.emplace_back([&problem, &pool] {
+      for (int repeat = 0; repeat < 20; ++repeat) problem.run(pool);
+    });
+  }
+  for (std::thread& caller : callers) caller.join();
+  double worst = 0;
+  for (const Problem& problem : problems) worst = std::max(worst, problem.maxError(rng));
+  std::printf("3 concurrent callers on one pool: max relative error %.3g\n", worst);
+  return worst <= kTolerance;
+}
+
+double seconds(Problem& problem, ThreadPool& pool) {
+  const auto start = std::chrono::steady_clock::now();
+  problem.run(pool);
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+/** Times the big shapes with both pools (runs interleaved) and checks sampled entries. */
+bool benchmark(ThreadPool& one, ThreadPool& two, int runs, std::mt19937& rng) {
+  const Shape shapes[] = {
+      {"1 forward", 1, 38600, 386, 1024, false, false, false, false},
+      {"2 kernel grad", 1, 1024, 386, 38600, false, false, false, false},
+      {"3 kernel grad tA", 1, 1024, 386, 38600, true, false, false, false},
+      {"4 input grad tB", 1, 38600, 1024, 386, false, true, false, false},
+      {"5a medium N=2", 1, 3088, 2, 1024, false, false, false, false},
+      {"5b medium N=64", 1, 3088, 64, 1024, false, false, false, false},
+      {"5c batch25 bcastB", 25, 1544, 386, 1024, false, false, false, true},
+  };
+  bool ok = true;
+  std::printf("%-20s %12s %12s %12s\n", "shape", "1 thread", "2 threads", "max rel err");
+  for (const Shape& shape : shapes) {
+    Problem problem(shape, 0, rng);
+    seconds(problem, one);
+    seconds(problem, two);
+    std::vector<double> times1, times2;
+    for (int r = 0; r < runs; ++r) {
+      times1.push_back(seconds(problem, one));
+      times2.push_back(seconds(problem, two));
+    }
+    const double error = problem.maxError(rng, 256);
+    ok = ok && error <= kTolerance;
+    const double flops = 2.0 * shape.batch * shape.M * shape.N * shape.K;
+    std::printf("%-20s %8.1f GF/s %8.1f GF/s %12.3g%s\n", shape.name, flops / median(times1) / 1e9,
+                flops / median(times2) / 1e9, error, error <= kTolerance ? "" : "  FAIL");
+    std::fflush(stdout);
+  }
+  return ok;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const int runs = argc > 1 ? std::max(1, std::atoi(argv[1])) : 7;
+  ThreadPool one(1), two(2), three(3);
+  std::mt19937 rng(12345);
+  const bool smallOk = checkSmall(one, two, three, rng) && checkConcurrentCallers(two, rng);
+  const bool bigOk = benchmark(one, two, runs, rng);
+  if (!smallOk || !bigOk) {
+    std::printf("CORRECTNESS FAILURE\n");
+    return 1;
+  }
+  std::printf("all results correct\n");
+  return 0;
+}
