@@ -170,7 +170,7 @@ for (const c of CASES) {
 if (only !== undefined) process.exit(0);
 const bandwidth = readBandwidthGBs();
 const mixRows: Array<Array<string | number>> = [];
-for (const backend of ['wasm', 'cpu'] as Variant[]) {
+for (const backend of (nativeOn ? ['wasm + native', 'wasm', 'cpu'] : ['wasm', 'cpu']) as Variant[]) {
   const gbs = await mixGBs(backend);
   mixRows.push([backend, gbs.toFixed(2), bandwidth.toFixed(1), `${((100 * gbs) / bandwidth).toFixed(1)} %`]);
 }
@@ -183,7 +183,8 @@ const section = [
   'a freshly uploaded batch every step, median over the timed steps. Ratios are bertvision ÷ baseline (> 1 = faster).',
   'Keras = tf_keras on TensorFlow CPU (2 threads, and 1 thread for a per-core comparison); PyTorch CPU with 2 threads.',
   'The wasm backend runs on one core in Node (tfjs disables its threads there); "wasm + native" sends its matrix',
-  'products of at least 2^20 multiply-adds to bertvision\'s native AVX2/FMA kernel on every core (`native/`).',
+  'products of at least 2^20 multiply-adds (the layer mix\'s matrix × vector products included) and the tanh-GELU to',
+  "bertvision's native AVX2/FMA kernels on every core (`native/`).",
   '',
   markdownTable(['model', 'batch', 'backend', 'bertvision ex/s', 'Keras ex/s', 'vs Keras', 'Keras 1-thread ex/s', 'vs Keras 1-thread', 'PyTorch ex/s', 'vs PyTorch'], rows),
   '',

@@ -71,7 +71,7 @@ async function build() {
     ['float16.cc', []],
     ['mapped_file.cc', []],
     ['thread_pool.cc', []],
-    ...(x64 ? [['float16_f16c.cc', ['-mavx', '-mf16c']], ['gemm_avx2.cc', ['-mavx2', '-mfma', '-mf16c']], ['gelu_avx2.cc', ['-mavx2', '-mfma']]] : []),
+    ...(x64 ? [['float16_f16c.cc', ['-mavx', '-mf16c']], ['gemm_avx2.cc', ['-mavx2', '-mfma', '-mf16c']], ['gelu_avx2.cc', ['-mavx2', '-mfma']], ['matvec_avx2.cc', ['-mavx2', '-mfma']]] : []),
   ];
   const work = join(here, 'build', `tmp-${process.pid}`);
   mkdirSync(work, { recursive: true });

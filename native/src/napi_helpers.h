@@ -31,7 +31,7 @@ bool readNumber(napi_env env, napi_value value, double& out);
 /** The bytes of a typed array; false (with a JS exception pending) for anything else. */
 bool readView(napi_env env, napi_value value, uint8_t*& data, size_t& bytes);
 
-/** Adds the wasm-heap kernels (matmul, geluTanh, geluTanhGrad) to `exports`. */
+/** Adds the wasm-heap kernels (matmul, matVec, geluTanh, geluTanhGrad) to `exports`. */
 void defineWasmHeapKernels(napi_env env, napi_value exports);
 
 }  // namespace bertvision

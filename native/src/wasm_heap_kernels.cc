@@ -1,9 +1,11 @@
-// The addon's kernels that work in place on the WebAssembly backend's heap: the matrix product and tanh-GELU.
+// The addon's kernels that work in place on the WebAssembly backend's heap: the matrix product, matrix × vector
+// (the layer mix) and tanh-GELU.
 #include <algorithm>
 #include <cstring>
 
 #include "gelu.h"
 #include "gemm.h"
+#include "matvec.h"
 #include "napi_helpers.h"
 #include "thread_pool.h"
 
@@ -127,11 +129,49 @@ napi_value GeluTanhGrad(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+/**
+ * matVec(memory, aByteOffset, xByteOffset, yByteOffset, M, K, transposed): y = A·x with A stored [M, K], or, when
+ * transposed, y = Aᵀ·x with A stored [K, M] (M ≤ 64). Float32 inside `memory`, on every pool thread.
+ */
+napi_value MatVec(napi_env env, napi_callback_info info) {
+  napi_value args[7];
+  if (!readArguments(env, info, 7, args)) return nullptr;
+  if (!cpuHasAvx2Fma()) return throwError(env, "matVec: this CPU lacks AVX2/FMA");
+  void* memory;
+  size_t memoryBytes;
+  if (napi_get_arraybuffer_info(env, args[0], &memory, &memoryBytes) != napi_ok) return throwError(env, "matVec: expected an ArrayBuffer");
+  double v[5];
+  for (int i = 0; i < 5; ++i) {
+    if (!readNumber(env, args[i + 1], v[i])) return nullptr;
+  }
+  bool transposed = false;
+  napi_get_value_bool(env, args[6], &transposed);
+  const double M = v[3], K = v[4];
+  if (M < 1 || K < 1 || (transposed && M > static_cast<double>(kMaxTransposedRows))) return throwError(env, "matVec: bad dimensions");
+  if (v[0] < 0 || v[1] < 0 || v[2] < 0 || v[0] + 4 * M * K > memoryBytes || v[1] + 4 * K > memoryBytes ||
+      v[2] + 4 * M > memoryBytes) {
+    return throwError(env, "matVec: out of bounds");
+  }
+#if defined(__x86_64__) || defined(_M_X64)
+  auto* base = static_cast<uint8_t*>(memory);
+  const auto* A = reinterpret_cast<const float*>(base + static_cast<size_t>(v[0]));
+  const auto* x = reinterpret_cast<const float*>(base + static_cast<size_t>(v[1]));
+  auto* y = reinterpret_cast<float*>(base + static_cast<size_t>(v[2]));
+  if (transposed) {
+    transposedMatVecAvx2(A, x, y, static_cast<size_t>(K), static_cast<size_t>(M), globalPool());
+  } else {
+    matVecAvx2(A, x, y, static_cast<size_t>(M), static_cast<size_t>(K), globalPool());
+  }
+#endif
+  return nullptr;
+}
+
 }  // namespace
 
 void defineWasmHeapKernels(napi_env env, napi_value exports) {
   const napi_property_descriptor functions[] = {
       {"matmul", nullptr, Matmul, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"matVec", nullptr, MatVec, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"geluTanh", nullptr, GeluTanh, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"geluTanhGrad", nullptr, GeluTanhGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
   };

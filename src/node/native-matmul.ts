@@ -4,8 +4,10 @@
  * tfjs-backend-wasm multiplies matrices with XNNPACK on one core (Node disables its threads); the AdapterPooler's
  * E→A projection (7.6 GFLOP per span example each way at BERT-large size) is bound by it. The native kernel works
  * in place on the wasm heap (no copies), absorbs transposed operands in its packing, and runs on every core.
- * Products of at least {@link NativeMatMulOptions.minMultiplyAdds} multiply-adds go native; smaller ones (where the
- * thread hand-off would cost more than it saves) keep the previous kernel, except batches that broadcast both ways
+ * Products of at least {@link NativeMatMulOptions.minMultiplyAdds} multiply-adds, 16 columns and 6 rows go native,
+ * and so do matrix × vector products of that size (the layer mix, on its own memory-bound kernel);
+ * smaller or narrower ones (where the thread hand-off or the kernel's 6 × 16 tiles would cost more than they save)
+ * keep the previous kernel, except batches that broadcast both ways
  * (`[2,1,…] × [1,3,…]`), which tfjs-wasm 4.22's kernel gets wrong and which therefore always go native. Sums are
  * accumulated in a different order than XNNPACK's, so results differ in the last bits (within float32 rounding).
  */
@@ -16,6 +18,14 @@ import { nativeAddon, type NativeAddon } from './native.js';
 export interface NativeMatMulOptions {
   /** Smallest product (batch·M·N·K multiply-adds) sent to the native kernel. Default 2^20. */
   minMultiplyAdds?: number;
+  /**
+   * Fewest output columns (N) and rows (M) sent native. Defaults 16 and 6: the kernel computes 6 × 16 tiles, so a
+   * narrower product wastes most of each tile and XNNPACK does it better even on one core (measured: binary
+   * Tenney-small's mix, N = 1, went from 14.0k to 12.6k examples/s when sent native).
+   */
+  minColumns?: number;
+  /** See {@link NativeMatMulOptions.minColumns}. Default 6. */
+  minRows?: number;
 }
 
 type KernelArgs = Parameters<tf.KernelFunc>[0];
@@ -31,6 +41,8 @@ export interface WasmBackend {
 const MARK = Symbol.for('bertvision.nativeMatMul');
 let minMultiplyAdds = 2 ** 20;
 let calls = 0;
+let minColumns = 16;
+let minRows = 6;
 
 /** How many products the native kernel has computed in this process (diagnostics and tests). */
 export function nativeMatMulCalls(): number {
@@ -73,7 +85,10 @@ function nativeProduct(addon: NativeAddon, args: KernelArgs): Info | undefined {
   // batches that broadcast both ways (e.g. [2,1,…] × [1,3,…]) come out wrong from tfjs-wasm 4.22's own kernel: always
   // take them; the rest only when large enough to pay for the thread hand-off
   const simple = batchA === batchB || batchA === 1 || batchB === 1;
-  if (simple && batch * m * n * k < minMultiplyAdds) return undefined;
+  if (simple && batch === 1 && n === 1 && (!transposeA || m <= MAX_TRANSPOSED_MATVEC_ROWS)) {
+    return batch * m * k < minMultiplyAdds ? undefined : matrixVector(addon, args, m, k);
+  }
+  if (simple && (batch * m * n * k < minMultiplyAdds || n < minColumns || m < minRows)) return undefined;
   const backend = args.backend as unknown as WasmBackend;
   const out = backend.makeOutput([...outerShape, m, n], 'float32');
   calls++;
@@ -90,6 +105,25 @@ function nativeProduct(addon: NativeAddon, args: KernelArgs): Info | undefined {
   for (let i = 0; i < batch; i++) {
     multiply(offset(a) + 4 * m * k * entryA(i), offset(b) + 4 * k * n * entryB(i), offset(out) + 4 * m * n * i, 1, 0, 0);
   }
+  return out;
+}
+
+/** Widest `Aᵀ·x` the native matrix × vector kernel takes (native/src/matvec.h). */
+const MAX_TRANSPOSED_MATVEC_ROWS = 64;
+
+/**
+ * A·x or Aᵀ·x (the layer mix of BertConcat: `[N·S·H, L] × [L, 1]` and its gradient `[N·S·H, L]ᵀ × [N·S·H, 1]`), on
+ * the native matrix × vector kernel: memory-bound, so it streams A once on every core.
+ */
+function matrixVector(addon: NativeAddon, args: KernelArgs, m: number, k: number): Info {
+  const { a, b } = args.inputs as { a: Info; b: Info };
+  const { transposeA } = args.attrs as { transposeA: boolean };
+  const backend = args.backend as unknown as WasmBackend;
+  const outer = broadcastBatch(a.shape.slice(0, -2), b.shape.slice(0, -2))!;
+  const out = backend.makeOutput([...outer, m, 1], 'float32');
+  calls++;
+  const offset = (info: Info): number => backend.dataIdMap.get(info.dataId).memoryOffset;
+  addon.matVec(backend.wasm.HEAPU8.buffer as ArrayBuffer, offset(a), offset(b), offset(out), m, k, transposeA);
   return out;
 }
 
@@ -118,6 +152,8 @@ function broadcastIndex(outer: number[], shape: number[]): (index: number) => nu
  */
 export function installNativeMatMul(options: NativeMatMulOptions = {}, backendName = 'wasm'): boolean {
   if (options.minMultiplyAdds !== undefined) minMultiplyAdds = Math.max(0, options.minMultiplyAdds);
+  if (options.minColumns !== undefined) minColumns = Math.max(1, options.minColumns);
+  if (options.minRows !== undefined) minRows = Math.max(1, options.minRows);
   const addon = nativeAddon();
   if (!addon?.capabilities().avx2Fma) return false;
   const previous = tf.getKernel('BatchMatMul', backendName);

@@ -1,7 +1,7 @@
 /**
  * The native matMul kernel behind the wasm backend's BatchMatMul, against NumPy (tools/fixtures/make_matmul_cases.py):
  * every transpose combination, batches with shared operands, sizes around the kernel's blocks. All products are
- * routed to the native kernel (threshold 0), including batches that broadcast both ways (which tfjs-wasm's own
+ * routed to the native kernel (thresholds off), including batches that broadcast both ways (which tfjs-wasm's own
  * kernel gets wrong).
  */
 import { readFileSync } from 'node:fs';
@@ -31,10 +31,10 @@ const slice = (at: number, shape: number[]): Float32Array => blob.subarray(at, a
 describe.skipIf(!nativeKernelStatus().capabilities?.avx2Fma)('native matMul on the wasm backend', () => {
   beforeAll(async () => {
     await initBackend({ backend: 'wasm' });
-    expect(installNativeMatMul({ minMultiplyAdds: 0 })).toBe(true);
+    expect(installNativeMatMul({ minMultiplyAdds: 0, minColumns: 1, minRows: 1 })).toBe(true);
   });
   afterAll(() => {
-    installNativeMatMul({ minMultiplyAdds: 2 ** 20 });
+    installNativeMatMul({ minMultiplyAdds: 2 ** 20, minColumns: 16, minRows: 6 });
   });
 
   it.each(cases.map((c) => [`${JSON.stringify(c.a)}${c.transposeA ? 'ᵀ' : ''} × ${JSON.stringify(c.b)}${c.transposeB ? 'ᵀ' : ''}`, c] as const))(
@@ -66,5 +66,44 @@ describe.skipIf(!nativeKernelStatus().capabilities?.avx2Fma)('native matMul on t
     const got = da!.dataSync();
     for (let i = 0; i < c.a[0]!; i++) for (let k = 0; k < c.a[1]!; k++) expect(got[i * c.a[1]! + k]).toBeCloseTo(rowSums[k]!, 3);
     tf.dispose([a, b, da!]);
+  });
+});
+
+describe.skipIf(!nativeKernelStatus().capabilities?.avx2Fma)('native matrix × vector across the thread pool', () => {
+  it('agrees with float64 sums on a layer-mix-sized product and its gradient', async () => {
+    await initBackend({ backend: 'wasm' });
+    const rows = 300_000; // 30 MB: many pool tasks
+    const x = tf.randomNormal([rows, 25], 0, 1, 'float32', 7);
+    const w = tf.randomNormal([25, 1], 0, 1, 'float32', 8);
+    const dy = tf.randomNormal([rows, 1], 0, 1, 'float32', 9);
+    const [xs, ws, dys] = [x, w, dy].map((t) => t.dataSync() as Float32Array) as [Float32Array, Float32Array, Float32Array];
+    installNativeMatMul({ minMultiplyAdds: 2 ** 20 });
+    const callsBefore = nativeMatMulCalls();
+    const [y, g] = [tf.matMul(x, w), tf.matMul(x, dy, true, false)].map((t) => {
+      const values = t.dataSync() as Float32Array;
+      t.dispose();
+      return values;
+    }) as [Float32Array, Float32Array];
+    expect(nativeMatMulCalls() - callsBefore).toBe(2);
+    // float64 references, tolerance 1e-6 of Σ|a||b| (float32 partial sums per pool task stay far inside it)
+    for (let i = 0; i < rows; i += 997) {
+      let exact = 0;
+      let scale = 0;
+      for (let k = 0; k < 25; k++) {
+        exact += xs[i * 25 + k]! * ws[k]!;
+        scale += Math.abs(xs[i * 25 + k]! * ws[k]!);
+      }
+      expect(Math.abs(y[i]! - exact)).toBeLessThanOrEqual(1e-6 * scale + 1e-30);
+    }
+    for (let j = 0; j < 25; j++) {
+      let exact = 0;
+      let scale = 0;
+      for (let i = 0; i < rows; i++) {
+        exact += xs[i * 25 + j]! * dys[i]!;
+        scale += Math.abs(xs[i * 25 + j]! * dys[i]!);
+      }
+      expect(Math.abs(g[j]! - exact)).toBeLessThanOrEqual(1e-6 * scale);
+    }
+    tf.dispose([x, w, dy]);
   });
 });
