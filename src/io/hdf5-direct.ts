@@ -102,8 +102,10 @@ export async function openDirectDatasets(
       }
       readers.set(d.name, reader);
     }
-  } finally {
-    if (readers.size === 0) await file.close();
+  } catch (error) {
+    await file.close();
+    throw error;
   }
+  if (readers.size === 0) await file.close();
   return { file: readers.size > 0 ? file : undefined, readers };
 }
