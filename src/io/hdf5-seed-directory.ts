@@ -76,7 +76,10 @@ class SeedDirectorySource implements TensorSource {
       readHyperslab(this.runtime, this.heap, file, path, this.name, shape, 0, 1, exampleBytes, (raw) => (copy = raw.slice()));
       return copy;
     };
-    const direct = await openDirectDatasets(path, [{ name: this.name, dtype: this.dtype, shape, firstExample }], this.useNative);
+    const direct = await openDirectDatasets(path, [{ name: this.name, dtype: this.dtype, shape, firstExample }], this.useNative).catch((error: unknown) => {
+      if (!this.runtime.aborted) file.close();
+      throw error;
+    });
     const member = { path, file, shape, direct: direct.readers.get(this.name), directFile: direct.file };
     this.open.set(i, member);
     return member;
