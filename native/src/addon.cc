@@ -54,11 +54,8 @@ napi_value DecodeFloat16(napi_env env, napi_callback_info info) {
     decodeFloat16(halves, floats, count, false);
     return nullptr;
   }
-  const size_t tasks = (count + kDecodeTaskElements - 1) / kDecodeTaskElements;
-  globalPool().run(static_cast<int>(tasks), [&](int task) {
-    const size_t begin = static_cast<size_t>(task) * kDecodeTaskElements;
-    decodeFloat16(halves + begin, floats + begin, std::min(kDecodeTaskElements, count - begin), false);
-  });
+  runChunked(globalPool(), count, kDecodeTaskElements,
+             [&](size_t begin, size_t n) { decodeFloat16(halves + begin, floats + begin, n, false); });
   return nullptr;
 }
 

@@ -146,14 +146,11 @@ std::string readMapped(const MappedFile& file, uint64_t offset, uint64_t bytes, 
   if (kind == MappedReadKind::Float16ToFloat32 && bytes % 2 != 0) return "odd byte count for float16 data";
   const uint64_t outputBytes = kind == MappedReadKind::Copy ? bytes : bytes * 2;
   const bool streaming = outputBytes >= kStreamingOutputBytes;
-  const uint64_t tasks = (bytes + kTaskBytes - 1) / kTaskBytes;
   std::atomic<bool> faulted{false};
   const uint8_t* src = file.base + offset;
   uint8_t* out = static_cast<uint8_t*>(dst);
   const uint64_t scale = kind == MappedReadKind::Copy ? 1 : 2;
-  pool.run(static_cast<int>(tasks), [&](int task) {
-    const uint64_t begin = static_cast<uint64_t>(task) * kTaskBytes;
-    const uint64_t length = std::min(kTaskBytes, bytes - begin);
+  runChunked(pool, bytes, kTaskBytes, [&](uint64_t begin, uint64_t length) {
     if (faulted.load(std::memory_order_relaxed)) return;
     if (!guardedTask(src + begin, length, out + begin * scale, kind, streaming)) faulted.store(true);
   });

@@ -30,13 +30,10 @@ inline float horizontalSum(__m256 v) {
 
 void matVecAvx2(const float* A, const float* x, float* y, size_t M, size_t K, ThreadPool& pool) {
   const size_t rowsPerTask = std::max<size_t>(1, kTaskBytes / (4 * K));
-  const size_t tasks = (M + rowsPerTask - 1) / rowsPerTask;
   const size_t whole = K / 8 * 8;
   const __m256i mask = tailMask(K - whole);
-  pool.run(static_cast<int>(tasks), [&](int task) {
-    const size_t begin = static_cast<size_t>(task) * rowsPerTask;
-    const size_t end = std::min(M, begin + rowsPerTask);
-    for (size_t m = begin; m < end; ++m) {
+  runChunked(pool, M, rowsPerTask, [&](size_t begin, size_t rows) {
+    for (size_t m = begin; m < begin + rows; ++m) {
       const float* row = A + m * K;
       __m256 sum = _mm256_setzero_ps();
       for (size_t k = 0; k < whole; k += 8) sum = _mm256_fmadd_ps(_mm256_loadu_ps(row + k), _mm256_loadu_ps(x + k), sum);

@@ -71,4 +71,17 @@ class ThreadPool {
  */
 ThreadPool& globalPool();
 
+/**
+ * Runs fn(begin, length) over [0, count) cut into pieces of `chunk` (the last one shorter), one pool task per
+ * piece. Same rules for fn as ThreadPool::run.
+ */
+template <typename Fn>
+void runChunked(ThreadPool& pool, size_t count, size_t chunk, Fn fn) {
+  const size_t tasks = (count + chunk - 1) / chunk;
+  pool.run(static_cast<int>(tasks), [&](int task) {
+    const size_t begin = static_cast<size_t>(task) * chunk;
+    fn(begin, count - begin < chunk ? count - begin : chunk);
+  });
+}
+
 }  // namespace bertvision

@@ -87,11 +87,7 @@ void elementwise(size_t count, Kernel kernel) {
     kernel(0, count);
     return;
   }
-  const size_t tasks = (count + kElementwiseTaskElements - 1) / kElementwiseTaskElements;
-  globalPool().run(static_cast<int>(tasks), [&](int task) {
-    const size_t begin = static_cast<size_t>(task) * kElementwiseTaskElements;
-    kernel(begin, std::min(kElementwiseTaskElements, count - begin));
-  });
+  runChunked(globalPool(), count, kElementwiseTaskElements, kernel);
 }
 
 /** geluTanh(memory, xByteOffset, yByteOffset, count): tanh-GELU of float32s inside `memory` (the wasm heap). */

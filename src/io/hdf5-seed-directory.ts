@@ -10,7 +10,7 @@ import { BertVisionError, FileFormatError } from '../errors.js';
 import { nativeAddon, type NativeAddon } from '../node/native.js';
 import { dtypeByteSize, type StoreDtype } from './dtype.js';
 import { openDirectDatasets, upperBound, type DirectDataset } from './hdf5-direct.js';
-import { inspectHdf5, MAX_HEAP_READ, nativeFloat16Reader, readHyperslab } from './hdf5-store.js';
+import { inspectHdf5, MAX_HEAP_READ, nativeFloat16Reader, readFirstExample, readHyperslab } from './hdf5-store.js';
 import { HeapBuffer, loadH5wasm, type H5Runtime } from './h5wasm-runtime.js';
 import type { PositionalFile } from './positional-file.js';
 import { BaseStore, type TensorSource } from './store-base.js';
@@ -70,12 +70,7 @@ class SeedDirectorySource implements TensorSource {
         { file: path },
       );
     }
-    const exampleBytes = this.perExample * dtypeByteSize(this.dtype);
-    const firstExample = (): Uint8Array => {
-      let copy = new Uint8Array(0);
-      readHyperslab(this.runtime, this.heap, file, path, this.name, shape, 0, 1, exampleBytes, (raw) => (copy = raw.slice()));
-      return copy;
-    };
+    const firstExample = (): Uint8Array => readFirstExample(this.runtime, this.heap, file, path, this.name, shape, this.dtype);
     const direct = await openDirectDatasets(path, [{ name: this.name, dtype: this.dtype, shape, firstExample }], this.useNative).catch((error: unknown) => {
       if (!this.runtime.aborted) file.close();
       throw error;

@@ -91,6 +91,14 @@ export function readHyperslab(
   consume(heap.view(bytes));
 }
 
+/** A copy of example 0 of dataset `name` as h5wasm reads it (the reference direct reads are checked against). */
+export function readFirstExample(runtime: H5Runtime, heap: HeapBuffer, file: H5.File, path: string, name: string, shape: number[], dtype: StoreDtype): Uint8Array {
+  let copy = new Uint8Array(0);
+  const bytes = shape.slice(1).reduce((a, b) => a * b, 1) * dtypeByteSize(dtype);
+  readHyperslab(runtime, heap, file, path, name, shape, 0, 1, bytes, (raw) => (copy = raw.slice()));
+  return copy;
+}
+
 /**
  * A native float16 reader over `readPiece` (which reads whole examples into the heap): pieces of about
  * {@link NATIVE_F16_PIECE_BYTES} are decoded straight from the heap into `dst` on every core (no staging copy).
@@ -209,13 +217,8 @@ export async function openHdf5Store(path: string, options: OpenStoreOptions): Pr
   };
   try {
     const useNative = options.native ?? true;
-    const firstExample = (d: DatasetInfo) => (): Uint8Array => {
-      let copy = new Uint8Array(0);
-      const bytes = d.shape.slice(1).reduce((a, b) => a * b, 1) * dtypeByteSize(d.dtype);
-      readHyperslab(runtime, heap, file, path, d.name, d.shape, 0, 1, bytes, (raw) => (copy = raw.slice()));
-      return copy;
-    };
-    const direct = await openDirectDatasets(path, datasets.map((d) => ({ ...d, firstExample: firstExample(d) })), useNative);
+    const withReference = datasets.map((d) => ({ ...d, firstExample: () => readFirstExample(runtime, heap, file, path, d.name, d.shape, d.dtype) }));
+    const direct = await openDirectDatasets(path, withReference, useNative);
     directFile = direct.file;
     const addon = useNative ? nativeAddon() : undefined;
     const sources = datasets.map((d) => new Hdf5Source(d.name, d.dtype, d.shape, runtime, heap, file, path, addon, direct.readers.get(d.name)));

@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { GELU_TANH_GRAD_KERNEL, GELU_TANH_KERNEL } from '../layers/activations.js';
 import { nativeAddon } from './native.js';
-import type { WasmBackend } from './native-matmul.js';
+import { heapBuffer, heapOffset, type WasmBackend } from './wasm-heap.js';
 
 type KernelArgs = Parameters<tf.KernelFunc>[0];
 
@@ -20,8 +20,6 @@ export function installNativeGelu(backendName = 'wasm'): boolean {
   const addon = nativeAddon();
   if (!addon?.capabilities().avx2Fma) return false;
   if (tf.getKernel(GELU_TANH_KERNEL, backendName)) return true;
-  const heapOf = (backend: WasmBackend): ArrayBuffer => backend.wasm.HEAPU8.buffer as ArrayBuffer;
-  const offset = (backend: WasmBackend, info: tf.TensorInfo): number => backend.dataIdMap.get(info.dataId).memoryOffset;
   const size = (info: tf.TensorInfo): number => info.shape.reduce((a, b) => a * b, 1);
   tf.registerKernel({
     kernelName: GELU_TANH_KERNEL,
@@ -30,7 +28,7 @@ export function installNativeGelu(backendName = 'wasm'): boolean {
       const { x } = inputs as { x: tf.TensorInfo };
       const wasm = backend as unknown as WasmBackend;
       const out = wasm.makeOutput([...x.shape], 'float32');
-      addon.geluTanh(heapOf(wasm), offset(wasm, x), offset(wasm, out), size(x));
+      addon.geluTanh(heapBuffer(wasm), heapOffset(wasm, x), heapOffset(wasm, out), size(x));
       return out;
     },
   });
@@ -41,7 +39,7 @@ export function installNativeGelu(backendName = 'wasm'): boolean {
       const { x, dy } = inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
       const wasm = backend as unknown as WasmBackend;
       const out = wasm.makeOutput([...x.shape], 'float32');
-      addon.geluTanhGrad(heapOf(wasm), offset(wasm, x), offset(wasm, dy), offset(wasm, out), size(x));
+      addon.geluTanhGrad(heapBuffer(wasm), heapOffset(wasm, x), heapOffset(wasm, dy), heapOffset(wasm, out), size(x));
       return out;
     },
   });

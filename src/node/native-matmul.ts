@@ -13,6 +13,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { nativeAddon, type NativeAddon } from './native.js';
+import { heapBuffer, heapOffset, type WasmBackend } from './wasm-heap.js';
 
 /** Options of {@link installNativeMatMul}. */
 export interface NativeMatMulOptions {
@@ -30,13 +31,6 @@ export interface NativeMatMulOptions {
 
 type KernelArgs = Parameters<tf.KernelFunc>[0];
 type Info = tf.TensorInfo;
-
-/** The parts of tfjs-backend-wasm's `BackendWasm` the native kernels use. */
-export interface WasmBackend {
-  wasm: { HEAPU8: Uint8Array };
-  dataIdMap: { get(dataId: object): { memoryOffset: number } };
-  makeOutput(shape: number[], dtype: tf.DataType): Info;
-}
 
 const MARK = Symbol.for('bertvision.nativeMatMul');
 let minMultiplyAdds = 2 ** 20;
@@ -86,14 +80,14 @@ function nativeProduct(addon: NativeAddon, args: KernelArgs): Info | undefined {
   // take them; the rest only when large enough to pay for the thread hand-off
   const simple = batchA === batchB || batchA === 1 || batchB === 1;
   if (simple && batch === 1 && n === 1 && (!transposeA || m <= MAX_TRANSPOSED_MATVEC_ROWS)) {
-    return batch * m * k < minMultiplyAdds ? undefined : matrixVector(addon, args, m, k);
+    return batch * m * k < minMultiplyAdds ? undefined : matrixVector(addon, args, outerShape, m, k);
   }
   if (simple && (batch * m * n * k < minMultiplyAdds || n < minColumns || m < minRows)) return undefined;
   const backend = args.backend as unknown as WasmBackend;
   const out = backend.makeOutput([...outerShape, m, n], 'float32');
   calls++;
-  const offset = (info: Info): number => backend.dataIdMap.get(info.dataId).memoryOffset;
-  const heap = backend.wasm.HEAPU8.buffer as ArrayBuffer; // taken after makeOutput, which may grow the heap
+  const offset = (info: Info): number => heapOffset(backend, info);
+  const heap = heapBuffer(backend);
   const multiply = (aAt: number, bAt: number, cAt: number, entries: number, strideA: number, strideB: number): void =>
     addon.matmul(heap, aAt, bAt, cAt, entries, m, n, k, strideA, strideB, m * n, transposeA, transposeB);
   if (simple) {
@@ -115,15 +109,13 @@ const MAX_TRANSPOSED_MATVEC_ROWS = 64;
  * A·x or Aᵀ·x (the layer mix of BertConcat: `[N·S·H, L] × [L, 1]` and its gradient `[N·S·H, L]ᵀ × [N·S·H, 1]`), on
  * the native matrix × vector kernel: memory-bound, so it streams A once on every core.
  */
-function matrixVector(addon: NativeAddon, args: KernelArgs, m: number, k: number): Info {
+function matrixVector(addon: NativeAddon, args: KernelArgs, outerShape: number[], m: number, k: number): Info {
   const { a, b } = args.inputs as { a: Info; b: Info };
   const { transposeA } = args.attrs as { transposeA: boolean };
   const backend = args.backend as unknown as WasmBackend;
-  const outer = broadcastBatch(a.shape.slice(0, -2), b.shape.slice(0, -2))!;
-  const out = backend.makeOutput([...outer, m, 1], 'float32');
+  const out = backend.makeOutput([...outerShape, m, 1], 'float32');
   calls++;
-  const offset = (info: Info): number => backend.dataIdMap.get(info.dataId).memoryOffset;
-  addon.matVec(backend.wasm.HEAPU8.buffer as ArrayBuffer, offset(a), offset(b), offset(out), m, k, transposeA);
+  addon.matVec(heapBuffer(backend), heapOffset(backend, a), heapOffset(backend, b), heapOffset(backend, out), m, k, transposeA);
   return out;
 }
 
