@@ -25,7 +25,7 @@ import { markdownTable } from './lib/markdown-section.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const python = `${root}.venv/bin/python`;
-const squad = `${root}../shared/data/squad/`;
+const squad = `${root}data/squad/`;
 const files = {
   data: `${squad}dev-v2.0.json`,
   predictions: `${squad}preds/anuragsatish_bert-base-uncased.dev-v2.0.predictions.json`,

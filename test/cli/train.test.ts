@@ -10,7 +10,7 @@ import { cli } from '../helpers/cli.js';
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const trainStore = join(root, 'data/minilm/cls-train-300q.h5');
 const devStore = join(root, 'data/minilm/cls-eval-200q.h5');
-const squad = join(root, '../shared/data/squad/dev-v2.0.json');
+const squad = join(root, 'data/squad/dev-v2.0.json');
 const work = mkdtempSync(join(tmpdir(), 'bv-train-cli-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 

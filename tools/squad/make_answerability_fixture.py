@@ -14,7 +14,7 @@ import numpy as np
 from fixture_io import write_or_check
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-DEV = ROOT.parent / "shared" / "data" / "squad" / "dev-v2.0.json"
+DEV = ROOT / "data" / "squad" / "dev-v2.0.json"
 OUT = ROOT / "test" / "fixtures" / "squad" / "answerability-golden.json"
 
 

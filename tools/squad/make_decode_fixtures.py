@@ -20,7 +20,7 @@ from fixture_io import write_or_check
 from reference_postprocess import legacy, postprocess
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-DEV = ROOT.parent / "shared" / "data" / "squad" / "dev-v2.0.json"
+DEV = ROOT / "data" / "squad" / "dev-v2.0.json"
 OUT = ROOT / "test" / "fixtures" / "squad" / "decode-golden.json"
 MAX_LENGTH, STRIDE = 128, 32
 OPTION_SETS = {

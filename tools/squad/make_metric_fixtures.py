@@ -9,7 +9,7 @@ Writes test/fixtures/squad/metric-golden.json:
     assigned in Python's Unicode database (unicodedata.unidata_version), to compare classifications;
   - float_repr: repr(x) / json.dumps for awkward floats;
   - dumps: json.dumps(output, indent=2) and json.dumps(output) of every official output in
-    shared/data/squad/reference_eval_outputs.json (the exact text evaluate-v2.0.py prints / writes).
+    data/squad/reference_eval_outputs.json (the exact text evaluate-v2.0.py prints / writes).
 Run: cd tools/squad && ../../.venv/bin/python make_metric_fixtures.py [--check]
 """
 import json
@@ -23,7 +23,7 @@ from fixture_io import write_or_check
 from official_algorithm import exact, f1, normalize_answer, tokens
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-SQUAD = ROOT.parent / "shared" / "data" / "squad"
+SQUAD = ROOT / "data" / "squad"
 OUT = ROOT / "test" / "fixtures" / "squad" / "metric-golden.json"
 
 ADVERSARIAL = [

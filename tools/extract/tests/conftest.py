@@ -17,7 +17,7 @@ import torch  # noqa: E402
 from transformers import BertConfig, BertForQuestionAnswering, BertModel  # noqa: E402
 
 REPO = TOOLS.parent
-DEV_SET = Path(os.environ.get("BERTVISION_SQUAD_DEV", REPO.parent / "shared" / "data" / "squad" / "dev-v2.0.json"))
+DEV_SET = Path(os.environ.get("BERTVISION_SQUAD_DEV", REPO / "data" / "squad" / "dev-v2.0.json"))
 TOKENIZER_FILES = ("vocab.txt", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json")
 
 
