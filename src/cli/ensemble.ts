@@ -31,7 +31,7 @@ metrics of each member and of the ensemble.
 Options:
   --squad <file.json>      SQuAD JSON the store was made from (required)
   --out <dir>              output directory (required)
-  --bert                   include the stored start_logits/end_logits
+  --bert                   include the stored start_logits/end_logits (alone: BERT's own predictions)
   --model <dir>            a span head (repeatable)
   --method <name>          ${METHODS.join(' | ')} (default max-probability, the seed's)
   --weights <w1,w2,...>    one weight per member, in the order --bert, then --model (weighted-mean-probability, logit-sum)
@@ -73,7 +73,8 @@ export const ensembleCommand: CliCommand = {
     const heads = v.model ?? [];
     const members = (v.bert ? 1 : 0) + heads.length;
     if (members === 0) throw new UsageError('nothing to ensemble: give --bert and/or --model');
-    if (members === 1 && !v.gate) throw new UsageError('an ensemble needs two members, or one member and --gate');
+    // --bert alone decodes the fine-tuned model's own predictions (the baseline every ensemble is compared with)
+    if (members === 1 && !v.gate && !v.bert) throw new UsageError('an ensemble needs two members, or one member and --gate (a single head: use predict)');
     if (v.gate && !v['gate-store']) throw new UsageError('--gate needs --gate-store (the CLS store the binary head reads)');
     const method = choice('--method', v.method, METHODS, 'max-probability');
     const weights = v.weights?.split(',').map((w) => finiteNumber('--weights', w, 1));

@@ -91,8 +91,18 @@ describe('bertvision ensemble', () => {
     expect(Object.keys(JSON.parse(r.out).metrics)).toEqual(['bert', join(spanHead, 'model'), 'ensemble']);
   });
 
-  it('rejects a lone member, a binary head as a member and bad weights', async () => {
-    expect((await cli(['ensemble', spanStore, '--squad', squad, '--out', join(work, 'e1'), '--bert'])).err).toMatch(/needs two members/);
+  it('with --bert alone writes the stored BERT logits decoded: predictions and null odds of the Python reference', async () => {
+    const out = join(work, 'bert-alone');
+    const r = await cli(['ensemble', spanStore, '--squad', squad, '--out', out, '--bert', '--json']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(readFileSync(join(out, 'predictions.json'), 'utf8'))).toEqual(expected.bert!.predictions);
+    const nullOdds = JSON.parse(readFileSync(join(out, 'null_odds.json'), 'utf8')) as Record<string, number>;
+    for (const [qid, v] of Object.entries(expected.bert!.null_odds)) expect(nullOdds[qid], qid).toBeCloseTo(v, 5);
+    expectMetricsClose(JSON.parse(r.out).metrics.bert, expected.bert!.metrics);
+  });
+
+  it('rejects a lone head, a binary head as a member and bad weights', async () => {
+    expect((await cli(['ensemble', spanStore, '--squad', squad, '--out', join(work, 'e1'), '--model', join(spanHead, 'model')])).err).toMatch(/needs two members/);
     const binary = await cli(['ensemble', spanStore, '--squad', squad, '--out', join(work, 'e2'), '--bert', '--model', join(binaryHead, 'model')]);
     expect(binary.code).toBe(1);
     expect((await cli(['ensemble', spanStore, '--squad', squad, '--out', join(work, 'e3'), '--bert', '--model', join(spanHead, 'model'), '--method', 'max-probability', '--weights', '1,2'])).code).toBe(1);

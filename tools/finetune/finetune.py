@@ -29,7 +29,10 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=d.seed)
     parser.add_argument("--max-seq-length", type=int, default=d.windows.max_seq_length)
     parser.add_argument("--doc-stride", type=int, default=d.windows.doc_stride)
+    parser.add_argument("--precision", choices=("fp32", "bf16"), default=d.precision,
+                        help="bf16: forward pass under torch's bfloat16 autocast (about 1.4x faster on CPUs with AVX-512 BF16)")
     parser.add_argument("--device", default=d.device, help="auto (CUDA when present, else CPU), cpu, cuda, cuda:1 …")
+    parser.add_argument("--stop-after-steps", type=int, help="end this invocation after N more steps; rerun to resume")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     args = parser.parse_args()
     if args.epochs <= 0 or args.save_every <= 0 or args.batch_size < 1:
@@ -39,7 +42,9 @@ def main() -> int:
         split_part=args.split_part, windows=WindowSettings(args.max_seq_length, args.doc_stride), epochs=args.epochs,
         save_every=args.save_every, batch_size=args.batch_size, learning_rate=args.learning_rate,
         warmup_fraction=args.warmup_fraction, weight_decay=args.weight_decay, seed=args.seed, progress=not args.quiet,
-        device=args.device)
+        device=args.device, precision=args.precision, stop_after_steps=args.stop_after_steps)
+    if (options.output_dir / "run.json").is_file():
+        print(f"{options.output_dir}: resuming the run recorded in run.json", file=sys.stderr)
     for record in finetune(options):
         print(f"{record['path']}: step {record['step']}, mean loss (last 10 steps) {record['mean_loss_last_10']:.3f}")
     return 0

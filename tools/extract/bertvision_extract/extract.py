@@ -11,6 +11,7 @@ from tqdm import tqdm
 
 from . import TOOL_NAME
 from .containers import StoreReader, StoreWriter, TensorSpec, open_reader, open_writer
+from .answerability import window_answerability
 from .encoder import LoadedEncoder, run_batch
 from .errors import ExtractError, IncompatibleStoreError
 from .metadata import FORMAT_NAME, FORMAT_VERSION, channel_names, check_compatible
@@ -18,6 +19,7 @@ from .squad import Example, load_examples, load_split_titles, sha256_of_file
 from .windows import WindowSettings, Windows, build_windows
 
 LABEL_TENSORS = ("start_positions", "end_positions", "is_impossible", "example_index")
+ANSWERABILITY_TENSORS = ("null_score", "best_span_score")
 
 
 @dataclass
@@ -89,6 +91,8 @@ def _specs(n: int, s: int, encoder: LoadedEncoder, channels: int, dtype: np.dtyp
     specs["offset_mapping"] = ((n, s, 2), np.dtype("int32"))
     if encoder.has_qa_head:
         specs.update({name: ((n, s), np.dtype("float32")) for name in ("start_logits", "end_logits")})
+        if s == 1:  # CLS-only: the full logits are not kept, so keep run_qa's two per-window scores
+            specs.update({name: ((n,), np.dtype("float32")) for name in ANSWERABILITY_TENSORS})
     return specs
 
 
@@ -120,6 +124,10 @@ def _write_windows(encoder: LoadedEncoder, windows: Windows, writer: StoreWriter
         if out.start_logits is not None and out.end_logits is not None:
             writer.write("start_logits", row, out.start_logits[:, :keep])
             writer.write("end_logits", row, out.end_logits[:, :keep])
+            if options.cls_only:
+                null, best = window_answerability(out.start_logits, out.end_logits, windows.offset_mapping[start:stop])
+                writer.write("null_score", row, null)
+                writer.write("best_span_score", row, best)
         bar.update(stop - start)
     bar.close()
     for name in LABEL_TENSORS:
