@@ -1,6 +1,6 @@
 /** Flags shared by the commands that decode spans (`predict`, `ensemble`). */
-import type { SpanDecoder } from '../eval/window-metrics.js';
-import type { PostprocessOptions } from '../squad/decode.js';
+import type { SpanDecoder } from '../squad/decode/dispatch.js';
+import type { PostprocessOptions } from '../squad/decode/hf.js';
 import { choice, finiteNumber, positiveInt } from './flags.js';
 
 /** `parseArgs` option specs of the decoding flags. */

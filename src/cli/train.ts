@@ -1,8 +1,8 @@
 /** `bertvision train`: train a head on an activation store, with dev evaluation, checkpoints, resume and plots. */
-import { initBackend, parseBackendRequest } from '../backend.js';
+import { initBackend, parseBackendRequest } from '../backend/choose.js';
 import { UsageError } from '../errors.js';
 import { ARCHITECTURE_NAMES, type ArchitectureName } from '../models/index.js';
-import { trainHead } from '../node/train-head.js';
+import { trainHead } from '../jobs/train.js';
 import type { CliCommand } from './command.js';
 import { choice, finiteNumber, nonNegativeInt, parseCommandLine, positiveInt } from './flags.js';
 import { ProgressBar } from './progress.js';

@@ -4,7 +4,7 @@
  * example indices).
  */
 import { InvalidArgumentError, MismatchError, ShapeError } from '../errors.js';
-import type { OffsetMapping, QaFeature } from '../squad/decode-input.js';
+import type { OffsetMapping, QaFeature } from '../squad/decode/input.js';
 
 /**
  * How to combine models, per token position, separately for start and end:

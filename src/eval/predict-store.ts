@@ -5,8 +5,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { InvalidArgumentError, MismatchError } from '../errors.js';
-import { storeBatches } from '../io/dataset.js';
-import type { ActivationStore } from '../io/store.js';
+import { storeBatches } from '../data/dataset.js';
+import type { ActivationStore } from '../store/store.js';
 
 /** Per-window outputs of a head: binary logits `[N × 2]`, or span start/end logits `[N × S]` each. */
 export type WindowOutputs =

@@ -4,7 +4,7 @@
  * Browser-safe (it only needs an `ActivationStore`).
  */
 import { FileFormatError, ShapeError } from '../errors.js';
-import type { ActivationStore } from '../io/store.js';
+import type { ActivationStore } from '../store/store.js';
 
 /** What {@link readStoreWindows} returns. */
 export interface StoreWindows {

@@ -9,7 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { InvalidArgumentError, MismatchError } from '../errors.js';
-import type { BatchSource } from './batch-source.js';
+import type { BatchSource } from '../data/batch-source.js';
 import { decodeCheckpoint, encodeCheckpoint } from './checkpoint-format.js';
 import type { CheckpointKind, CheckpointStore } from './checkpoint-store.js';
 import { getOptimizerState, setOptimizerState } from './optimizer-state.js';
