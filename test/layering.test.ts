@@ -1,8 +1,9 @@
 /**
  * The floors of `src/`: data flows one way, `cli → jobs → eval / train → data → store → platform → native`, with
- * `layers`, `models`, `squad`, `ensemble` and `report` beside them on floors of their own (docs/guide.md,
- * "Where things live"). A file may import only from its own top folder or from a lower floor, and no files may
- * import each other in a circle. Type-only imports (`import type …`) are ignored: they leave no trace at run time.
+ * `layers`, `models`, `squad`, `ensemble` and `report` beside them on floors of their own (docs/source-layout.md).
+ * A file may import only from its own top folder or from a lower floor, and no files may import each other in a
+ * circle. Type-only imports (`import type …`, `export type …`) are ignored: they leave no
+ * trace at run time.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, normalize, relative } from 'node:path';

@@ -12,8 +12,9 @@ export const DECODE_FLAG_SPECS = {
 } as const;
 
 /** Help text of the decoding flags. */
-export const DECODE_FLAG_HELP = `  --decoder <name>         hf (transformers' postprocess_qa_predictions, default) | legacy (the seed's argmax)
-  --n-best-size <n>        candidates per window and n-best length (default 20)
+export const DECODE_FLAG_HELP =
+  "  --decoder <name>         hf (transformers' postprocess_qa_predictions, default) | legacy (the seed's argmax)\n" +
+  `  --n-best-size <n>        candidates per window and n-best length (default 20)
   --max-answer-length <n>  longest answer in tokens (default 30)
   --null-score-diff-threshold <x>  answer "" when null − best > x (default 0)`;
 

@@ -91,7 +91,8 @@ export const trainCommand: CliCommand = {
       io.stdout(`trained ${architecture} for ${result.state.history.length} epoch(s)${result.state.stopped ? ' (stopped early)' : ''}` +
         `${best ? `; best dev ${best.metric} ${best.value.toFixed(4)} at epoch ${best.epoch}` : ''}\n` +
         `model: ${result.files.model}\n${result.files.bestModel ? `best model: ${result.files.bestModel}\n` : ''}` +
-        `history: ${result.files.history}\nplots: ${[result.files.learningCurves, result.files.layerWeights].filter(Boolean).join(', ')}\n`);
+        `history: ${result.files.history}\n` +
+        `plots: ${[result.files.learningCurves, result.files.layerWeights].filter(Boolean).join(', ')}\n`);
     }
     return 0;
   },

@@ -30,7 +30,9 @@ function labelTensors(b: StoreBatch, options: DatasetOptions, positions: number)
   }
   if (b.start && b.end) {
     return [b.start, b.end].map((labels) =>
-      options.spanOneHot ? tf.tidy(() => tf.oneHot(tf.tensor1d(labels, 'int32'), positions).toFloat()) : tf.tensor1d(Float32Array.from(labels)),
+      options.spanOneHot
+        ? tf.tidy(() => tf.oneHot(tf.tensor1d(labels, 'int32'), positions).toFloat())
+        : tf.tensor1d(Float32Array.from(labels)),
     );
   }
   return [];

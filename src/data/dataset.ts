@@ -59,7 +59,10 @@ interface Labels {
 async function readInt32(store: ActivationStore, name: string): Promise<Int32Array> {
   const info = store.tensors[name]!;
   if (info.shape.length !== 1 || !['int32', 'int64', 'uint8', 'bool'].includes(info.dtype)) {
-    throw new InvalidArgumentError(`label tensor '${name}' must be a 1-D integer tensor, found ${info.dtype} [${info.shape.join(', ')}]`, { file: store.path });
+    throw new InvalidArgumentError(
+      `label tensor '${name}' must be a 1-D integer tensor, found ${info.dtype} [${info.shape.join(', ')}]`,
+      { file: store.path },
+    );
   }
   const values = await store.read(name, 0, store.numExamples);
   return values instanceof Int32Array ? values : Int32Array.from(values as ArrayLike<number | bigint>, (v) => Number(v));
@@ -91,7 +94,8 @@ export function checkBatchOptions(store: ActivationStore, options: BatchOptions)
   const bad = (what: string): never => {
     throw new InvalidArgumentError(what, { file: store.path });
   };
-  if (!Number.isSafeInteger(options.batchSize) || options.batchSize < 1) bad(`batchSize must be a positive integer, got ${options.batchSize}`);
+  if (!Number.isSafeInteger(options.batchSize) || options.batchSize < 1)
+    bad(`batchSize must be a positive integer, got ${options.batchSize}`);
   const prefetch = options.prefetch ?? 2;
   if (!Number.isSafeInteger(prefetch) || prefetch < 0) bad(`prefetch must be a non-negative integer, got ${prefetch}`);
   const shuffle = options.shuffle;

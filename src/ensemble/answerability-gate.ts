@@ -46,7 +46,8 @@ export function noAnswerProbabilityPerExample(
   for (let w = 0; w < exampleIndex.length; w++) {
     const e = exampleIndex[w] as number;
     const p = windowProbabilities[w] as number;
-    if (!(e >= 0 && e < exampleIds.length && Number.isInteger(e))) throw new InvalidArgumentError(`window ${w}: example index ${e} out of range`);
+    if (!(e >= 0 && e < exampleIds.length && Number.isInteger(e)))
+      throw new InvalidArgumentError(`window ${w}: example index ${e} out of range`);
     sums[e] = reduce === 'max' ? Math.max(sums[e] as number, p) : (sums[e] as number) + p;
     (counts[e] as number)++;
   }

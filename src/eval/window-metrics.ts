@@ -30,11 +30,22 @@ export function goldImpossible(windows: StoreWindows, questions?: readonly Squad
  * Metrics of a binary head: `accuracy` and `f1` are the seed's question-level answerability accuracy ("EM") and F1
  * of the no-answer class; `window_accuracy` compares each window's argmax with its own `is_impossible` label.
  */
-export function binaryWindowMetrics(logits: Float32Array, windows: StoreWindows, questions?: readonly SquadQuestion[]): Record<string, number> {
-  if (logits.length !== windows.count * 2) throw new ShapeError(`${logits.length} logits for ${windows.count} windows × 2 classes`);
+export function binaryWindowMetrics(
+  logits: Float32Array,
+  windows: StoreWindows,
+  questions?: readonly SquadQuestion[],
+): Record<string, number> {
+  if (logits.length !== windows.count * 2)
+    throw new ShapeError(`${logits.length} logits for ${windows.count} windows × 2 classes`);
   const qids = Array.from(windows.exampleIndex, (e) => windows.exampleIds[e]!);
   const m = answerabilityMetrics(logits, qids, goldImpossible(windows, questions));
-  const result: Record<string, number> = { accuracy: m.accuracy, f1: m.f1, precision: m.precision, recall: m.recall, questions: m.questions };
+  const result: Record<string, number> = {
+    accuracy: m.accuracy,
+    f1: m.f1,
+    precision: m.precision,
+    recall: m.recall,
+    questions: m.questions,
+  };
   if (windows.isImpossible) {
     let right = 0;
     for (let w = 0; w < windows.count; w++) right += Number((logits[2 * w + 1]! > logits[2 * w]! ? 1 : 0) === windows.isImpossible[w]);

@@ -45,7 +45,11 @@ export async function saveModel(model: tf.LayersModel, dir: string): Promise<Sav
   if (!artifacts) throw new InvalidArgumentError(`model '${model.name}' produced no artifacts`);
   const { weightData, weightSpecs = [] } = artifacts;
   const weights = new Uint8Array(
-    weightData === undefined ? new ArrayBuffer(0) : weightData instanceof ArrayBuffer ? weightData : tf.io.CompositeArrayBuffer.join(weightData),
+    weightData === undefined
+      ? new ArrayBuffer(0)
+      : weightData instanceof ArrayBuffer
+        ? weightData
+        : tf.io.CompositeArrayBuffer.join(weightData),
   );
   const json = JSON.stringify({
     modelTopology: artifacts.modelTopology,
@@ -82,7 +86,10 @@ function entryBytes(entry: tf.io.WeightsManifestEntry, file: string): number {
   const dtype = entry.quantization?.dtype ?? entry.dtype;
   const bytes = DTYPE_BYTES[dtype];
   if (bytes === undefined || !Number.isInteger(size) || size < 0) {
-    throw new FileFormatError(`weight '${entry.name}' has an unsupported dtype '${dtype}' or shape ${JSON.stringify(entry.shape)}`, { file });
+    throw new FileFormatError(
+      `weight '${entry.name}' has an unsupported dtype '${dtype}' or shape ${JSON.stringify(entry.shape)}`,
+      { file },
+    );
   }
   return size * bytes;
 }
@@ -106,7 +113,10 @@ function parseModelJson(text: string, file: string): tf.io.ModelJSON {
     g.paths.every((p) => typeof p === 'string' && /^[^/\\]+$/.test(p) && p !== '.' && p !== '..') &&
     g.weights.every((w) => typeof w?.name === 'string' && Array.isArray(w.shape) && typeof w.dtype === 'string'));
   if (!valid) {
-    throw new FileFormatError('weightsManifest must be [{paths: [file names in this directory], weights: [{name, shape, dtype}]}]', { file });
+    throw new FileFormatError(
+      'weightsManifest must be [{paths: [file names in this directory], weights: [{name, shape, dtype}]}]',
+      { file },
+    );
   }
   return m as tf.io.ModelJSON;
 }
@@ -205,7 +215,10 @@ export async function loadModel(dir: string): Promise<tf.LayersModel> {
   const root = resolve(dir);
   const kind = await stat(root).then((s) => (s.isDirectory() ? 'dir' : 'file'), () => 'missing');
   if (kind !== 'dir') {
-    throw new InvalidArgumentError(kind === 'missing' ? 'no such model directory' : 'is a file, expected a model directory', { file: root });
+    throw new InvalidArgumentError(
+      kind === 'missing' ? 'no such model directory' : 'is a file, expected a model directory',
+      { file: root },
+    );
   }
   const file = join(root, MODEL_JSON);
   let text: string;

@@ -63,7 +63,9 @@ export interface PredictHeadResult {
  * @example
  * ```ts
  * await initBackend();
- * const { files, metrics } = await predictHead({ store: 'dev.safetensors', model: 'run/model', outDir: 'pred', squadFile: 'dev-v2.0.json' });
+ * const { files, metrics } = await predictHead({
+ *   store: 'dev.safetensors', model: 'run/model', outDir: 'pred', squadFile: 'dev-v2.0.json',
+ * });
  * ```
  */
 export async function predictHead(options: PredictHeadOptions): Promise<PredictHeadResult> {

@@ -86,9 +86,18 @@ function expectedFrom(store: ActivationStore): ExpectedMetadata {
   return expected;
 }
 
-async function devEvaluator(task: Task, dev: ActivationStore, squadFile: string | undefined, batchSize: number, decode: PostprocessOptions | undefined) {
-  const questions: SquadQuestion[] | undefined = squadFile ? readSquadQuestions(await readJsonFile(squadFile), squadFile) : undefined;
-  if (task === 'span' && !questions) throw new InvalidArgumentError('span dev metrics need the SQuAD JSON of the dev questions (squadFile / --squad)');
+async function devEvaluator(
+  task: Task,
+  dev: ActivationStore,
+  squadFile: string | undefined,
+  batchSize: number,
+  decode: PostprocessOptions | undefined,
+) {
+  const questions: SquadQuestion[] | undefined = squadFile
+    ? readSquadQuestions(await readJsonFile(squadFile), squadFile)
+    : undefined;
+  if (task === 'span' && !questions)
+    throw new InvalidArgumentError('span dev metrics need the SQuAD JSON of the dev questions (squadFile / --squad)');
   const windows = await readStoreWindows(dev, { offsets: task === 'span' });
   return async (model: import('@tensorflow/tfjs').LayersModel): Promise<Record<string, number>> => {
     const out = await predictStore(model, dev, { batchSize });
@@ -109,21 +118,32 @@ export async function trainHead(options: TrainHeadOptions): Promise<TrainHeadRes
   const out = resolve(options.outDir);
   const checkpoints = new CheckpointDirectory(join(out, 'checkpoints'));
   if (!options.resume && existsSync(checkpoints.pathOf('last'))) {
-    throw new InvalidArgumentError('already holds a training run; pass resume (--resume) to continue it, or choose another output directory', { file: out });
+    throw new InvalidArgumentError(
+      'already holds a training run; pass resume (--resume) to continue it, or choose another output directory',
+      { file: out },
+    );
   }
   const train = await openStore(options.trainStore);
   const dev = options.devStore ? await openStore(options.devStore) : undefined;
   try {
-    if (train.layerAxis !== train.tensors[train.activations]!.shape.length - 1) throw new MismatchError('heads need layers-last activations', { file: train.path });
+    if (train.layerAxis !== train.tensors[train.activations]!.shape.length - 1)
+      throw new MismatchError('heads need layers-last activations', { file: train.path });
     if (dev) checkCompatible(dev.metadata, dev.path, train.metadata, train.path);
     const [, s, h, l] = train.tensors[train.activations]!.shape as [number, number, number, number];
     if (task === 'span' && s < 2) {
-      throw new MismatchError(`span heads need full-sequence activations, but the store holds ${s} position per window (a CLS store)`, { file: train.path });
+      throw new MismatchError(
+        `span heads need full-sequence activations, but the store holds ${s} position per window (a CLS store)`,
+        { file: train.path },
+      );
     }
     const batchSize = options.batchSize ?? (task === 'binary' ? 64 : 8);
     const seed = options.seed ?? 0;
     const model = withSeededRandom(seed, () =>
-      info.build({ inputShape: [s, h, l], optimizer: { learningRate: options.learningRate ?? 1e-3 }, ...(options.adapterDim ? { adapterDim: options.adapterDim } : {}) }),
+      info.build({
+        inputShape: [s, h, l],
+        optimizer: { learningRate: options.learningRate ?? 1e-3 },
+        ...(options.adapterDim ? { adapterDim: options.adapterDim } : {}),
+      }),
     );
     const meta = (model.getUserDefinedMetadata() ?? {}) as Record<string, unknown>;
     model.setUserDefinedMetadata({ ...meta, bertvision_store: expectedFrom(train) });
@@ -152,7 +172,8 @@ export async function trainHead(options: TrainHeadOptions): Promise<TrainHeadRes
         onEpochEnd: (summary) => options.onEpochEnd?.(summary),
       });
       const history = result.state.history;
-      await writeFileAtomic(files.history, `${JSON.stringify({ architecture: options.architecture, task, best: result.state.best, stopped: result.state.stopped, history }, null, 2)}\n`);
+      const run = { architecture: options.architecture, task, best: result.state.best, stopped: result.state.stopped, history };
+      await writeFileAtomic(files.history, `${JSON.stringify(run, null, 2)}\n`);
       await writeFileAtomic(files.learningCurves, learningCurvesSvg({
         title: `${options.architecture} on ${train.path.split('/').pop()}`,
         history: history.map((h) => ({ epoch: h.epoch, losses: { loss: h.loss }, metrics: h.metrics })),
@@ -168,7 +189,14 @@ export async function trainHead(options: TrainHeadOptions): Promise<TrainHeadRes
       const mixes = layerMixes(model);
       if (mixes[0]) {
         files.layerWeights = join(out, 'layer-weights.svg');
-        await writeFileAtomic(files.layerWeights, layerWeightsSvg({ weights: mixes[0].weights, gamma: mixes[0].gamma, title: `${options.architecture}: learned layer weights` }));
+        await writeFileAtomic(
+          files.layerWeights,
+          layerWeightsSvg({
+            weights: mixes[0].weights,
+            gamma: mixes[0].gamma,
+            title: `${options.architecture}: learned layer weights`,
+          }),
+        );
       }
       return { task, state: result.state, resumedFrom: result.resumedFrom, files };
     } finally {

@@ -1,11 +1,12 @@
 /**
- * Weighted sums along one axis of a big activation tensor: `y = Σ_l p[l] · x[…, l, …]`, the kernel behind
- * {@link BertConcat} and {@link MeanConcat}.
+ * The axis mix: weighted sums along one axis (the stacked hidden states) of a big activation tensor,
+ * `y = Σ_l p[l] · x[…, l, …]`, the kernel behind {@link BertConcat} and {@link MeanConcat}. (This file was
+ * `contract.ts`: a tensor contraction along the layer axis, not an API contract.)
  *
  * The input is viewed (free reshape) as `[outer, size, inner]` around the axis. With the axis last (`inner = 1`) the
  * sum is one matMul `[outer, size] × [size, 1]`; otherwise a batched matMul over `outer` with `x` transposed.
  * The big tensor is always the LEFT operand: the wasm backend packs and caches the right operand per tensor id, so a
- * fresh activation batch on the right would be re-packed every step (see docs: tfjs stack notes, trap 2).
+ * fresh activation batch on the right would be re-packed every step (docs/benchmarks.md, "Kernel choices").
  */
 import * as tf from '@tensorflow/tfjs';
 import { InvalidArgumentError } from '../errors.js';
@@ -85,7 +86,8 @@ export function mixAlongAxis(x: tf.Tensor, p: tf.Tensor, axis: number, options: 
     const pBatched = tf.broadcastTo(tf.reshape(pp, [1, v.size, 1]), [v.outer, v.size, 1]);
     // `dy` is already the right operand of gradP as [outer, inner, 1]; the wasm backend caches a right operand's
     // packed form by data id regardless of shape (tfjs-backend-wasm 4.22), so a reshape of the same data as
-    // [outer, 1, inner] would silently reuse the wrong packing. A copy (1/L of x) has its own id.
+    // [outer, 1, inner] would silently reuse the wrong packing. A copy (1/L of x) has its own id. Regression test:
+    // test/layers/bert-concat.test.ts, "the input gradient on an inner axis is right on wasm".
     return tf.reshape(tf.matMul(pBatched, tf.reshape(tf.clone(dy), [v.outer, 1, v.inner])), x.shape);
   };
   if (options.inputGradient) {

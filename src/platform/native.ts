@@ -49,7 +49,15 @@ export interface NativeAddon {
     transposeA: boolean,
     transposeB: boolean,
   ): void;
-  matVec(memory: ArrayBuffer, aByteOffset: number, xByteOffset: number, yByteOffset: number, m: number, k: number, transposed: boolean): void;
+  matVec(
+    memory: ArrayBuffer,
+    aByteOffset: number,
+    xByteOffset: number,
+    yByteOffset: number,
+    m: number,
+    k: number,
+    transposed: boolean,
+  ): void;
   geluTanh(memory: ArrayBuffer, xByteOffset: number, yByteOffset: number, count: number): void;
   geluTanhGrad(memory: ArrayBuffer, xByteOffset: number, dyByteOffset: number, dxByteOffset: number, count: number): void;
 }

@@ -34,7 +34,8 @@ function frame(title: string, xLabel: string, yLabel: string, xRange: [number, n
   });
   const ticks = [...xTicks, ...yTicks];
   return [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${HEIGHT}" viewBox="0 0 ${WIDTH} ${HEIGHT}" font-family="sans-serif" font-size="11">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${HEIGHT}" viewBox="0 0 ${WIDTH} ${HEIGHT}" ` +
+      'font-family="sans-serif" font-size="11">',
     `<rect width="${WIDTH}" height="${HEIGHT}" fill="white"/>`,
     `<text x="${WIDTH / 2}" y="18" text-anchor="middle" font-size="13">${escapeXml(title)}</text>`,
     `<rect x="${MARGIN.left}" y="${MARGIN.top}" width="${PLOT_W}" height="${PLOT_H}" fill="none" stroke="black"/>`,
@@ -83,7 +84,8 @@ export function naProbHistogramSvg(values: readonly number[], title: string): st
   const body = bins
     .map((b, i) => {
       const h = (b / yMax) * PLOT_H;
-      return `<rect x="${(MARGIN.left + i * barW).toFixed(2)}" y="${(MARGIN.top + PLOT_H - h).toFixed(2)}" width="${barW.toFixed(2)}" height="${h.toFixed(2)}" fill="#1f77b4" stroke="white"/>`;
+      const [x, y] = [(MARGIN.left + i * barW).toFixed(2), (MARGIN.top + PLOT_H - h).toFixed(2)];
+      return `<rect x="${x}" y="${y}" width="${barW.toFixed(2)}" height="${h.toFixed(2)}" fill="#1f77b4" stroke="white"/>`;
     })
     .join('');
   return frame(title, 'Model probability of no-answer', 'Proportion of dataset', [lo, hi], yMax, body);

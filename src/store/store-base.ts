@@ -82,7 +82,10 @@ export class BaseStore implements ActivationStore {
     if (rank < 2) throw new FileFormatError(`tensor '${this.activations}' has rank ${rank}; need at least [N, ...]`, { file: path });
     this.storedLayerAxis = options.layerAxis ?? rank - 1;
     if (!Number.isInteger(this.storedLayerAxis) || this.storedLayerAxis < 1 || this.storedLayerAxis >= rank) {
-      throw new InvalidArgumentError(`layerAxis ${options.layerAxis} is not an axis 1..${rank - 1} of '${this.activations}'`, { file: path });
+      throw new InvalidArgumentError(
+        `layerAxis ${options.layerAxis} is not an axis 1..${rank - 1} of '${this.activations}'`,
+        { file: path },
+      );
     }
     this.transpose = options.deliver === 'layers-last' && this.storedLayerAxis !== rank - 1;
     if (this.transpose && !['float16', 'float32', 'float64'].includes(act.dtype)) {
@@ -93,7 +96,8 @@ export class BaseStore implements ActivationStore {
     for (const s of sources) {
       if (s.shape.length === 0 || s.shape[0] !== this.numExamples) {
         throw new ShapeError(
-          `tensor '${s.name}' has ${s.shape[0] ?? 'no'} entries on its first axis but '${this.activations}' has ${this.numExamples} examples`,
+          `tensor '${s.name}' has ${s.shape[0] ?? 'no'} entries on its first axis ` +
+            `but '${this.activations}' has ${this.numExamples} examples`,
           { file: path },
         );
       }
@@ -186,7 +190,14 @@ export class BaseStore implements ActivationStore {
   }
 
   /** Reads piece k+1 into one decoder slot while piece k in the other slot is decoded. */
-  private async readFloat16(s: TensorSource, start: number, count: number, perExample: number, perPiece: number, out: Float32Array): Promise<void> {
+  private async readFloat16(
+    s: TensorSource,
+    start: number,
+    count: number,
+    perExample: number,
+    perPiece: number,
+    out: Float32Array,
+  ): Promise<void> {
     const pieceBytes = Math.min(perPiece, count) * perExample * 2;
     this.decoder.reserve(pieceBytes);
     const issue = (done: number, slot: number): Promise<void> => {

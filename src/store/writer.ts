@@ -64,21 +64,28 @@ function defaultDtype(name: string, activations: string, options: StoreWriterOpt
 function plan(path: string, options: StoreWriterOptions): { tensors: PlannedTensor[]; total: number } {
   const activations = options.activations ?? 'hidden_state_activations';
   const names = Object.keys(options.shapes);
-  if (!names.includes(activations)) throw new InvalidArgumentError(`shapes must include the activation tensor '${activations}'`, { file: path });
+  if (!names.includes(activations))
+    throw new InvalidArgumentError(`shapes must include the activation tensor '${activations}'`, { file: path });
   const total = options.shapes[activations]![0];
   if (total === undefined) throw new ShapeError(`'${activations}' needs a shape [N, ...]`, { file: path });
   const tensors = names.map((name) => {
     const shape = options.shapes[name]!;
     checkedElementCount(shape, path, name);
     if (shape.length === 0 || shape[0] !== total) {
-      throw new ShapeError(`'${name}' has shape [${shape.join(', ')}]; every tensor needs ${total} examples on its first axis`, { file: path });
+      throw new ShapeError(
+        `'${name}' has shape [${shape.join(', ')}]; every tensor needs ${total} examples on its first axis`,
+        { file: path },
+      );
     }
     const dtype = defaultDtype(name, activations, options);
     return { name, dtype, shape: [...shape], exampleBytes: checkedElementCount(shape.slice(1), path, name) * dtypeByteSize(dtype) };
   });
   const actDtype = tensors.find((t) => t.name === activations)!.dtype;
   if (options.metadata && options.metadata.dtype !== actDtype) {
-    throw new InvalidArgumentError(`metadata.dtype is '${options.metadata.dtype}' but the activations are written as ${actDtype}`, { file: path });
+    throw new InvalidArgumentError(
+      `metadata.dtype is '${options.metadata.dtype}' but the activations are written as ${actDtype}`,
+      { file: path },
+    );
   }
   return { tensors, total };
 }
@@ -149,12 +156,17 @@ class StreamingWriter implements StoreWriter {
       if (!array) throw new InvalidArgumentError(`append is missing tensor '${t.name}'`, { file: this.path });
       const bytes = toBytes(array, t, this.path);
       const count = t.exampleBytes === 0 ? 0 : bytes.length / t.exampleBytes;
-      if (!Number.isInteger(count)) throw new ShapeError(`'${t.name}' got ${array.length} elements, not a whole number of examples`, { file: this.path });
-      if (k !== undefined && count !== k) throw new ShapeError(`'${t.name}' got ${count} examples but other tensors got ${k}`, { file: this.path });
+      if (!Number.isInteger(count))
+        throw new ShapeError(`'${t.name}' got ${array.length} elements, not a whole number of examples`, {
+          file: this.path,
+        });
+      if (k !== undefined && count !== k)
+        throw new ShapeError(`'${t.name}' got ${count} examples but other tensors got ${k}`, { file: this.path });
       k = count;
       return { t, bytes };
     });
-    if (this.written + k! > this.total) throw new ShapeError(`appending ${k!} examples would exceed the declared ${this.total}`, { file: this.path });
+    if (this.written + k! > this.total)
+      throw new ShapeError(`appending ${k!} examples would exceed the declared ${this.total}`, { file: this.path });
     for (const { t, bytes } of prepared) await this.sink.write(t.name, this.written, k!, bytes);
     this.written += k!;
   }

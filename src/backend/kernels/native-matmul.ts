@@ -8,7 +8,8 @@
  * and so do matrix × vector products of that size (the layer mix, on its own memory-bound kernel);
  * smaller or narrower ones (where the thread hand-off or the kernel's 6 × 16 tiles would cost more than they save)
  * keep the previous kernel, except batches that broadcast both ways
- * (`[2,1,…] × [1,3,…]`), which tfjs-wasm 4.22's kernel gets wrong and which therefore always go native. Sums are
+ * (`[2,1,…] × [1,3,…]`), which tfjs-wasm 4.22's kernel gets wrong and which therefore always go native (guarded by
+ * test/native/native-matmul.test.ts, "batches that broadcast both ways"). Sums are
  * accumulated in a different order than XNNPACK's, so results differ in the last bits (within float32 rounding).
  */
 import * as tf from '@tensorflow/tfjs';
@@ -21,8 +22,8 @@ export interface NativeMatMulOptions {
   minMultiplyAdds?: number;
   /**
    * Fewest output columns (N) and rows (M) sent native. Defaults 16 and 6: the kernel computes 6 × 16 tiles, so a
-   * narrower product wastes most of each tile and XNNPACK does it better even on one core (measured: binary
-   * Tenney-small's mix, N = 1, went from 14.0k to 12.6k examples/s when sent native).
+   * narrower product wastes most of each tile and XNNPACK does it better even on one core (docs/benchmarks.md,
+   * "Kernel choices").
    */
   minColumns?: number;
   /** See {@link NativeMatMulOptions.minColumns}. Default 6. */
@@ -77,7 +78,8 @@ function nativeProduct(addon: NativeAddon, args: KernelArgs): Info | undefined {
   const batchB = product(outerB);
   const batch = product(outerShape);
   // batches that broadcast both ways (e.g. [2,1,…] × [1,3,…]) come out wrong from tfjs-wasm 4.22's own kernel: always
-  // take them; the rest only when large enough to pay for the thread hand-off
+  // take them (regression test: test/native/native-matmul.test.ts); the rest only when large enough to pay for the
+  // thread hand-off
   const simple = batchA === batchB || batchA === 1 || batchB === 1;
   if (simple && batch === 1 && n === 1 && (!transposeA || m <= MAX_TRANSPOSED_MATVEC_ROWS)) {
     return batch * m * k < minMultiplyAdds ? undefined : matrixVector(addon, args, outerShape, m, k);

@@ -2,11 +2,13 @@
  * A faster `BatchMatMul` for transposed operands on the WebAssembly backend.
  *
  * tfjs-backend-wasm 4.22 hands `matMul(a, b, transposeA, transposeB)` to XNNPACK only when neither operand is
- * transposed; the transposed cases run a naive loop at 0.2–0.9 GMAC/s. Every backward pass hits them: a Dense
- * layer's kernel gradient is `xᵀ·dy` and its input gradient `dy·Wᵀ`. Measured on `[3088, 1024]` activations (a span
- * batch of 8): 20 → 6 ms and 30 → 8 ms. This wraps the backend's kernel: a transposed operand of at most
+ * transposed; the transposed cases run a naive loop. Every backward pass hits them: a Dense layer's kernel gradient
+ * is `xᵀ·dy` and its input gradient `dy·Wᵀ` (the measurements are in docs/benchmarks.md, "Kernel choices"). Guarded
+ * by test/backend/transposed-matmul.test.ts (same results as the cpu backend, gradients included). This wraps the
+ * backend's kernel: a transposed operand of at most
  * {@link TRANSPOSE_LIMIT} elements whose side of the output has at least {@link MIN_OUTPUT_DIM} entries is transposed
- * explicitly (one memory pass) and the product runs on the fast path; the other cases keep the original path. Results are the same products; gradients are unaffected (they are defined on the op, not the kernel).
+ * explicitly (one memory pass) and the product runs on the fast path; the other cases keep the original path.
+ * Results are the same products; gradients are unaffected (they are defined on the op, not the kernel).
  */
 import * as tf from '@tensorflow/tfjs';
 
@@ -16,8 +18,7 @@ export const TRANSPOSE_LIMIT = 8 * 2 ** 20;
 /**
  * Fewest output rows (transposed `a`) or columns (transposed `b`) for which the explicit transpose pays: the naive
  * path is slow for wide outputs (a Dense gradient, 1024 rows) but fine for a layer mix's `Xᵀ·dy` (25 rows, one column),
- * which a transpose of the whole activation batch would only slow down (measured: binary Tenney-small 10.5k → 5.3k
- * examples/s when it was transposed).
+ * which a transpose of the whole activation batch would only slow down (docs/benchmarks.md, "Kernel choices").
  */
 export const MIN_OUTPUT_DIM = 64;
 

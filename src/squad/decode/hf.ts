@@ -68,7 +68,13 @@ export function postprocessQaPredictions(
   features: readonly QaFeature[],
   options: PostprocessOptions = {},
 ): QaDecodeResult {
-  const { nBestSize = 20, maxAnswerLength = 30, versionTwoWithNegative = true, nullScoreDiffThreshold = 0.0, arithmetic = 'float32' } = options;
+  const {
+    nBestSize = 20,
+    maxAnswerLength = 30,
+    versionTwoWithNegative = true,
+    nullScoreDiffThreshold = 0.0,
+    arithmetic = 'float32',
+  } = options;
   const r = arithmetic === 'float32' ? Math.fround : (x: number) => x;
   const groups = groupFeatures(examples, features);
   const result: QaDecodeResult = { predictions: new Map(), nbest: new Map(), nullOdds: new Map() };
@@ -92,7 +98,14 @@ export function postprocessQaPredictions(
           if (t >= tokens || (offsets[2 * t] as number) < 0 || t < s || t - s + 1 > maxAnswerLength) continue;
           const startLogit = r(start[s] as number);
           const endLogit = r(end[t] as number);
-          prelim.push({ start: offsets[2 * s] as number, end: offsets[2 * t + 1] as number, score: r(startLogit + endLogit), startLogit, endLogit, isNull: false });
+          prelim.push({
+            start: offsets[2 * s] as number,
+            end: offsets[2 * t + 1] as number,
+            score: r(startLogit + endLogit),
+            startLogit,
+            endLogit,
+            isNull: false,
+          });
         }
       }
     }
@@ -101,7 +114,13 @@ export function postprocessQaPredictions(
     const kept = prelim.sort((a, b) => b.score - a.score).slice(0, nBestSize);
     if (versionTwoWithNegative && nullCandidate && !kept.some((c) => c.start === 0 && c.end === 0)) kept.push(nullCandidate);
 
-    const entries = kept.map((c) => ({ text: slicer.slice(c.start, c.end), score: c.score, startLogit: c.startLogit, endLogit: c.endLogit, placeholder: false }));
+    const entries = kept.map((c) => ({
+      text: slicer.slice(c.start, c.end),
+      score: c.score,
+      startLogit: c.startLogit,
+      endLogit: c.endLogit,
+      placeholder: false,
+    }));
     if (entries.length === 0 || (entries.length === 1 && entries[0]?.text === '')) {
       entries.unshift({ text: 'empty', score: 0, startLogit: 0, endLogit: 0, placeholder: true });
     }

@@ -49,7 +49,8 @@ export interface CheckedFeature {
 export function flattenOffsets(offsets: OffsetMapping, featureIndex: number): Int32Array {
   const first = offsets.length > 0 ? offsets[0] : undefined;
   if (typeof first === 'number' || offsets.length === 0) {
-    if (offsets.length % 2 !== 0) throw new ShapeError(`feature ${featureIndex}: flat offsets must have an even length, got ${offsets.length}`);
+    if (offsets.length % 2 !== 0)
+      throw new ShapeError(`feature ${featureIndex}: flat offsets must have an even length, got ${offsets.length}`);
     const flat = Int32Array.from(offsets as ArrayLike<number>);
     for (let i = 0; i < flat.length; i += 2) if ((flat[i] as number) < 0 || (flat[i + 1] as number) < 0) flat[i] = flat[i + 1] = -1;
     return flat;
@@ -76,9 +77,15 @@ export function groupFeatures(examples: readonly QaExample[], features: readonly
   const groups: CheckedFeature[][] = examples.map(() => []);
   features.forEach((f, index) => {
     const group = Number.isInteger(f.exampleIndex) ? groups[f.exampleIndex] : undefined;
-    if (!group) throw new InvalidArgumentError(`feature ${index}: exampleIndex ${f.exampleIndex} is not an index into the ${examples.length} examples`);
+    if (!group)
+      throw new InvalidArgumentError(
+        `feature ${index}: exampleIndex ${f.exampleIndex} is not an index into the ${examples.length} examples`,
+      );
     if (f.startLogits.length !== f.endLogits.length || f.startLogits.length === 0) {
-      throw new ShapeError(`feature ${index}: start logits (${f.startLogits.length}) and end logits (${f.endLogits.length}) must have the same non-zero length`);
+      throw new ShapeError(
+        `feature ${index}: start logits (${f.startLogits.length}) and end logits (${f.endLogits.length}) ` +
+          'must have the same non-zero length',
+      );
     }
     for (const logits of [f.startLogits, f.endLogits]) {
       for (let i = 0; i < logits.length; i++) {
@@ -155,7 +162,8 @@ export function checkOffsetsInContext(feature: CheckedFeature, slicer: ContextSl
     const end = offsets[i + 1] as number;
     if (end > slicer.codePoints || (offsets[i] as number) > end) {
       throw new MismatchError(
-        `example ${exampleId}, feature ${feature.index}: token ${i / 2} has offsets [${offsets[i]}, ${end}] outside the context of ${slicer.codePoints} characters (windows made from another context?)`,
+        `example ${exampleId}, feature ${feature.index}: token ${i / 2} has offsets [${offsets[i]}, ${end}] ` +
+          `outside the context of ${slicer.codePoints} characters (windows made from another context?)`,
       );
     }
   }

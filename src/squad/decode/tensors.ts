@@ -19,7 +19,10 @@ export interface WindowTensors {
   exampleIndex: tf.Tensor | ArrayLike<number>;
 }
 
-async function readAs<T extends 'float32' | 'int32'>(tensor: tf.Tensor, dtype: T): Promise<T extends 'float32' ? Float32Array : Int32Array> {
+async function readAs<T extends 'float32' | 'int32'>(
+  tensor: tf.Tensor,
+  dtype: T,
+): Promise<T extends 'float32' ? Float32Array : Int32Array> {
   const cast = tensor.dtype === dtype ? tensor : tf.cast(tensor, dtype);
   try {
     return (await cast.data()) as T extends 'float32' ? Float32Array : Int32Array;

@@ -90,7 +90,10 @@ export function evaluateSquadV2(
   options: SquadV2EvalOptions = {},
 ): SquadV2Evaluation {
   const { naProbThresh = 1.0, missing = 'error', files = {} } = options;
-  const lookup = predictions instanceof Map ? (qid: string) => predictions.get(qid) : (qid: string) => (Object.hasOwn(predictions, qid) ? (predictions as Record<string, unknown>)[qid] : undefined);
+  const lookup =
+    predictions instanceof Map
+      ? (qid: string) => predictions.get(qid)
+      : (qid: string) => (Object.hasOwn(predictions, qid) ? (predictions as Record<string, unknown>)[qid] : undefined);
   const byQid = new Map<string, SquadQuestion>();
   for (const q of questions) byQid.set(q.id, q);
   if (byQid.size === 0) throw new InvalidArgumentError('the dataset has no questions to score');
@@ -103,7 +106,9 @@ export function evaluateSquadV2(
       abstained.push(qid);
       prediction = '';
     } else if (typeof prediction !== 'string') {
-      throw new InvalidArgumentError(`prediction for ${qid} must be a string, got ${JSON.stringify(prediction)}`, { file: files.predictions });
+      throw new InvalidArgumentError(`prediction for ${qid} must be a string, got ${JSON.stringify(prediction)}`, {
+        file: files.predictions,
+      });
     }
     scored.push({ qid, hasAnswer: q.hasAnswer, prediction, raw: scoreQuestion(goldTokenLists(q.goldTexts), prediction), naProb: 0 });
   }

@@ -28,7 +28,11 @@ export class DirectDataset {
   }
 
   /** Calls `visit(fileOffset, firstExample, examples)` for each stored run covering `[start, start + count)`. */
-  private async eachRun(start: number, count: number, visit: (offset: number, done: number, examples: number) => Promise<void>): Promise<void> {
+  private async eachRun(
+    start: number,
+    count: number,
+    visit: (offset: number, done: number, examples: number) => Promise<void>,
+  ): Promise<void> {
     const { starts, offsets } = this.layout;
     let j = upperBound(starts, start) - 1;
     for (let done = 0; done < count; j++) {
@@ -49,7 +53,9 @@ export class DirectDataset {
   /** float16 examples `[start, start + count)` decoded into `dst` (needs `decodesFloat16`). */
   readFloat16(start: number, count: number, dst: Float32Array): Promise<void> {
     const perExample = this.exampleBytes / 2;
-    return this.eachRun(start, count, (offset, done, k) => this.file.readFloat16At(offset, dst.subarray(done * perExample, (done + k) * perExample)));
+    return this.eachRun(start, count, (offset, done, k) =>
+      this.file.readFloat16At(offset, dst.subarray(done * perExample, (done + k) * perExample)),
+    );
   }
 }
 

@@ -53,7 +53,10 @@ export function loadH5wasm(): Promise<H5Runtime> {
  */
 export function guardH5<T>(runtime: H5Runtime, file: string, what: string, work: () => T): T {
   if (runtime.aborted) {
-    throw new FileFormatError(`${what}: the HDF5 runtime was aborted by a corrupt HDF5 file earlier; restart the process to read HDF5 again`, { file });
+    throw new FileFormatError(
+      `${what}: the HDF5 runtime was aborted by a corrupt HDF5 file earlier; restart the process to read HDF5 again`,
+      { file },
+    );
   }
   try {
     return work();

@@ -201,7 +201,12 @@ class Hdf5Reader {
     const runs = new Map<number, number>();
     await this.chunks(btree, rank, runs);
     const starts = [...runs.keys()].sort((a, b) => a - b);
-    return this.checked({ starts, offsets: starts.map((s) => this.base + runs.get(s)!) }, shape[0]!, exampleBytes, starts.map(() => chunk[0]!));
+    return this.checked(
+      { starts, offsets: starts.map((s) => this.base + runs.get(s)!) },
+      shape[0]!,
+      exampleBytes,
+      starts.map(() => chunk[0]!),
+    );
   }
 
   /** Collects chunk first-example → address from a chunk B-tree (node type 1). */

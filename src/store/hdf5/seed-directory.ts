@@ -66,12 +66,18 @@ class SeedDirectorySource implements TensorSource {
     if (!ds || ds.dtype !== this.dtype || ds.shape.join() !== shape.join()) {
       file.close();
       throw new FileFormatError(
-        `expected '${this.name}' ${this.dtype} [${shape.join(', ')}] (from the file names) but found ${ds ? `${ds.dtype} [${ds.shape.join(', ')}]` : 'no such dataset'}`,
+        `expected '${this.name}' ${this.dtype} [${shape.join(', ')}] (from the file names) but found ` +
+          (ds ? `${ds.dtype} [${ds.shape.join(', ')}]` : 'no such dataset'),
         { file: path },
       );
     }
-    const firstExample = (): Uint8Array => readFirstExample(this.runtime, this.heap, file, path, this.name, shape, this.dtype);
-    const direct = await openDirectDatasets(path, [{ name: this.name, dtype: this.dtype, shape, firstExample }], this.useNative).catch((error: unknown) => {
+    const firstExample = (): Uint8Array =>
+      readFirstExample(this.runtime, this.heap, file, path, this.name, shape, this.dtype);
+    const direct = await openDirectDatasets(
+      path,
+      [{ name: this.name, dtype: this.dtype, shape, firstExample }],
+      this.useNative,
+    ).catch((error: unknown) => {
       if (!this.runtime.aborted) file.close();
       throw error;
     });
@@ -81,7 +87,11 @@ class SeedDirectorySource implements TensorSource {
   }
 
   /** Calls `visit(member, first, done, k)` for each member's part of examples `[start, start + count)`. */
-  private async eachMember(start: number, count: number, visit: (m: Member, first: number, done: number, k: number) => Promise<void>): Promise<void> {
+  private async eachMember(
+    start: number,
+    count: number,
+    visit: (m: Member, first: number, done: number, k: number) => Promise<void>,
+  ): Promise<void> {
     let i = upperBound(this.starts, start) - 1;
     for (let done = 0; done < count; i++) {
       const first = start + done - this.starts[i]!;

@@ -92,7 +92,15 @@ export function readHyperslab(
 }
 
 /** A copy of example 0 of dataset `name` as h5wasm reads it (the reference direct reads are checked against). */
-export function readFirstExample(runtime: H5Runtime, heap: HeapBuffer, file: H5.File, path: string, name: string, shape: number[], dtype: StoreDtype): Uint8Array {
+export function readFirstExample(
+  runtime: H5Runtime,
+  heap: HeapBuffer,
+  file: H5.File,
+  path: string,
+  name: string,
+  shape: number[],
+  dtype: StoreDtype,
+): Uint8Array {
   let copy = new Uint8Array(0);
   const bytes = shape.slice(1).reduce((a, b) => a * b, 1) * dtypeByteSize(dtype);
   readHyperslab(runtime, heap, file, path, name, shape, 0, 1, bytes, (raw) => (copy = raw.slice()));
@@ -114,7 +122,9 @@ export function nativeFloat16Reader(
     for (let done = 0; done < count; done += perPiece) {
       const k = Math.min(perPiece, count - done);
       const target = dst.subarray(done * perExample, (done + k) * perExample);
-      readPiece(start + done, k, k * perExample * 2, (raw) => addon.decodeFloat16(new Uint16Array(raw.buffer, raw.byteOffset, target.length), target));
+      readPiece(start + done, k, k * perExample * 2, (raw) =>
+        addon.decodeFloat16(new Uint16Array(raw.buffer, raw.byteOffset, target.length), target),
+      );
     }
     return Promise.resolve();
   };
@@ -171,7 +181,8 @@ function datasetsOf(runtime: H5Runtime, file: H5.File, path: string): DatasetInf
     const dtype = dtypeOf(meta, path, name);
     if (!dtype) continue;
     checkedElementCount(meta.shape, path, name);
-    if (meta.shape.length === 0) throw new FileFormatError(`dataset '${name}' is a scalar; a store tensor needs an example axis`, { file: path });
+    if (meta.shape.length === 0)
+      throw new FileFormatError(`dataset '${name}' is a scalar; a store tensor needs an example axis`, { file: path });
     out.push({ name, dtype, shape: [...meta.shape] });
   }
   return out;
@@ -217,11 +228,16 @@ export async function openHdf5Store(path: string, options: OpenStoreOptions): Pr
   };
   try {
     const useNative = options.native ?? true;
-    const withReference = datasets.map((d) => ({ ...d, firstExample: () => readFirstExample(runtime, heap, file, path, d.name, d.shape, d.dtype) }));
+    const withReference = datasets.map((d) => ({
+      ...d,
+      firstExample: () => readFirstExample(runtime, heap, file, path, d.name, d.shape, d.dtype),
+    }));
     const direct = await openDirectDatasets(path, withReference, useNative);
     directFile = direct.file;
     const addon = useNative ? nativeAddon() : undefined;
-    const sources = datasets.map((d) => new Hdf5Source(d.name, d.dtype, d.shape, runtime, heap, file, path, addon, direct.readers.get(d.name)));
+    const sources = datasets.map(
+      (d) => new Hdf5Source(d.name, d.dtype, d.shape, runtime, heap, file, path, addon, direct.readers.get(d.name)),
+    );
     return new BaseStore({ path, container: 'hdf5', sources, metadata, options, close });
   } catch (error) {
     await close();

@@ -1,7 +1,8 @@
 /**
  * The HDF5 sink of `createStoreWriter` (Node only, h5wasm): one chunked dataset per tensor at the root (the
  * activations one example per chunk), optional gzip, metadata in the root attribute `bertvision_metadata`,
- * written to a temporary file and renamed into place. h5wasm 0.10.3 cannot create float16 or bool datasets
+ * written to a temporary file and renamed into place (test/store/writer.test.ts guards the refusal below).
+ * h5wasm 0.10.3 cannot create float16 or bool datasets
  * (`create_dataset` only knows 4/8-byte floats), so those are refused with a clear error.
  */
 import { open } from 'node:fs/promises';
@@ -32,12 +33,14 @@ export async function openHdf5Sink(
   for (const t of tensors) {
     if (!H5_DTYPES[t.dtype]) {
       throw new InvalidArgumentError(
-        `HDF5 writer cannot store '${t.name}' as ${t.dtype} (h5wasm 0.10.3 cannot create ${t.dtype} datasets); use ${t.dtype === 'bool' ? 'uint8' : 'float32, or the safetensors/npy format for float16'}`,
+        `HDF5 writer cannot store '${t.name}' as ${t.dtype} (h5wasm 0.10.3 cannot create ${t.dtype} datasets); ` +
+          `use ${t.dtype === 'bool' ? 'uint8' : 'float32, or the safetensors/npy format for float16'}`,
         { file: path },
       );
     }
   }
-  if (gzip !== undefined && (!Number.isInteger(gzip) || gzip < 1 || gzip > 9)) throw new InvalidArgumentError(`gzip level ${gzip} is not 1..9`, { file: path });
+  if (gzip !== undefined && (!Number.isInteger(gzip) || gzip < 1 || gzip > 9))
+    throw new InvalidArgumentError(`gzip level ${gzip} is not 1..9`, { file: path });
   const runtime = await loadH5wasm();
   const temporary = temporaryPathFor(path);
   const file = new runtime.h5.File(resolve(temporary), 'w');
@@ -69,7 +72,12 @@ export async function openHdf5Sink(
   } catch (error) {
     close();
     await removeTemporary(temporary);
-    throw error instanceof InvalidArgumentError ? error : new FileFormatError(`cannot create HDF5 file: ${error instanceof Error ? error.message : String(error)}`, { file: path, cause: error });
+    throw error instanceof InvalidArgumentError
+      ? error
+      : new FileFormatError(`cannot create HDF5 file: ${error instanceof Error ? error.message : String(error)}`, {
+          file: path,
+          cause: error,
+        });
   }
   const shapes = new Map(tensors.map((t) => [t.name, t.shape]));
   return {

@@ -81,7 +81,10 @@ function parseDictionary(text: string, file: string): { descr: string; fortran: 
   if (!/^\s*\{.*\}\s*$/s.test(text)) fail('is not a dictionary');
   const parts = shapeText.split(',').map((s) => s.trim());
   if (parts.length > 1 && parts[parts.length - 1] === '') parts.pop();
-  const shape = parts[0] === '' && parts.length === 1 ? [] : parts.map((s) => (/^\d+$/.test(s) ? Number(s) : fail(`has a bad shape entry '${s}'`)));
+  const shape =
+    parts[0] === '' && parts.length === 1
+      ? []
+      : parts.map((s) => (/^\d+$/.test(s) ? Number(s) : fail(`has a bad shape entry '${s}'`)));
   return { descr, fortran: fortranText === 'True', shape };
 }
 
@@ -99,12 +102,17 @@ export function parseNpyHeader(bytes: Uint8Array, fileSize: number, file: string
   const text = new TextDecoder(encoding).decode(bytes.subarray(start, dataOffset));
   const { descr, fortran, shape } = parseDictionary(text, file);
   const dtype = DESCR_TO_DTYPE[descr.replace(/^=/, '<')];
-  if (!dtype) throw new FileFormatError(`unsupported .npy dtype '${descr}' (supported: ${Object.keys(DESCR_TO_DTYPE).join(', ')})`, { file });
+  if (!dtype)
+    throw new FileFormatError(
+      `unsupported .npy dtype '${descr}' (supported: ${Object.keys(DESCR_TO_DTYPE).join(', ')})`,
+      { file },
+    );
   const count = checkedElementCount(shape, file, 'array');
   const dataBytes = count * dtypeByteSize(dtype);
   if (dataOffset + dataBytes > fileSize) {
     throw new FileFormatError(
-      `truncated: shape [${shape.join(', ')}] of ${dtype} needs ${dataBytes} data bytes but only ${fileSize - dataOffset} follow the header`,
+      `truncated: shape [${shape.join(', ')}] of ${dtype} needs ${dataBytes} data bytes ` +
+        `but only ${fileSize - dataOffset} follow the header`,
       { file },
     );
   }

@@ -29,7 +29,8 @@ export async function openNpySink(
   }
   if (single && metadata) throw new InvalidArgumentError('a single .npy file cannot hold metadata; write a directory', { file: path });
   for (const t of tensors) {
-    if (!/^[A-Za-z0-9_.-]+$/.test(t.name) || t.name.startsWith('.')) throw new InvalidArgumentError(`tensor name '${t.name}' is not a safe file name`, { file: path });
+    if (!/^[A-Za-z0-9_.-]+$/.test(t.name) || t.name.startsWith('.'))
+      throw new InvalidArgumentError(`tensor name '${t.name}' is not a safe file name`, { file: path });
   }
   const temporary = temporaryPathFor(path);
   const arrays = new Map<string, OpenArray>();

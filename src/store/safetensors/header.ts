@@ -57,13 +57,17 @@ const DTYPE_TO_CODE: Record<StoreDtype, string> = {
  *   the header runs past the end of the file.
  */
 export function safetensorsHeaderLength(prefix: Uint8Array, fileSize: number, file: string): number {
-  if (prefix.length < 8 || fileSize < 8) throw new FileFormatError('truncated: shorter than the 8-byte safetensors header length', { file });
+  if (prefix.length < 8 || fileSize < 8)
+    throw new FileFormatError('truncated: shorter than the 8-byte safetensors header length', { file });
   const length = new DataView(prefix.buffer, prefix.byteOffset, 8).getBigUint64(0, true);
   if (length > BigInt(MAX_SAFETENSORS_HEADER_BYTES)) {
     throw new FileFormatError(`safetensors header length ${length} exceeds the 100 MB limit`, { file });
   }
   const n = Number(length);
-  if (8 + n > fileSize) throw new FileFormatError(`safetensors header length ${n} runs past the end of the file (${fileSize} bytes)`, { file });
+  if (8 + n > fileSize)
+    throw new FileFormatError(`safetensors header length ${n} runs past the end of the file (${fileSize} bytes)`, {
+      file,
+    });
   return n;
 }
 

@@ -30,7 +30,8 @@ class SafetensorsSource implements TensorSource {
     private readonly file: PositionalFile,
     private readonly entry: SafetensorsEntry,
   ) {
-    if (entry.shape.length === 0) throw new FileFormatError(`tensor '${name}' is 0-d; a store tensor needs an example axis`, { file: file.path });
+    if (entry.shape.length === 0)
+      throw new FileFormatError(`tensor '${name}' is 0-d; a store tensor needs an example axis`, { file: file.path });
     this.dtype = entry.dtype;
     this.shape = entry.shape;
     this.exampleBytes = entry.shape.slice(1).reduce((a, b) => a * b, 1) * dtypeByteSize(entry.dtype);
@@ -88,7 +89,8 @@ async function readShardIndex(path: string): Promise<ShardIndex> {
   }
   const dir = resolve(dirname(path));
   for (const shard of Object.values(map) as string[]) {
-    if (!resolve(dir, shard).startsWith(dir + '/')) throw new FileFormatError(`shard '${shard}' lies outside the index's directory`, { file: path });
+    if (!resolve(dir, shard).startsWith(dir + '/'))
+      throw new FileFormatError(`shard '${shard}' lies outside the index's directory`, { file: path });
   }
   const meta = obj?.metadata;
   const metadata = typeof meta === 'object' && meta !== null ? (meta as Record<string, string>) : undefined;
@@ -112,7 +114,10 @@ export async function openShardedSafetensorsStore(indexPath: string, options: Op
         opened = files.get(shard)!;
       }
       const entry = opened.header.tensors.get(name);
-      if (!entry) throw new FileFormatError(`index maps tensor '${name}' to this shard but the shard does not hold it`, { file: opened.file.path });
+      if (!entry)
+        throw new FileFormatError(`index maps tensor '${name}' to this shard but the shard does not hold it`, {
+          file: opened.file.path,
+        });
       sources.push(new SafetensorsSource(name, opened.file, entry));
     }
     const activationShard = index.weightMap.get(options.activations ?? 'hidden_state_activations');
