@@ -1,5 +1,5 @@
 /**
- * @file Node entry point of bertvision: everything in the universal entry (`index.ts`), plus what needs the file
+ * Node entry point of bertvision: everything in the universal entry (`index.ts`), plus what needs the file
  * system or Node: opening and writing activation stores, saving and loading heads, the jobs a `bertvision` command
  * runs (train, predict, ensemble, evaluate) as library functions, atomic file writes, and the Node backend
  * candidates (tfjs-node(-gpu), wasm with bertvision's native kernels), registered by importing this module.

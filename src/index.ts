@@ -1,5 +1,5 @@
 /**
- * @file bertvision: train tiny heads on BERT hidden-state activations with TensorFlow.js.
+ * bertvision: train tiny heads on BERT hidden-state activations with TensorFlow.js.
  *
  * This entry point is safe in browsers and bundlers; Node users get `index.node.ts`, which adds stores on disk, file
  * IO, the training and prediction jobs and the native kernels. Every public name is listed here, grouped:

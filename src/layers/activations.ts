@@ -24,7 +24,7 @@ const fusedGeluTanh = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>
 
 /**
  * GELU, tanh approximation (the seed's TensorFlow code and BERT's original):
- * `0.5 · x · (1 + tanh(√(2/π) · (x + 0.044715 · x³)))`. Uses the fused kernels of {@link GELU_TANH_KERNEL} where the
+ * `0.5 · x · (1 + tanh(√(2/π) · (x + 0.044715 · x³)))`. Uses the fused kernels of `GELU_TANH_KERNEL` where the
  * active backend has them.
  */
 export function geluTanh(x: tf.Tensor): tf.Tensor {

@@ -68,7 +68,7 @@ export function findBestThreshold(
 
 /** What {@link precisionRecallCurve} needs besides the score function. */
 export interface PrContext {
-  /** na_prob entries from {@link sortByNaProb}. */
+  /** na_prob entries sorted by na_prob (`sortByNaProb`). */
   sorted: readonly (readonly [string, PyNumber])[];
   /** Scored questions by qid. */
   scoredByQid: ReadonlyMap<string, ScoredQuestion>;
