@@ -12,7 +12,7 @@ export default defineConfig({
   sourcemap: true,
   clean: true,
   target: 'node20',
-  // CommonJS has no import.meta: code that needs its own location (src/node/native.ts) uses __filename there
+  // CommonJS has no import.meta: code that needs its own location (src/platform/native.ts) uses __filename there
   esbuildOptions(options, context) {
     if (context.format === 'cjs') options.define = { ...options.define, 'import.meta.url': 'undefined' };
   },

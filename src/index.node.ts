@@ -1,18 +1,51 @@
 /**
- * Node entry point of bertvision: everything in the universal entry, plus the parts that need the file system
- * (activation stores, model save/load) and the Node backend candidates (tfjs-node(-gpu), wasm).
+ * Node entry point of bertvision: everything in the universal entry (`index.ts`), plus what needs the file
+ * system or Node: opening and writing activation stores, saving and loading heads, the jobs a `bertvision` command
+ * runs (train, predict, ensemble, evaluate) as library functions, atomic file writes, and the Node backend
+ * candidates (tfjs-node(-gpu), wasm with bertvision's native kernels), registered by importing this module.
+ *
+ * 1. Everything browser-safe (`index.ts`)
+ * 2. Activation stores on disk
+ * 3. Jobs: train, predict, ensemble, evaluate, and what they are made of
+ * 4. Files: atomic writes, JSON and na_prob files
+ * 5. Native kernels
+ *
  * Re-exports only (and the backend registration side effect).
  */
-import './node/backends.js';
+import './backend/node-candidates.js';
 
+// 1. Everything browser-safe
 export * from './index.js';
-export * from './node/atomic-file.js';
-export * from './node/checkpoint-directory.js';
-export * from './io/index.node.js';
-export * from './node/model-files.js';
-export * from './node/squad-files.js';
-export * from './node/train-head.js';
-export * from './node/load-head.js';
-export * from './node/qa-output.js';
-export { NATIVE_ENV_VAR, nativeKernelStatus, type NativeCapabilities, type NativeStatus } from './node/native.js';
-export { installNativeMatMul, nativeMatMulCalls, type NativeMatMulOptions } from './node/native-matmul.js';
+
+// 2. Activation stores on disk
+export { openStore } from './store/open-store.js';
+export {
+  createStoreWriter,
+  type StoreFormat,
+  type StoreWriter,
+  type StoreWriterOptions,
+  type WritableArray,
+} from './store/writer.js';
+
+// 3. Jobs
+export { trainHead, type TrainHeadOptions, type TrainHeadResult } from './jobs/train.js';
+export { predictHead, type PredictHeadOptions, type PredictHeadResult } from './jobs/predict.js';
+export {
+  ensembleHeads,
+  type EnsembleGate,
+  type EnsembleHeadsOptions,
+  type EnsembleHeadsResult,
+} from './jobs/ensemble.js';
+export { evaluatePredictionsFile, type EvaluatePredictionsOptions } from './jobs/evaluate.js';
+export { loadHeadForStore } from './jobs/load-head.js';
+export { MODEL_JSON, WEIGHTS_BIN, loadModel, saveModel, type SavedModelInfo } from './jobs/model-files.js';
+export { CheckpointDirectory } from './jobs/checkpoint-directory.js';
+export { writeQaOutputs, type QaOutputFiles } from './jobs/qa-output.js';
+
+// 4. Files
+export { removeStaleTempFiles, writeFileAtomic, type AtomicFileContent } from './platform/atomic-file.js';
+export { readJsonFile, readNaProbFile, readStringMapFile } from './jobs/json-files.js';
+
+// 5. Native kernels
+export { NATIVE_ENV_VAR, nativeKernelStatus, type NativeCapabilities, type NativeStatus } from './platform/native.js';
+export { installNativeMatMul, nativeMatMulCalls, type NativeMatMulOptions } from './backend/kernels/native-matmul.js';

@@ -3,7 +3,7 @@
  * (`<!-- bench:ID -->` … `<!-- /bench:ID -->`), so that running one benchmark replaces only its section.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { writeFileAtomic } from '../../src/node/atomic-file.js';
+import { writeFileAtomic } from '../../src/platform/atomic-file.js';
 
 /** Replace (or append) the section `id` of the markdown file at `path` with `content`, atomically. */
 export async function writeMarkdownSection(path: string, id: string, content: string): Promise<void> {

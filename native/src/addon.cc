@@ -1,4 +1,4 @@
-// The Node-API surface of bertvision's native kernels (loaded by src/node/native.ts; every function has a JavaScript
+// The Node-API surface of bertvision's native kernels (loaded by src/platform/native.ts; every function has a JavaScript
 // fallback there): module setup and the store reads here, the wasm-heap kernels in wasm_heap_kernels.cc. Arguments
 // are checked in TypeScript; the checks here only stop a misuse from touching memory out of bounds.
 #include <node_api.h>

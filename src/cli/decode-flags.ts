@@ -1,6 +1,6 @@
 /** Flags shared by the commands that decode spans (`predict`, `ensemble`). */
-import type { SpanDecoder } from '../eval/window-metrics.js';
-import type { PostprocessOptions } from '../squad/decode.js';
+import type { SpanDecoder } from '../squad/decode/dispatch.js';
+import type { PostprocessOptions } from '../squad/decode/hf.js';
 import { choice, finiteNumber, positiveInt } from './flags.js';
 
 /** `parseArgs` option specs of the decoding flags. */
@@ -12,8 +12,9 @@ export const DECODE_FLAG_SPECS = {
 } as const;
 
 /** Help text of the decoding flags. */
-export const DECODE_FLAG_HELP = `  --decoder <name>         hf (transformers' postprocess_qa_predictions, default) | legacy (the seed's argmax)
-  --n-best-size <n>        candidates per window and n-best length (default 20)
+export const DECODE_FLAG_HELP =
+  "  --decoder <name>         hf (transformers' postprocess_qa_predictions, default) | legacy (the seed's argmax)\n" +
+  `  --n-best-size <n>        candidates per window and n-best length (default 20)
   --max-answer-length <n>  longest answer in tokens (default 30)
   --null-score-diff-threshold <x>  answer "" when null − best > x (default 0)`;
 

@@ -2,20 +2,13 @@
  * `bertvision ensemble`: combine the fine-tuned BERT's own span logits (stored in the activation store) with one or
  * more trained span heads, window by window (the seed's element-wise max of probabilities, or mean, weighted mean,
  * logit sum), optionally gated by a binary head's no-answer probability; decode, write the predictions and print
- * the official metrics of every member and of the ensemble.
+ * the official metrics of every member and of the ensemble. Flags and printing only: the job is `ensembleHeads`
+ * (src/jobs/ensemble.ts).
  */
-import { initBackend, parseBackendRequest } from '../backend.js';
+import { initBackend, parseBackendRequest } from '../backend/choose.js';
+import type { CombineMethod } from '../ensemble/combine.js';
 import { UsageError } from '../errors.js';
-import { applyAnswerabilityGate, noAnswerProbabilityPerExample } from '../ensemble/answerability-gate.js';
-import { combineWindows, type CombineMethod } from '../ensemble/combine.js';
-import { decodeFeatures, predictStore, readStoreWindows, spanFeatures, squadMetrics } from '../eval/index.js';
-import { openStore } from '../io/index.node.js';
-import type { ActivationStore } from '../io/store.js';
-import { loadHeadForStore } from '../node/load-head.js';
-import { writeQaOutputs } from '../node/qa-output.js';
-import { readJsonFile } from '../node/squad-files.js';
-import { qaExamplesFor, readSquadQuestions } from '../squad/dataset.js';
-import type { QaFeature } from '../squad/decode-input.js';
+import { ensembleHeads } from '../jobs/ensemble.js';
 import type { CliCommand } from './command.js';
 import { DECODE_FLAG_HELP, DECODE_FLAG_SPECS, decodeOptionsFrom, metricsLine } from './decode-flags.js';
 import { choice, finiteNumber, parseCommandLine, positiveInt } from './flags.js';
@@ -47,14 +40,6 @@ ${DECODE_FLAG_HELP}
   -h, --help               show this help
 `;
 
-async function storedLogits(store: ActivationStore): Promise<{ start: Float32Array; end: Float32Array }> {
-  for (const name of ['start_logits', 'end_logits']) {
-    if (!(name in store.tensors)) throw new UsageError(`--bert: ${store.path} has no '${name}' tensor (extract from a model with a QA head)`);
-  }
-  const read = async (name: string): Promise<Float32Array> => Float32Array.from(await store.read(name, 0, store.numExamples) as ArrayLike<number>);
-  return { start: await read('start_logits'), end: await read('end_logits') };
-}
-
 /** The `ensemble` subcommand. */
 export const ensembleCommand: CliCommand = {
   name: 'ensemble',
@@ -62,11 +47,22 @@ export const ensembleCommand: CliCommand = {
   usage: USAGE,
   run: async (argv, io) => {
     const parsed = parseCommandLine(argv, {
-          squad: { type: 'string' }, out: { type: 'string' }, bert: { type: 'boolean' }, model: { type: 'string', multiple: true },
-          method: { type: 'string' }, weights: { type: 'string' }, gate: { type: 'string' }, 'gate-store': { type: 'string' },
-          'gate-mode': { type: 'string' }, 'gate-threshold': { type: 'string' }, 'gate-weight': { type: 'string' },
-          'batch-size': { type: 'string' }, backend: { type: 'string' }, json: { type: 'boolean' }, ...DECODE_FLAG_SPECS,
-        });
+      squad: { type: 'string' },
+      out: { type: 'string' },
+      bert: { type: 'boolean' },
+      model: { type: 'string', multiple: true },
+      method: { type: 'string' },
+      weights: { type: 'string' },
+      gate: { type: 'string' },
+      'gate-store': { type: 'string' },
+      'gate-mode': { type: 'string' },
+      'gate-threshold': { type: 'string' },
+      'gate-weight': { type: 'string' },
+      'batch-size': { type: 'string' },
+      backend: { type: 'string' },
+      json: { type: 'boolean' },
+      ...DECODE_FLAG_SPECS,
+    });
     const v = parsed.values;
     if (parsed.positionals.length !== 1) throw new UsageError(`expected one span store, got ${parsed.positionals.length}`);
     if (!v.squad || !v.out) throw new UsageError('--squad and --out are required');
@@ -82,54 +78,38 @@ export const ensembleCommand: CliCommand = {
     const gateMode = choice('--gate-mode', v['gate-mode'], ['binary', 'sum'] as const, 'binary');
     const batchSize = positiveInt('--batch-size', v['batch-size'], 16);
     await initBackend({ backend: parseBackendRequest(v.backend) });
-    const questions = readSquadQuestions(await readJsonFile(v.squad), v.squad);
-    const store = await openStore(parsed.positionals[0]!);
-    try {
-      const windows = await readStoreWindows(store, { offsets: true });
-      const examples = qaExamplesFor(questions, windows.exampleIds);
-      const named: Array<{ name: string; features: QaFeature[] }> = [];
-      if (v.bert) {
-        const { start, end } = await storedLogits(store);
-        named.push({ name: 'bert', features: spanFeatures(start, end, windows) });
-      }
-      for (const dir of heads) {
-        const model = await loadHeadForStore(dir, store);
-        const out = await predictStore(model, store, { batchSize }).finally(() => model.dispose());
-        if (out.task !== 'span') throw new UsageError(`--model ${dir} is a binary head; use it with --gate`);
-        named.push({ name: dir, features: spanFeatures(out.start, out.end, windows) });
-      }
-      const report: Record<string, Record<string, number>> = {};
-      for (const m of named) report[m.name] = squadMetrics(decodeFeatures(decoder, examples, m.features, options), questions);
-      const probabilities = decoder === 'legacy' && method !== 'logit-sum';
-      const combined = named.length > 1
-        ? combineWindows(named.map((m) => m.features), { method, ...(weights ? { weights } : {}), ...(method === 'logit-sum' ? {} : { probabilityScale: probabilities ? 'linear' : 'log' }) })
-        : named[0]!.features;
-      let decoded = decodeFeatures(decoder, examples, combined, { ...options, alreadyProbabilities: probabilities && named.length > 1 });
-      if (v.gate) {
-        const gateStore = await openStore(v['gate-store']!);
-        try {
-          const gate = await loadHeadForStore(v.gate, gateStore);
-          const out = await predictStore(gate, gateStore, { batchSize: 256 }).finally(() => gate.dispose());
-          if (out.task !== 'binary') throw new UsageError(`--gate ${v.gate} is not a binary head`);
-          const gateWindows = await readStoreWindows(gateStore);
-          const p = Float32Array.from({ length: gateWindows.count }, (_, w) => 1 / (1 + Math.exp(out.logits[2 * w]! - out.logits[2 * w + 1]!)));
-          const gated = applyAnswerabilityGate(decoded, noAnswerProbabilityPerExample(p, gateWindows.exampleIndex, gateWindows.exampleIds), {
-            mode: gateMode,
-            ...(v['gate-threshold'] ? { threshold: finiteNumber('--gate-threshold', v['gate-threshold'], 0) } : {}),
-            ...(v['gate-weight'] ? { weight: finiteNumber('--gate-weight', v['gate-weight'], 0.5) } : {}),
-          });
-          decoded = { predictions: gated.predictions, nbest: decoded.nbest, nullOdds: gateMode === 'sum' ? gated.naScores : decoded.nullOdds };
-        } finally {
-          await gateStore.close();
+    const gateThreshold = v['gate-threshold'] ? finiteNumber('--gate-threshold', v['gate-threshold'], 0) : undefined;
+    const gateWeight = v['gate-weight'] ? finiteNumber('--gate-weight', v['gate-weight'], 0.5) : undefined;
+    const gate = v.gate
+      ? {
+          model: v.gate,
+          store: v['gate-store']!,
+          mode: gateMode,
+          ...(gateThreshold !== undefined ? { threshold: gateThreshold } : {}),
+          ...(gateWeight !== undefined ? { weight: gateWeight } : {}),
         }
-      }
-      report.ensemble = squadMetrics(decoded, questions);
-      const files = await writeQaOutputs(v.out, decoded);
-      if (v.json) io.stdout(`${JSON.stringify({ method, decoder, metrics: report, files }, null, 2)}\n`);
-      else io.stdout(`${Object.entries(report).map(([name, m]) => `${name}: ${metricsLine({ exact: m.exact!, f1: m.f1!, HasAns_f1: m.HasAns_f1 ?? NaN, NoAns_f1: m.NoAns_f1 ?? NaN })}`).join('\n')}\npredictions: ${files.predictions}\n`);
-      return 0;
-    } finally {
-      await store.close();
+      : undefined;
+    const { metrics, files } = await ensembleHeads({
+      spanStore: parsed.positionals[0]!,
+      squadFile: v.squad,
+      outDir: v.out,
+      bert: v.bert ?? false,
+      heads,
+      method,
+      ...(weights ? { weights } : {}),
+      decoder,
+      decode: options,
+      ...(gate ? { gate } : {}),
+      batchSize,
+    });
+    if (v.json) {
+      io.stdout(`${JSON.stringify({ method, decoder, metrics, files }, null, 2)}\n`);
+    } else {
+      const line = (m: Record<string, number>): string =>
+        metricsLine({ exact: m.exact!, f1: m.f1!, HasAns_f1: m.HasAns_f1 ?? NaN, NoAns_f1: m.NoAns_f1 ?? NaN });
+      const lines = Object.entries(metrics).map(([name, m]) => `${name}: ${line(m)}`);
+      io.stdout(`${lines.join('\n')}\npredictions: ${files.predictions}\n`);
     }
+    return 0;
   },
 };

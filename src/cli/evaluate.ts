@@ -1,17 +1,13 @@
 /**
  * `bertvision evaluate data.json pred.json [-n na_prob.json] [-t thresh] [-o out.json] [-p out_images]`: the
  * official SQuAD 2.0 evaluation, argument-compatible with `evaluate-v2.0.py` and printing the same JSON
- * (`json.dumps(indent=2)` on stdout, single-line `json.dump` with `-o`).
+ * (`json.dumps(indent=2)` on stdout, single-line `json.dump` with `-o`). Flags and printing only: the job is
+ * `evaluatePredictionsFile` (src/jobs/evaluate.ts).
  */
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { UsageError } from '../errors.js';
-import { readJsonFile, readNaProbFile, readStringMapFile, writeTextFileAtomic } from '../node/squad-files.js';
-import { readSquadQuestions } from '../squad/dataset.js';
-import { naProbHistogramSvg, precisionRecallSvg } from '../squad/eval-plots.js';
-import { evaluateSquadV2, MissingPredictionsError, type NaProbEntry } from '../squad/official-eval.js';
-import { pythonJsonDumps } from '../squad/python-json.js';
+import { evaluatePredictionsFile } from '../jobs/evaluate.js';
+import { pythonJsonDumps } from '../squad/pyjson/python-json.js';
 import type { CliCommand } from './command.js';
 
 const usage = `Usage: bertvision evaluate data.json pred.json [options]
@@ -61,21 +57,6 @@ function joinNegativeThreshold(argv: readonly string[]): string[] {
   return out;
 }
 
-async function writePlots(dir: string, evaluation: ReturnType<typeof evaluateSquadV2>, naProbs: readonly NaProbEntry[], hasAnswer: Map<string, boolean>): Promise<void> {
-  const curves = evaluation.precisionRecall;
-  if (!curves) return;
-  await mkdir(dir, { recursive: true });
-  const naOf = (answerable: boolean): number[] => naProbs.filter((e) => hasAnswer.get(e.qid) === answerable).map((e) => e.value.value);
-  const files: [string, string][] = [
-    ['pr_exact.svg', precisionRecallSvg(curves.exact, 'Precision-Recall curve for Exact Match score')],
-    ['pr_f1.svg', precisionRecallSvg(curves.f1, 'Precision-Recall curve for F1 score')],
-    ['pr_oracle.svg', precisionRecallSvg(curves.oracle, 'Oracle Precision-Recall curve (binary task of HasAns vs. NoAns)')],
-    ['na_prob_hist_hasAns.svg', naProbHistogramSvg(naOf(true), 'Histogram of no-answer probability: hasAns')],
-    ['na_prob_hist_noAns.svg', naProbHistogramSvg(naOf(false), 'Histogram of no-answer probability: noAns')],
-  ];
-  for (const [name, svg] of files) await writeTextFileAtomic(join(dir, name), svg);
-}
-
 /** The `evaluate` subcommand. */
 export const evaluateCommand: CliCommand = {
   name: 'evaluate',
@@ -108,32 +89,20 @@ export const evaluateCommand: CliCommand = {
     const naFile = values['na-prob-file'];
     if (imageDir !== undefined && naFile === undefined) throw new UsageError('--out-image-dir needs --na-prob-file');
 
-    const questions = readSquadQuestions(await readJsonFile(dataFile), dataFile);
-    const predictions = await readStringMapFile(predFile);
-    const naProbs = naFile === undefined ? undefined : await readNaProbFile(naFile);
-    let evaluation;
-    try {
-      evaluation = evaluateSquadV2(questions, predictions, {
-        ...(naProbs ? { naProbs } : {}),
-        naProbThresh,
-        missing: values['missing-as-abstain'] ? 'abstain' : 'error',
-        precisionRecall: imageDir !== undefined,
-        files: { predictions: predFile, ...(naFile ? { naProbs: naFile } : {}) },
-      });
-    } catch (error) {
-      if (error instanceof MissingPredictionsError) {
-        throw new MissingPredictionsError(error.missing, new Set(questions.map((q) => q.id)).size, 'pass --missing-as-abstain to score them as abstentions', predFile);
-      }
-      throw error;
-    }
+    const evaluation = await evaluatePredictionsFile({
+      dataFile,
+      predictionsFile: predFile,
+      ...(naFile !== undefined ? { naProbFile: naFile } : {}),
+      naProbThresh,
+      missing: values['missing-as-abstain'] ? 'abstain' : 'error',
+      ...(imageDir !== undefined ? { imageDir } : {}),
+      ...(values['out-file'] !== undefined ? { outFile: values['out-file'] } : {}),
+      missingHint: 'pass --missing-as-abstain to score them as abstentions',
+    });
     if (evaluation.abstained.length > 0) {
       io.stderr(`bertvision evaluate: ${evaluation.abstained.length} questions without a prediction scored as abstentions\n`);
     }
-    if (imageDir !== undefined && naProbs) {
-      await writePlots(imageDir, evaluation, naProbs, new Map(questions.map((q) => [q.id, q.hasAnswer])));
-    }
-    if (values['out-file'] !== undefined) await writeTextFileAtomic(values['out-file'], pythonJsonDumps(evaluation.entries));
-    else io.stdout(`${pythonJsonDumps(evaluation.entries, 2)}\n`);
+    if (values['out-file'] === undefined) io.stdout(`${pythonJsonDumps(evaluation.entries, 2)}\n`);
     return 0;
   },
 };

@@ -6,10 +6,10 @@ import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import { UsageError } from '../errors.js';
-import { openStore } from '../io/index.node.js';
+import { openStore } from '../store/open-store.js';
 import { countParameters } from '../models/index.js';
-import { loadModel } from '../node/model-files.js';
-import { writeFileAtomic } from '../node/atomic-file.js';
+import { loadModel } from '../jobs/model-files.js';
+import { writeFileAtomic } from '../platform/atomic-file.js';
 import { layerMixes, layerWeightsSvg } from '../report/index.js';
 import type { CliCommand, CliIO } from './command.js';
 import { parseCommandLine } from './flags.js';
@@ -54,9 +54,15 @@ async function inspectModel(path: string, json: boolean, plot: string | undefine
     }
     const lines = [`model ${model.name} (${path})`];
     if (metadata) lines.push(`  architecture: ${JSON.stringify(metadata)}`);
-    lines.push(`  parameters: ${counts.total.toLocaleString('en-US')} (trainable ${counts.trainable.toLocaleString('en-US')}, non-trainable ${counts.nonTrainable.toLocaleString('en-US')})`);
+    const count = (n: number): string => n.toLocaleString('en-US');
+    lines.push(
+      `  parameters: ${count(counts.total)} (trainable ${count(counts.trainable)}, non-trainable ${count(counts.nonTrainable)})`,
+    );
     lines.push('  layers:');
-    for (const l of layers) lines.push(`    ${l.name.padEnd(28)} ${l.class.padEnd(22)} ${JSON.stringify(l.outputShape).padEnd(24)} ${l.parameters}`);
+    for (const l of layers)
+      lines.push(
+        `    ${l.name.padEnd(28)} ${l.class.padEnd(22)} ${JSON.stringify(l.outputShape).padEnd(24)} ${l.parameters}`,
+      );
     for (const mix of mixes) {
       lines.push(`  ${mix.layer}: γ = ${mix.gamma.toFixed(4)}, center of gravity ${mix.centerOfGravity.toFixed(2)}`);
       lines.push(`    weights: ${mix.weights.map((w) => w.toFixed(3)).join(' ')}`);
@@ -73,12 +79,15 @@ async function inspectStore(path: string, json: boolean, io: CliIO): Promise<voi
     const { example_ids: ids, ...rest } = store.metadata ?? {};
     const metadata = store.metadata ? { ...rest, example_ids: Array.isArray(ids) ? `${ids.length} ids` : undefined } : null;
     if (json) {
-      io.stdout(`${JSON.stringify({ kind: 'store', path, container: store.container, examples: store.numExamples, activations: store.activations, layerAxis: store.layerAxis, tensors: store.tensors, metadata }, null, 2)}\n`);
+      const { container, numExamples: examples, activations, layerAxis, tensors } = store;
+      const summary = { kind: 'store', path, container, examples, activations, layerAxis, tensors, metadata };
+      io.stdout(`${JSON.stringify(summary, null, 2)}\n`);
       return;
     }
     const lines = [`store ${path} (${store.container}), ${store.numExamples} examples`, '  tensors:'];
     for (const [name, info] of Object.entries(store.tensors)) {
-      lines.push(`    ${name.padEnd(26)} ${info.dtype.padEnd(8)} [${info.shape.join(', ')}]${name === store.activations ? `  (layer axis ${store.layerAxis})` : ''}`);
+      const axis = name === store.activations ? `  (layer axis ${store.layerAxis})` : '';
+      lines.push(`    ${name.padEnd(26)} ${info.dtype.padEnd(8)} [${info.shape.join(', ')}]${axis}`);
     }
     lines.push(metadata ? `  metadata: ${JSON.stringify(metadata)}` : '  metadata: none');
     io.stdout(`${lines.join('\n')}\n`);

@@ -1,8 +1,8 @@
 /** `bertvision train`: train a head on an activation store, with dev evaluation, checkpoints, resume and plots. */
-import { initBackend, parseBackendRequest } from '../backend.js';
+import { initBackend, parseBackendRequest } from '../backend/choose.js';
 import { UsageError } from '../errors.js';
 import { ARCHITECTURE_NAMES, type ArchitectureName } from '../models/index.js';
-import { trainHead } from '../node/train-head.js';
+import { trainHead } from '../jobs/train.js';
 import type { CliCommand } from './command.js';
 import { choice, finiteNumber, nonNegativeInt, parseCommandLine, positiveInt } from './flags.js';
 import { ProgressBar } from './progress.js';
@@ -91,7 +91,8 @@ export const trainCommand: CliCommand = {
       io.stdout(`trained ${architecture} for ${result.state.history.length} epoch(s)${result.state.stopped ? ' (stopped early)' : ''}` +
         `${best ? `; best dev ${best.metric} ${best.value.toFixed(4)} at epoch ${best.epoch}` : ''}\n` +
         `model: ${result.files.model}\n${result.files.bestModel ? `best model: ${result.files.bestModel}\n` : ''}` +
-        `history: ${result.files.history}\nplots: ${[result.files.learningCurves, result.files.layerWeights].filter(Boolean).join(', ')}\n`);
+        `history: ${result.files.history}\n` +
+        `plots: ${[result.files.learningCurves, result.files.layerWeights].filter(Boolean).join(', ')}\n`);
     }
     return 0;
   },

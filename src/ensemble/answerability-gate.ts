@@ -3,8 +3,8 @@
  * and null odds) into final predictions and a no-answer score per question, which `evaluateSquadV2` accepts as
  * na_probs (or `bertvision evaluate -n`).
  */
-import { InvalidArgumentError, MismatchError } from '../errors.js';
-import type { QaDecodeResult } from '../squad/decode.js';
+import { InvalidArgumentError, MismatchError, ShapeError } from '../errors.js';
+import type { QaDecodeResult } from '../squad/decode/hf.js';
 
 /** Options of {@link applyAnswerabilityGate}. */
 export interface AnswerabilityGateOptions {
@@ -46,7 +46,8 @@ export function noAnswerProbabilityPerExample(
   for (let w = 0; w < exampleIndex.length; w++) {
     const e = exampleIndex[w] as number;
     const p = windowProbabilities[w] as number;
-    if (!(e >= 0 && e < exampleIds.length && Number.isInteger(e))) throw new InvalidArgumentError(`window ${w}: example index ${e} out of range`);
+    if (!(e >= 0 && e < exampleIds.length && Number.isInteger(e)))
+      throw new InvalidArgumentError(`window ${w}: example index ${e} out of range`);
     sums[e] = reduce === 'max' ? Math.max(sums[e] as number, p) : (sums[e] as number) + p;
     (counts[e] as number)++;
   }
@@ -56,6 +57,18 @@ export function noAnswerProbabilityPerExample(
     out.set(id, reduce === 'max' ? (sums[e] as number) : (sums[e] as number) / (counts[e] as number));
   });
   return out;
+}
+
+/**
+ * Per-window no-answer probability of a binary head: the softmax of its two logits `[B, 2]` (class 1 = no answer),
+ * computed as the sigmoid `1 / (1 + exp(l0 − l1))`. The one place `predict` and the ensemble gate turn logits into
+ * p(no answer).
+ * @param logits flat `[l0, l1, l0, l1, …]`, two per window.
+ * @throws ShapeError when `logits` has odd length.
+ */
+export function noAnswerProbabilities(logits: ArrayLike<number>): Float32Array {
+  if (logits.length % 2 !== 0) throw new ShapeError(`${logits.length} binary logits: expected two per window`);
+  return Float32Array.from({ length: logits.length / 2 }, (_, w) => 1 / (1 + Math.exp(logits[2 * w]! - logits[2 * w + 1]!)));
 }
 
 /**

@@ -34,7 +34,8 @@ function combineSide(logits: tf.Tensor2D[], options: CombineOptions, weights: nu
  */
 export function combineWindowTensors(models: readonly WindowLogitTensors[], options: CombineOptions): WindowLogitTensors {
   if (models.length === 0) throw new InvalidArgumentError('combineWindowTensors needs at least one model');
-  if (options.method === 'logit-sum' && options.probabilityScale !== undefined) throw new InvalidArgumentError("probabilityScale does not apply to 'logit-sum'");
+  if (options.method === 'logit-sum' && options.probabilityScale !== undefined)
+    throw new InvalidArgumentError("probabilityScale does not apply to 'logit-sum'");
   const weights = combineWeights(options, models.length);
   const shape = models[0]?.startLogits.shape as number[];
   models.forEach((m, i) => {

@@ -4,7 +4,7 @@
  * example indices).
  */
 import { InvalidArgumentError, MismatchError, ShapeError } from '../errors.js';
-import type { OffsetMapping, QaFeature } from '../squad/decode-input.js';
+import type { OffsetMapping, QaFeature } from '../squad/decode/input.js';
 
 /**
  * How to combine models, per token position, separately for start and end:
@@ -77,9 +77,15 @@ function checkSameWindows(models: readonly (readonly QaFeature[])[]): void {
     if (features.length !== first.length) throw new MismatchError(`model ${m} has ${features.length} windows, model 0 has ${first.length}`);
     features.forEach((f, w) => {
       const ref = first[w] as QaFeature;
-      if (f.exampleIndex !== ref.exampleIndex) throw new MismatchError(`window ${w}: model ${m} is for example ${f.exampleIndex}, model 0 for ${ref.exampleIndex}`);
+      if (f.exampleIndex !== ref.exampleIndex)
+        throw new MismatchError(
+          `window ${w}: model ${m} is for example ${f.exampleIndex}, model 0 for ${ref.exampleIndex}`,
+        );
       if (f.startLogits.length !== ref.startLogits.length || f.endLogits.length !== ref.startLogits.length) {
-        throw new ShapeError(`window ${w}: model ${m} has ${f.startLogits.length}/${f.endLogits.length} start/end logits, model 0 has ${ref.startLogits.length}`);
+        throw new ShapeError(
+          `window ${w}: model ${m} has ${f.startLogits.length}/${f.endLogits.length} start/end logits, ` +
+            `model 0 has ${ref.startLogits.length}`,
+        );
       }
       if (f.offsets !== ref.offsets && !sameOffsets(f.offsets, ref.offsets)) {
         throw new MismatchError(`window ${w}: model ${m} has other offsets than model 0 (different tokenisation?)`);
@@ -97,7 +103,8 @@ export function combineWindows(models: readonly (readonly QaFeature[])[], option
   if (models.length === 0) throw new InvalidArgumentError('combineWindows needs at least one model');
   const { method } = options;
   const isProbability = method !== 'logit-sum';
-  if (!isProbability && options.probabilityScale !== undefined) throw new InvalidArgumentError("probabilityScale does not apply to 'logit-sum'");
+  if (!isProbability && options.probabilityScale !== undefined)
+    throw new InvalidArgumentError("probabilityScale does not apply to 'logit-sum'");
   const weights = combineWeights(options, models.length);
   const weightSum = weights.reduce((a, b) => a + b, 0);
   const log = (options.probabilityScale ?? 'log') === 'log';
@@ -120,7 +127,10 @@ export function combineWindows(models: readonly (readonly QaFeature[])[], option
     });
     const out = new Float32Array(length);
     for (let i = 0; i < length; i++) {
-      const v = method === 'mean-probability' || method === 'weighted-mean-probability' ? (acc[i] as number) / weightSum : (acc[i] as number);
+      const v =
+        method === 'mean-probability' || method === 'weighted-mean-probability'
+          ? (acc[i] as number) / weightSum
+          : (acc[i] as number);
       out[i] = isProbability && log ? Math.log(Math.max(v, Number.MIN_VALUE)) : v;
     }
     return out;

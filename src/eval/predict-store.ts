@@ -5,8 +5,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { InvalidArgumentError, MismatchError } from '../errors.js';
-import { storeBatches } from '../io/dataset.js';
-import type { ActivationStore } from '../io/store.js';
+import { storeBatches } from '../data/dataset.js';
+import type { ActivationStore } from '../store/store.js';
 
 /** Per-window outputs of a head: binary logits `[N × 2]`, or span start/end logits `[N × S]` each. */
 export type WindowOutputs =
@@ -29,7 +29,10 @@ export function checkModelFitsStore(model: tf.LayersModel, store: ActivationStor
   const exampleShape = store.tensors[store.activations]!.shape.slice(1);
   const inputShape = model.inputs[0]!.shape.slice(1);
   if (inputShape.length !== exampleShape.length || inputShape.some((d, i) => d !== null && d !== exampleShape[i])) {
-    throw new MismatchError(`the model '${model.name}' takes examples of shape [${inputShape.join(', ')}], the store holds [${exampleShape.join(', ')}]`, { file: store.path });
+    throw new MismatchError(
+      `the model '${model.name}' takes examples of shape [${inputShape.join(', ')}], the store holds [${exampleShape.join(', ')}]`,
+      { file: store.path },
+    );
   }
 }
 
@@ -37,9 +40,14 @@ export function checkModelFitsStore(model: tf.LayersModel, store: ActivationStor
  * The head's outputs for every window of `store`, in store order.
  * @throws MismatchError when the store's example shape differs from the model's input shape.
  */
-export async function predictStore(model: tf.LayersModel, store: ActivationStore, options: PredictStoreOptions = {}): Promise<WindowOutputs> {
+export async function predictStore(
+  model: tf.LayersModel,
+  store: ActivationStore,
+  options: PredictStoreOptions = {},
+): Promise<WindowOutputs> {
   const batchSize = options.batchSize ?? 32;
-  if (!Number.isSafeInteger(batchSize) || batchSize < 1) throw new InvalidArgumentError(`batchSize must be a positive integer, got ${batchSize}`);
+  if (!Number.isSafeInteger(batchSize) || batchSize < 1)
+    throw new InvalidArgumentError(`batchSize must be a positive integer, got ${batchSize}`);
   checkModelFitsStore(model, store);
   const exampleShape = store.tensors[store.activations]!.shape.slice(1);
   const n = store.numExamples;

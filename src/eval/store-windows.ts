@@ -4,7 +4,7 @@
  * Browser-safe (it only needs an `ActivationStore`).
  */
 import { FileFormatError, ShapeError } from '../errors.js';
-import type { ActivationStore } from '../io/store.js';
+import type { ActivationStore } from '../store/store.js';
 
 /** What {@link readStoreWindows} returns. */
 export interface StoreWindows {
@@ -26,7 +26,10 @@ async function readInt(store: ActivationStore, name: string, perExample: number)
   const info = store.tensors[name]!;
   const expected = info.shape.slice(1).reduce((a, b) => a * b, 1);
   if (info.shape[0] !== store.numExamples || expected !== perExample) {
-    throw new ShapeError(`tensor '${name}' has shape [${info.shape.join(', ')}]; expected ${store.numExamples} rows of ${perExample}`, { file: store.path });
+    throw new ShapeError(
+      `tensor '${name}' has shape [${info.shape.join(', ')}]; expected ${store.numExamples} rows of ${perExample}`,
+      { file: store.path },
+    );
   }
   const values = await store.read(name, 0, store.numExamples);
   return values instanceof Int32Array ? values : Int32Array.from(values as ArrayLike<number | bigint>, (v) => Number(v));
@@ -40,7 +43,10 @@ async function readInt(store: ActivationStore, name: string, perExample: number)
 export async function readStoreWindows(store: ActivationStore, options: { offsets?: boolean } = {}): Promise<StoreWindows> {
   const exampleIds = store.metadata?.example_ids;
   if (!Array.isArray(exampleIds)) {
-    throw new FileFormatError("store metadata has no 'example_ids': cannot tell which question each window belongs to", { file: store.path });
+    throw new FileFormatError(
+      "store metadata has no 'example_ids': cannot tell which question each window belongs to",
+      { file: store.path },
+    );
   }
   if (!('example_index' in store.tensors)) throw new FileFormatError("store has no 'example_index' tensor", { file: store.path });
   const exampleIndex = await readInt(store, 'example_index', 1);
@@ -53,7 +59,8 @@ export async function readStoreWindows(store: ActivationStore, options: { offset
   const sequenceLength = store.tensors[store.activations]!.shape[1] ?? 1;
   let offsets: Int32Array | undefined;
   if (options.offsets) {
-    if (!('offset_mapping' in store.tensors)) throw new FileFormatError("store has no 'offset_mapping' tensor (needed to decode spans)", { file: store.path });
+    if (!('offset_mapping' in store.tensors))
+      throw new FileFormatError("store has no 'offset_mapping' tensor (needed to decode spans)", { file: store.path });
     offsets = await readInt(store, 'offset_mapping', sequenceLength * 2);
   }
   const isImpossible = 'is_impossible' in store.tensors ? await readInt(store, 'is_impossible', 1) : undefined;

@@ -4,12 +4,11 @@
  * transformers' `postprocess_qa_predictions` and scored with the official SQuAD 2.0 metric.
  */
 import { ShapeError } from '../errors.js';
-import { answerabilityMetrics } from '../squad/answerability.js';
+import { answerabilityMetrics } from '../squad/metric/answerability.js';
 import { qaExamplesFor, type SquadQuestion } from '../squad/dataset.js';
-import type { QaExample, QaFeature } from '../squad/decode-input.js';
-import { decodeLegacyArgmax } from '../squad/decode-legacy.js';
-import { postprocessQaPredictions, type PostprocessOptions, type QaDecodeResult } from '../squad/decode.js';
-import { evaluateSquadV2 } from '../squad/official-eval.js';
+import type { QaFeature } from '../squad/decode/input.js';
+import { postprocessQaPredictions, type PostprocessOptions, type QaDecodeResult } from '../squad/decode/hf.js';
+import { evaluateSquadV2 } from '../squad/metric/official-eval.js';
 import type { StoreWindows } from './store-windows.js';
 
 /**
@@ -31,11 +30,22 @@ export function goldImpossible(windows: StoreWindows, questions?: readonly Squad
  * Metrics of a binary head: `accuracy` and `f1` are the seed's question-level answerability accuracy ("EM") and F1
  * of the no-answer class; `window_accuracy` compares each window's argmax with its own `is_impossible` label.
  */
-export function binaryWindowMetrics(logits: Float32Array, windows: StoreWindows, questions?: readonly SquadQuestion[]): Record<string, number> {
-  if (logits.length !== windows.count * 2) throw new ShapeError(`${logits.length} logits for ${windows.count} windows × 2 classes`);
+export function binaryWindowMetrics(
+  logits: Float32Array,
+  windows: StoreWindows,
+  questions?: readonly SquadQuestion[],
+): Record<string, number> {
+  if (logits.length !== windows.count * 2)
+    throw new ShapeError(`${logits.length} logits for ${windows.count} windows × 2 classes`);
   const qids = Array.from(windows.exampleIndex, (e) => windows.exampleIds[e]!);
   const m = answerabilityMetrics(logits, qids, goldImpossible(windows, questions));
-  const result: Record<string, number> = { accuracy: m.accuracy, f1: m.f1, precision: m.precision, recall: m.recall, questions: m.questions };
+  const result: Record<string, number> = {
+    accuracy: m.accuracy,
+    f1: m.f1,
+    precision: m.precision,
+    recall: m.recall,
+    questions: m.questions,
+  };
   if (windows.isImpossible) {
     let right = 0;
     for (let w = 0; w < windows.count; w++) right += Number((logits[2 * w + 1]! > logits[2 * w]! ? 1 : 0) === windows.isImpossible[w]);
@@ -83,25 +93,4 @@ export function squadMetrics(decoded: QaDecodeResult, questions: readonly SquadQ
   const covered = questions.filter((q) => decoded.predictions.has(q.id));
   const naProbs = [...decoded.nullOdds].map(([qid, value]) => ({ qid, value: { kind: 'float' as const, value } }));
   return evaluateSquadV2(covered, decoded.predictions, { naProbs: naProbs.length ? naProbs : undefined, naProbThresh: Infinity }).metrics;
-}
-
-/** Which span decoder: transformers' `postprocess_qa_predictions` (`'hf'`) or the seed's independent argmax (`'legacy'`). */
-export type SpanDecoder = 'hf' | 'legacy';
-
-/**
- * Decode features with either decoder into one result shape. The legacy decoder yields no n-best lists and no null
- * odds (empty maps); with `alreadyProbabilities` it takes probability inputs (the seed's max-probability ensemble).
- */
-export function decodeFeatures(
-  decoder: SpanDecoder,
-  examples: readonly QaExample[],
-  features: readonly QaFeature[],
-  options: PostprocessOptions & { alreadyProbabilities?: boolean } = {},
-): QaDecodeResult {
-  if (decoder === 'hf') {
-    const { alreadyProbabilities: _ignored, ...postprocess } = options;
-    return postprocessQaPredictions(examples, features, postprocess);
-  }
-  const legacy = decodeLegacyArgmax(examples, features, { alreadyProbabilities: options.alreadyProbabilities ?? false });
-  return { predictions: new Map([...legacy].map(([id, p]) => [id, p.text])), nbest: new Map(), nullOdds: new Map() };
 }

@@ -24,12 +24,13 @@ const fusedGeluTanh = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>
 
 /**
  * GELU, tanh approximation (the seed's TensorFlow code and BERT's original):
- * `0.5 · x · (1 + tanh(√(2/π) · (x + 0.044715 · x³)))`. Uses the fused kernels of {@link GELU_TANH_KERNEL} where the
+ * `0.5 · x · (1 + tanh(√(2/π) · (x + 0.044715 · x³)))`. Uses the fused kernels of `GELU_TANH_KERNEL` where the
  * active backend has them.
  */
 export function geluTanh(x: tf.Tensor): tf.Tensor {
   const backend = tf.getBackend();
-  if (x.dtype === 'float32' && tf.getKernel(GELU_TANH_KERNEL, backend) && tf.getKernel(GELU_TANH_GRAD_KERNEL, backend)) return fusedGeluTanh(x);
+  if (x.dtype === 'float32' && tf.getKernel(GELU_TANH_KERNEL, backend) && tf.getKernel(GELU_TANH_GRAD_KERNEL, backend))
+    return fusedGeluTanh(x);
   return tf.tidy(() => {
     // x³ as x·x·x: the Pow kernel is several times slower than two multiplies on wasm.
     const inner = tf.mul(SQRT_2_OVER_PI, tf.add(x, tf.mul(0.044715, tf.mul(x, tf.mul(x, x)))));

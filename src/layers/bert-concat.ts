@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { InvalidArgumentError } from '../errors.js';
-import { mixAlongAxis } from './contract.js';
+import { mixAlongAxis } from './axis-mix.js';
 import { type InputGradientMode, isFedByAnotherLayer, needsInputGradient } from './graph-position.js';
 import { resolveInitializer, serializeInitializer } from './initializers.js';
 import {

@@ -5,7 +5,10 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 
-/** Whether a layer passes the gradient on to its input: always, never, or `'auto'` (resolved per call from the layer's position in the model graph). */
+/**
+ * Whether a layer passes the gradient on to its input: always, never, or `'auto'` (resolved per call from the
+ * layer's position in the model graph).
+ */
 export type InputGradientMode = boolean | 'auto';
 
 function inboundLayers(layer: tf.layers.Layer): tf.layers.Layer[] {

@@ -3,7 +3,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { InvalidArgumentError } from '../errors.js';
-import { sumAlongAxis } from './contract.js';
+import { sumAlongAxis } from './axis-mix.js';
 import {
   checkCallSize,
   dropAxis,

@@ -3,75 +3,51 @@
  * answer in this window". Flattening after the adapter keeps `(A, L)` with L innermost, as the seed.
  */
 import type * as tf from '@tensorflow/tfjs';
-import { InvalidArgumentError } from '../errors.js';
 import { adapterFlat, asOneLayer, concatSkip, flatten, head, lastLayer, poolLayers } from './blocks.js';
 import { activationInput, finishModel, metadataFor, resolveAdapterDim, resolveInputShape } from './common.js';
 import type { ActivationShape, BinaryArchitecture, BuildOptions } from './types.js';
-import { xceptionAbbreviatedFeatures, xceptionFeatures } from './xception.js';
+import { xceptionAbbreviatedFeatures } from './xception.js';
 
 /** The seed's binary input: CLS position only, E = 1024 (BERT-large), 26 channels (pooled CLS + 25 hidden states). */
 export const BINARY_DEFAULT_INPUT_SHAPE: ActivationShape = [1, 1024, 26];
 
-/** Every binary architecture, in the order of spec §3.1. */
-export const BINARY_ARCHITECTURES: readonly BinaryArchitecture[] = [
-  'tenney-small',
-  'adapter-pooler-tenney',
-  'adapter-pooler-mean',
-  'xception-abbreviated',
-  'xception-abbreviated-cls',
-  'xception',
-];
-
-/** Default adapter width per binary architecture (null: no adapter). */
-export const BINARY_ADAPTER_DIMS: Readonly<Record<BinaryArchitecture, number | null>> = {
-  'tenney-small': null,
-  'adapter-pooler-tenney': 386,
-  'adapter-pooler-mean': 386,
-  'xception-abbreviated': null,
-  'xception-abbreviated-cls': null,
-  xception: null,
-};
-
-function features(architecture: BinaryArchitecture, input: tf.SymbolicTensor, adapterDim: number | null): tf.SymbolicTensor {
-  switch (architecture) {
-    case 'tenney-small':
-      return flatten(poolLayers(input, 'learned'));
-    case 'adapter-pooler-tenney':
-    case 'adapter-pooler-mean': {
-      const skip = lastLayer(input);
-      const pooled = poolLayers(input, architecture === 'adapter-pooler-tenney' ? 'learned' : 'mean');
-      return flatten(concatSkip(adapterFlat(asOneLayer(pooled), adapterDim ?? 386, true), skip));
-    }
-    case 'xception-abbreviated':
-      return xceptionAbbreviatedFeatures(input);
-    case 'xception-abbreviated-cls':
-      return concatSkip(xceptionAbbreviatedFeatures(input), flatten(lastLayer(input), 'flatten_skip'));
-    case 'xception':
-      return xceptionFeatures(input);
-  }
+/**
+ * How one binary head is put together: its default adapter width and its graph from the activations to the
+ * features the `Dense(2)` head reads. Each registry entry (src/models/registry.ts) carries its own.
+ */
+export interface BinaryGraph {
+  /** Default adapter width A, or null: no adapter. */
+  adapterDim: number | null;
+  /** The graph from the activations `[B, S, E, L]` to flat features, with the resolved adapter width. */
+  features: (input: tf.SymbolicTensor, adapterDim: number | null) => tf.SymbolicTensor;
 }
 
-/** True when `name` is a binary architecture. */
-export function isBinaryArchitecture(name: string): name is BinaryArchitecture {
-  return (BINARY_ARCHITECTURES as readonly string[]).includes(name);
+/** The adapter heads' graph: layer pooling, AdapterPooler, the CLS skip (`x[..., -1]`), flattened. */
+export function adapterPoolerFeatures(pooling: 'learned' | 'mean'): BinaryGraph['features'] {
+  return (input, adapterDim) => {
+    const skip = lastLayer(input);
+    const pooled = poolLayers(input, pooling);
+    return flatten(concatSkip(adapterFlat(asOneLayer(pooled), adapterDim ?? 386, true), skip));
+  };
 }
+
+/** The Tenney scalar mix head's graph: learned layer mix, flattened. */
+export const tenneyFeatures: BinaryGraph['features'] = (input) => flatten(poolLayers(input, 'learned'));
+
+/** Xception Abbreviated with the CLS vector `x[..., -1]` concatenated before the head. */
+export const xceptionAbbreviatedClsFeatures: BinaryGraph['features'] = (input) =>
+  concatSkip(xceptionAbbreviatedFeatures(input), flatten(lastLayer(input), 'flatten_skip'));
 
 /**
- * Build a binary head: activations `[B, S, E, L]` (default `[B, 1, 1024, 26]`) → logits `[B, 2]`.
- * With S > 1 the features of all positions are flattened (S-major) before the head.
- * @param architecture one of {@link BINARY_ARCHITECTURES}.
- * @param options input shape, adapter width (default 386 for the adapters), name, compile (default true).
- * @throws InvalidArgumentError for an unknown architecture or bad options; ShapeError for an unusable input shape.
+ * The builder of the binary head `architecture` with `graph`: activations `[B, S, E, L]` (default
+ * `[B, 1, 1024, 26]`) → logits `[B, 2]`. With S > 1 the features of all positions are flattened (S-major).
  */
-export function buildBinaryAdapter(architecture: BinaryArchitecture, options: BuildOptions = {}): tf.LayersModel {
-  if (!isBinaryArchitecture(architecture)) {
-    throw new InvalidArgumentError(
-      `unknown binary architecture '${String(architecture)}'; expected one of ${BINARY_ARCHITECTURES.join(', ')}`,
-    );
-  }
-  const shape = resolveInputShape(options, BINARY_DEFAULT_INPUT_SHAPE);
-  const adapterDim = resolveAdapterDim(options, architecture, BINARY_ADAPTER_DIMS[architecture]);
-  const input = activationInput(shape);
-  const logits = head(features(architecture, input, adapterDim));
-  return finishModel(input, logits, metadataFor(architecture, 'binary', shape, adapterDim), options);
+export function binaryBuilder(architecture: BinaryArchitecture, graph: BinaryGraph): (options?: BuildOptions) => tf.LayersModel {
+  return (options = {}) => {
+    const shape = resolveInputShape(options, BINARY_DEFAULT_INPUT_SHAPE);
+    const adapterDim = resolveAdapterDim(options, architecture, graph.adapterDim);
+    const input = activationInput(shape);
+    const logits = head(graph.features(input, adapterDim));
+    return finishModel(input, logits, metadataFor(architecture, 'binary', shape, adapterDim), options);
+  };
 }

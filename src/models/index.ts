@@ -3,6 +3,7 @@ export * from './types.js';
 export * from './binary.js';
 export * from './span.js';
 export * from './registry.js';
+export * from './heads.js';
 export * from './compile.js';
 export * from './count.js';
 export { architectureOf, METADATA_KEY } from './common.js';

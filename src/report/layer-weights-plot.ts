@@ -71,7 +71,15 @@ export function layerWeightsSvg(options: LayerWeightsPlotOptions): string {
     body.push(
       element(
         'rect',
-        { x: x(i)!, y: y(w), width: x.bandwidth(), height: y(0) - y(w), fill: '#4C78A8', 'data-layer': labels[i]!, 'data-weight': w.toPrecision(6) },
+        {
+          x: x(i)!,
+          y: y(w),
+          width: x.bandwidth(),
+          height: y(0) - y(w),
+          fill: '#4C78A8',
+          'data-layer': labels[i]!,
+          'data-weight': w.toPrecision(6),
+        },
         tooltip(`${labels[i]!}: ${w.toFixed(4)}`),
       ),
     );
@@ -80,7 +88,15 @@ export function layerWeightsSvg(options: LayerWeightsPlotOptions): string {
 
   const uniform = 1 / count;
   body.push(
-    element('line', { class: 'uniform', x1: MARGIN.left, x2: width - MARGIN.right, y1: y(uniform), y2: y(uniform), stroke: '#999', 'stroke-dasharray': '4 3' }),
+    element('line', {
+      class: 'uniform',
+      x1: MARGIN.left,
+      x2: width - MARGIN.right,
+      y1: y(uniform),
+      y2: y(uniform),
+      stroke: '#999',
+      'stroke-dasharray': '4 3',
+    }),
     text(width - MARGIN.right, y(uniform) - 4, `uniform 1/${count}`, { class: 'label', 'text-anchor': 'end' }),
   );
 
@@ -95,7 +111,8 @@ export function layerWeightsSvg(options: LayerWeightsPlotOptions): string {
     text(cx + 4, MARGIN.top + 6, `center of gravity ${center.toFixed(2)}`, { class: 'label', fill: '#E45756' }),
   );
 
-  const subtitle = `${count} layers · weighted mean layer ${center.toFixed(2)}${options.gamma === undefined ? '' : ` · γ = ${options.gamma.toFixed(4)}`}`;
+  const gamma = options.gamma === undefined ? '' : ` · γ = ${options.gamma.toFixed(4)}`;
+  const subtitle = `${count} layers · weighted mean layer ${center.toFixed(2)}${gamma}`;
   body.push(
     text(MARGIN.left, 22, title, { class: 'title' }),
     text(MARGIN.left, 40, subtitle, { class: 'label' }),

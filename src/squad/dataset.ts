@@ -34,7 +34,8 @@ function arrayAt(value: unknown, where: string, file: string | undefined): unkno
  * @throws FileFormatError naming the first malformed element.
  */
 export function readSquadQuestions(json: unknown, file?: string): SquadQuestion[] {
-  if (!isRecord(json) || !Array.isArray(json.data)) throw new FileFormatError('a SQuAD dataset must be a JSON object with a "data" array', { file });
+  if (!isRecord(json) || !Array.isArray(json.data))
+    throw new FileFormatError('a SQuAD dataset must be a JSON object with a "data" array', { file });
   const questions: SquadQuestion[] = [];
   arrayAt(json.data, 'data', file).forEach((article, a) => {
     if (!isRecord(article)) throw new FileFormatError(`data[${a}] must be an object`, { file });
@@ -70,7 +71,10 @@ export function qaExamplesFor(questions: readonly SquadQuestion[], ids: readonly
   const contexts = new Map(questions.map((q) => [q.id, q.context]));
   const unknown = ids.filter((id) => !contexts.has(id));
   if (unknown.length > 0) {
-    throw new MismatchError(`${unknown.length} example ids are not questions of the dataset (first: ${unknown.slice(0, 5).join(', ')}); was the store made from another SQuAD file?`);
+    throw new MismatchError(
+      `${unknown.length} example ids are not questions of the dataset (first: ${unknown.slice(0, 5).join(', ')}); ` +
+        'was the store made from another SQuAD file?',
+    );
   }
   return ids.map((id) => ({ id, context: contexts.get(id) as string }));
 }

@@ -87,7 +87,10 @@ export function decodeCheckpoint(bytes: Uint8Array, file: string): Checkpoint {
   }
   const headerLength = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(8, true);
   if (headerLength > MAX_HEADER_BYTES || 12 + headerLength > bytes.byteLength) {
-    throw new FileFormatError(`checkpoint header length ${headerLength} runs past the end of the file (${bytes.byteLength} bytes): truncated?`, { file });
+    throw new FileFormatError(
+      `checkpoint header length ${headerLength} runs past the end of the file (${bytes.byteLength} bytes): truncated?`,
+      { file },
+    );
   }
   let header: CheckpointHeader;
   try {
@@ -102,7 +105,10 @@ export function decodeCheckpoint(bytes: Uint8Array, file: string): Checkpoint {
   const modelBytes = specBytes(header.model, file);
   const optimizerBytes = specBytes(header.optimizer, file);
   if (data.byteLength !== header.dataBytes || modelBytes + optimizerBytes !== header.dataBytes) {
-    throw new FileFormatError(`checkpoint data is ${data.byteLength} bytes, expected ${modelBytes + optimizerBytes}: truncated or corrupt`, { file });
+    throw new FileFormatError(
+      `checkpoint data is ${data.byteLength} bytes, expected ${modelBytes + optimizerBytes}: truncated or corrupt`,
+      { file },
+    );
   }
   if (crc32(data) !== header.crc32) throw new FileFormatError('checkpoint data fails its CRC-32 check: corrupt', { file });
   // Copy into fresh ArrayBuffers: `bytes` may be a view into a larger (pooled) buffer, as Node's Buffers are.

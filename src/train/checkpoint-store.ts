@@ -1,4 +1,4 @@
-/** Where the trainer keeps checkpoints. `node` provides a directory implementation (`CheckpointDirectory`). */
+/** Where the trainer keeps checkpoints. `jobs/` provides a directory implementation (`CheckpointDirectory`). */
 
 /** Which checkpoint: the most recent one (to resume) or the best one by the monitored dev metric. */
 export type CheckpointKind = 'last' | 'best';

@@ -20,7 +20,10 @@ export async function restoreModelWeights(model: tf.LayersModel, store: Checkpoi
     const shapes = model.weights.map((w) => w.shape.join('x'));
     const storedShapes = tensors.map((t) => t.shape.join('x'));
     if (shapes.join(',') !== storedShapes.join(',')) {
-      throw new MismatchError(`checkpoint weights [${storedShapes.join(', ')}] do not fit the model's [${shapes.join(', ')}]`, { file: stored.location });
+      throw new MismatchError(
+        `checkpoint weights [${storedShapes.join(', ')}] do not fit the model's [${shapes.join(', ')}]`,
+        { file: stored.location },
+      );
     }
     model.setWeights(tensors);
   } finally {

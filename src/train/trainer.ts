@@ -9,7 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { InvalidArgumentError, MismatchError } from '../errors.js';
-import type { BatchSource } from './batch-source.js';
+import type { BatchSource } from '../data/batch-source.js';
 import { decodeCheckpoint, encodeCheckpoint } from './checkpoint-format.js';
 import type { CheckpointKind, CheckpointStore } from './checkpoint-store.js';
 import { getOptimizerState, setOptimizerState } from './optimizer-state.js';
@@ -75,7 +75,11 @@ async function saveCheckpoint(model: tf.LayersModel, store: CheckpointStore, kin
   }
 }
 
-async function restoreCheckpoint(model: tf.LayersModel, store: CheckpointStore, fingerprint: string): Promise<{ state: TrainerState; location: string } | null> {
+async function restoreCheckpoint(
+  model: tf.LayersModel,
+  store: CheckpointStore,
+  fingerprint: string,
+): Promise<{ state: TrainerState; location: string } | null> {
   const stored = await store.load('last');
   if (!stored) return null;
   const checkpoint = decodeCheckpoint(stored.bytes, stored.location);
@@ -109,9 +113,11 @@ function improved(state: TrainerState, metric: string, value: number, mode: 'max
  */
 export async function fit(model: tf.LayersModel, options: FitOptions): Promise<FitResult> {
   if (!model.optimizer) throw new InvalidArgumentError('fit: the model is not compiled (no optimizer)');
-  if (!Number.isInteger(options.epochs) || options.epochs < 1) throw new InvalidArgumentError(`fit: epochs must be a positive integer, got ${options.epochs}`);
+  if (!Number.isInteger(options.epochs) || options.epochs < 1)
+    throw new InvalidArgumentError(`fit: epochs must be a positive integer, got ${options.epochs}`);
   const everySteps = options.checkpointEverySteps ?? 0;
-  if (!Number.isInteger(everySteps) || everySteps < 0) throw new InvalidArgumentError(`fit: checkpointEverySteps must be an integer >= 0, got ${everySteps}`);
+  if (!Number.isInteger(everySteps) || everySteps < 0)
+    throw new InvalidArgumentError(`fit: checkpointEverySteps must be an integer >= 0, got ${everySteps}`);
   const batchesPerEpoch = options.train.batchesPerEpoch();
   const fingerprint = fingerprintOf(model, batchesPerEpoch);
   const store = options.checkpoints;
@@ -139,7 +145,15 @@ export async function fit(model: tf.LayersModel, options: FitOptions): Promise<F
       state.step += 1;
       state.lossSum += loss;
       state.lossCount += 1;
-      options.onProgress?.({ epoch: state.epoch, epochs: options.epochs, batch: state.batch, batchesPerEpoch, step: state.step, loss, examples: batch.size });
+      options.onProgress?.({
+        epoch: state.epoch,
+        epochs: options.epochs,
+        batch: state.batch,
+        batchesPerEpoch,
+        step: state.step,
+        loss,
+        examples: batch.size,
+      });
       if (store && everySteps > 0 && state.step % everySteps === 0 && state.batch < batchesPerEpoch) {
         await saveCheckpoint(model, store, 'last', state);
       }
@@ -155,7 +169,9 @@ export async function fit(model: tf.LayersModel, options: FitOptions): Promise<F
     if (options.monitor) {
       const value = metrics[options.monitor.metric];
       if (value === undefined) {
-        throw new InvalidArgumentError(`fit: monitored metric '${options.monitor.metric}' is not among the dev metrics (${Object.keys(metrics).join(', ') || 'none'})`);
+        throw new InvalidArgumentError(
+          `fit: monitored metric '${options.monitor.metric}' is not among the dev metrics (${Object.keys(metrics).join(', ') || 'none'})`,
+        );
       }
       isBest = improved(state, options.monitor.metric, value, mode, options.monitor.minDelta ?? 0);
       if (isBest) {

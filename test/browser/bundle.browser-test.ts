@@ -14,7 +14,7 @@ import * as tf from '@tensorflow/tfjs';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildBinaryAdapter, buildSpanAdapter, normalizeAnswer } from '../../src/index.js';
-import { saveModel } from '../../src/node/model-files.js';
+import { saveModel } from '../../src/jobs/model-files.js';
 import { useBackend } from '../helpers/backends.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));

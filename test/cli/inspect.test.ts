@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cli } from '../helpers/cli.js';
 import { buildBinaryAdapter } from '../../src/models/index.js';
-import { saveModel } from '../../src/node/model-files.js';
+import { saveModel } from '../../src/jobs/model-files.js';
 import { useBackend } from '../helpers/backends.js';
 
 const fixtures = fileURLToPath(new URL('../fixtures/io/', import.meta.url));

@@ -84,7 +84,7 @@ describe('bertvision train', () => {
 describe('trainHead', () => {
   it('leaves no tensor behind (model, optimizer state, batches, dev outputs)', async () => {
     const tf = await import('@tensorflow/tfjs');
-    const { trainHead } = await import('../../src/node/train-head.js');
+    const { trainHead } = await import('../../src/jobs/train.js');
     const before = tf.memory().numTensors;
     await trainHead({ trainStore, devStore, architecture: 'tenney-small', outDir: join(work, 'leak'), epochs: 2, batchSize: 64 });
     expect(tf.memory().numTensors).toBe(before);

@@ -4,8 +4,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { CombineMethod } from '../../src/ensemble/combine.js';
 import { combineWindowTensors } from '../../src/ensemble/combine-tensors.js';
 import { ShapeError } from '../../src/errors.js';
-import { featuresFromTensors } from '../../src/squad/decode-tensors.js';
-import { postprocessQaPredictions } from '../../src/squad/decode.js';
+import { featuresFromTensors } from '../../src/squad/decode/tensors.js';
+import { postprocessQaPredictions } from '../../src/squad/decode/hf.js';
 import { TEST_BACKENDS, useBackend } from '../helpers/backends.js';
 import { golden } from '../squad/decode-fixture.js';
 

@@ -7,9 +7,9 @@ import { describe, expect, it } from 'vitest';
 import { applyAnswerabilityGate, noAnswerProbabilityPerExample } from '../../src/ensemble/answerability-gate.js';
 import { combineWindows, type CombineMethod } from '../../src/ensemble/combine.js';
 import { InvalidArgumentError, MismatchError } from '../../src/errors.js';
-import type { QaFeature } from '../../src/squad/decode-input.js';
-import { decodeLegacyArgmax } from '../../src/squad/decode-legacy.js';
-import { postprocessQaPredictions } from '../../src/squad/decode.js';
+import type { QaFeature } from '../../src/squad/decode/input.js';
+import { decodeLegacyArgmax } from '../../src/squad/decode/legacy.js';
+import { postprocessQaPredictions } from '../../src/squad/decode/hf.js';
 import { fixtureFeatures, golden } from '../squad/decode-fixture.js';
 
 const base = fixtureFeatures();

@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/index.node.js';
 import { GELU_TANH_KERNEL, geluTanh } from '../../src/layers/activations.js';
-import { nativeKernelStatus } from '../../src/node/native.js';
+import { nativeKernelStatus } from '../../src/platform/native.js';
 
 const DIR = join(import.meta.dirname, '..', 'fixtures', 'kernels');
 const { count } = JSON.parse(readFileSync(join(DIR, 'gelu-cases.json'), 'utf8')) as { count: number };

@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/index.node.js';
-import { installNativeMatMul, nativeMatMulCalls } from '../../src/node/native-matmul.js';
-import { nativeKernelStatus } from '../../src/node/native.js';
+import { installNativeMatMul, nativeMatMulCalls } from '../../src/backend/kernels/native-matmul.js';
+import { nativeKernelStatus } from '../../src/platform/native.js';
 
 const DIR = join(import.meta.dirname, '..', 'fixtures', 'kernels');
 interface Case {

@@ -8,9 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FileFormatError, openStore } from '../../src/index.node.js';
-import { nativeAddon, nativeKernelStatus } from '../../src/node/native.js';
-import { PositionalFile } from '../../src/io/positional-file.js';
-import { FIXTURES } from '../io/fixtures.js';
+import { nativeAddon, nativeKernelStatus } from '../../src/platform/native.js';
+import { PositionalFile } from '../../src/platform/positional-file.js';
+import { FIXTURES } from '../store/fixtures.js';
 
 const addon = nativeAddon();
 const dir = mkdtempSync(join(tmpdir(), 'bv-native-'));

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ShapeError } from '../../src/errors.js';
-import { answerabilityMetrics } from '../../src/squad/answerability.js';
+import { answerabilityMetrics } from '../../src/squad/metric/answerability.js';
 
 const golden = JSON.parse(readFileSync(new URL('../fixtures/squad/answerability-golden.json', import.meta.url), 'utf8')) as {
   window_qids: string[];

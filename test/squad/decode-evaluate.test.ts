@@ -4,8 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { qaExamplesFor, readSquadQuestions } from '../../src/squad/dataset.js';
-import { postprocessQaPredictions } from '../../src/squad/decode.js';
-import { evaluateSquadV2 } from '../../src/squad/official-eval.js';
+import { postprocessQaPredictions } from '../../src/squad/decode/hf.js';
+import { evaluateSquadV2 } from '../../src/squad/metric/official-eval.js';
 import { fixtureFeatures, golden } from './decode-fixture.js';
 import { readSquadJson } from './shared-data.js';
 

@@ -1,6 +1,6 @@
 /** Test helper: the decoder fixture written by tools/squad/make_decode_fixtures.py (real dev contexts, MiniLM tokenizer). */
 import { readFileSync } from 'node:fs';
-import type { QaExample, QaFeature } from '../../src/squad/decode-input.js';
+import type { QaExample, QaFeature } from '../../src/squad/decode/input.js';
 
 /** One nbest entry as transformers writes it (keys in its order). */
 export interface NBestJson {

@@ -2,9 +2,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ShapeError } from '../../src/errors.js';
-import { decodeLegacyArgmax } from '../../src/squad/decode-legacy.js';
-import { featuresFromTensors } from '../../src/squad/decode-tensors.js';
-import { postprocessQaPredictions } from '../../src/squad/decode.js';
+import { decodeLegacyArgmax } from '../../src/squad/decode/legacy.js';
+import { featuresFromTensors } from '../../src/squad/decode/tensors.js';
+import { postprocessQaPredictions } from '../../src/squad/decode/hf.js';
 import { useBackend } from '../helpers/backends.js';
 import { golden } from './decode-fixture.js';
 

@@ -5,10 +5,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { InvalidArgumentError, MismatchError, ShapeError } from '../../src/errors.js';
-import { topIndices, type QaFeature } from '../../src/squad/decode-input.js';
-import { decodeLegacyArgmax } from '../../src/squad/decode-legacy.js';
-import { postprocessQaPredictions } from '../../src/squad/decode.js';
-import { transformersQaFiles } from '../../src/squad/decode-json.js';
+import { topIndices, type QaFeature } from '../../src/squad/decode/input.js';
+import { decodeLegacyArgmax } from '../../src/squad/decode/legacy.js';
+import { postprocessQaPredictions } from '../../src/squad/decode/hf.js';
+import { transformersQaFiles } from '../../src/squad/decode/json.js';
 import { fixtureFeatures, golden, type NBestJson } from './decode-fixture.js';
 
 const features = fixtureFeatures();

@@ -5,8 +5,8 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { answerTokens, isPythonWhitespace, isPythonWordChar, normalizeAnswer } from '../../src/squad/normalize.js';
-import { computeExact, computeF1 } from '../../src/squad/scores.js';
+import { answerTokens, isPythonWhitespace, isPythonWordChar, normalizeAnswer } from '../../src/squad/metric/normalize.js';
+import { computeExact, computeF1 } from '../../src/squad/metric/scores.js';
 
 interface Golden {
   adversarial_count: number;

@@ -4,9 +4,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { SquadQuestion } from '../../src/squad/dataset.js';
-import { parseNaProbs } from '../../src/squad/na-probs.js';
-import { evaluateSquadV2 } from '../../src/squad/official-eval.js';
-import { pythonJsonDumps } from '../../src/squad/python-json.js';
+import { parseNaProbs } from '../../src/squad/metric/na-probs.js';
+import { evaluateSquadV2 } from '../../src/squad/metric/official-eval.js';
+import { pythonJsonDumps } from '../../src/squad/pyjson/python-json.js';
 
 const q = (id: string, goldTexts: string[]): SquadQuestion => ({ id, goldTexts, hasAnswer: goldTexts.length > 0, question: '', context: '' });
 const questions = [q('q1', ['Paris', 'the city of Paris']), q('q2', []), q('q3', [])];

@@ -6,9 +6,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { readSquadQuestions } from '../../src/squad/dataset.js';
-import { parseNaProbs } from '../../src/squad/na-probs.js';
-import { evaluateSquadV2Hf } from '../../src/squad/hf-evaluate.js';
-import { evaluateSquadV2, MissingPredictionsError, type SquadV2EvalOptions } from '../../src/squad/official-eval.js';
+import { parseNaProbs } from '../../src/squad/metric/na-probs.js';
+import { evaluateSquadV2Hf } from '../../src/squad/metric/hf-evaluate.js';
+import { evaluateSquadV2, MissingPredictionsError, type SquadV2EvalOptions } from '../../src/squad/metric/official-eval.js';
 import { readSquadJson, squadPath } from './shared-data.js';
 
 type Output = Record<string, number>;

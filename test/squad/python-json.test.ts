@@ -1,9 +1,9 @@
 /** Python float repr and json.dumps formatting, against Python's own output (tools/squad/make_metric_fixtures.py). */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseOrderedObject } from '../../src/squad/ordered-json.js';
-import { parseNaProbs } from '../../src/squad/na-probs.js';
-import { pythonFloatRepr, pythonJsonDumps, pythonJsonDumpsValue, pythonJsonString, type PyJson, type PyNumber } from '../../src/squad/python-json.js';
+import { parseOrderedObject } from '../../src/squad/pyjson/ordered-json.js';
+import { parseNaProbs } from '../../src/squad/metric/na-probs.js';
+import { pythonFloatRepr, pythonJsonDumps, pythonJsonDumpsValue, pythonJsonString, type PyJson, type PyNumber } from '../../src/squad/pyjson/python-json.js';
 import { FileFormatError, InvalidArgumentError } from '../../src/errors.js';
 
 const golden = JSON.parse(readFileSync(new URL('../fixtures/squad/metric-golden.json', import.meta.url), 'utf8')) as {

@@ -1,6 +1,6 @@
 /** A small deterministic model and batch source for trainer tests (no randomness outside the given seed). */
 import * as tf from '@tensorflow/tfjs';
-import type { Batch, BatchSource } from '../../src/train/batch-source.js';
+import type { Batch, BatchSource } from '../../src/data/batch-source.js';
 
 /** Deterministic pseudo-random floats in [-1, 1) from an integer seed (LCG). */
 export function seededValues(count: number, seed: number): Float32Array {

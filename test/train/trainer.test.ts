@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FileFormatError, MismatchError } from '../../src/errors.js';
-import { CheckpointDirectory } from '../../src/node/checkpoint-directory.js';
+import { CheckpointDirectory } from '../../src/jobs/checkpoint-directory.js';
 import { decodeCheckpoint, encodeCheckpoint } from '../../src/train/checkpoint-format.js';
 import { getOptimizerState, setOptimizerState } from '../../src/train/optimizer-state.js';
 import { fit } from '../../src/train/trainer.js';
@@ -155,7 +155,7 @@ describe('fit', () => {
 
 describe('withSeededRandom', () => {
   it('makes builder initialisation a function of the seed, and restores Math.random', async () => {
-    const { withSeededRandom } = await import('../../src/train/seeded-random.js');
+    const { withSeededRandom } = await import('../../src/data/random.js');
     const { buildSpanAdapter } = await import('../../src/models/index.js');
     const original = Math.random;
     const build = (seed: number) => withSeededRandom(seed, () => buildSpanAdapter('adapter-64', { inputShape: [6, 8, 3], adapterDim: 4 }));

@@ -1,5 +1,5 @@
 /** Writes docs/cli.md from the commands' help texts. Run: npm run docs:cli */
-import { writeFileAtomic } from '../../src/node/atomic-file.js';
+import { writeFileAtomic } from '../../src/platform/atomic-file.js';
 import { cliReferenceMarkdown } from '../../src/cli/reference.js';
 
 await writeFileAtomic(new URL('../../docs/cli.md', import.meta.url).pathname, cliReferenceMarkdown());

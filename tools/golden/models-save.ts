@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ARCHITECTURE_NAMES, getArchitecture } from '../../src/models/index.js';
-import { saveModel } from '../../src/node/model-files.js';
+import { saveModel } from '../../src/jobs/model-files.js';
 
 const out = process.argv[2];
 if (!out) {

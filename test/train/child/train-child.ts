@@ -7,7 +7,7 @@
 import { writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { useBackend } from '../../helpers/backends.js';
-import { CheckpointDirectory } from '../../../src/node/checkpoint-directory.js';
+import { CheckpointDirectory } from '../../../src/jobs/checkpoint-directory.js';
 import type { CheckpointKind, CheckpointStore } from '../../../src/train/checkpoint-store.js';
 import { fit } from '../../../src/train/trainer.js';
 import { ToyBatchSource, toyModel, weightValues } from '../toy.js';

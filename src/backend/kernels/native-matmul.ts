@@ -1,0 +1,162 @@
+/**
+ * The WebAssembly backend's `BatchMatMul` on bertvision's native AVX2/FMA kernel (Node only).
+ *
+ * tfjs-backend-wasm multiplies matrices with XNNPACK on one core (Node disables its threads); the AdapterPooler's
+ * E→A projection (7.6 GFLOP per span example each way at BERT-large size) is bound by it. The native kernel works
+ * in place on the wasm heap (no copies), absorbs transposed operands in its packing, and runs on every core.
+ * Products of at least {@link NativeMatMulOptions.minMultiplyAdds} multiply-adds, 16 columns and 6 rows go native,
+ * and so do matrix × vector products of that size (the layer mix, on its own memory-bound kernel);
+ * smaller or narrower ones (where the thread hand-off or the kernel's 6 × 16 tiles would cost more than they save)
+ * keep the previous kernel, except batches that broadcast both ways
+ * (`[2,1,…] × [1,3,…]`), which tfjs-wasm 4.22's kernel gets wrong and which therefore always go native (guarded by
+ * test/native/native-matmul.test.ts, "batches that broadcast both ways"). Sums are
+ * accumulated in a different order than XNNPACK's, so results differ in the last bits (within float32 rounding).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { nativeAddon, type NativeAddon } from '../../platform/native.js';
+import { heapBuffer, heapOffset, type WasmBackend } from '../../platform/wasm-heap.js';
+
+/** Options of {@link installNativeMatMul}. */
+export interface NativeMatMulOptions {
+  /** Smallest product (batch·M·N·K multiply-adds) sent to the native kernel. Default 2^20. */
+  minMultiplyAdds?: number;
+  /**
+   * Fewest output columns (N) and rows (M) sent native. Defaults 16 and 6: the kernel computes 6 × 16 tiles, so a
+   * narrower product wastes most of each tile and XNNPACK does it better even on one core (docs/benchmarks.md,
+   * "Kernel choices").
+   */
+  minColumns?: number;
+  /** See {@link NativeMatMulOptions.minColumns}. Default 6. */
+  minRows?: number;
+}
+
+type KernelArgs = Parameters<tf.KernelFunc>[0];
+type Info = tf.TensorInfo;
+
+const MARK = Symbol.for('bertvision.nativeMatMul');
+let minMultiplyAdds = 2 ** 20;
+let calls = 0;
+let minColumns = 16;
+let minRows = 6;
+
+/** How many products the native kernel has computed in this process (diagnostics and tests). */
+export function nativeMatMulCalls(): number {
+  return calls;
+}
+
+const product = (dims: number[]): number => dims.reduce((a, b) => a * b, 1);
+
+/** Broadcast of two batch shapes (tfjs semantics), or undefined when they do not broadcast. */
+function broadcastBatch(a: number[], b: number[]): number[] | undefined {
+  const rank = Math.max(a.length, b.length);
+  const out: number[] = [];
+  for (let i = 0; i < rank; i++) {
+    const x = a[a.length - rank + i] ?? 1;
+    const y = b[b.length - rank + i] ?? 1;
+    if (x !== y && x !== 1 && y !== 1) return undefined;
+    out.push(Math.max(x, y));
+  }
+  return out;
+}
+
+/** Runs the product natively, or returns undefined to leave it to the previous kernel. */
+function nativeProduct(addon: NativeAddon, args: KernelArgs): Info | undefined {
+  const { a, b } = args.inputs as { a: Info; b: Info };
+  const { transposeA, transposeB } = args.attrs as { transposeA: boolean; transposeB: boolean };
+  if (a.dtype !== 'float32' || b.dtype !== 'float32' || a.shape.length < 2 || b.shape.length < 2) return undefined;
+  const ra = a.shape.length;
+  const rb = b.shape.length;
+  const m = transposeA ? a.shape[ra - 1]! : a.shape[ra - 2]!;
+  const k = transposeA ? a.shape[ra - 2]! : a.shape[ra - 1]!;
+  const n = transposeB ? b.shape[rb - 2]! : b.shape[rb - 1]!;
+  if ((transposeB ? b.shape[rb - 1] : b.shape[rb - 2]) !== k) return undefined; // let the original report it
+  const outerA = a.shape.slice(0, -2);
+  const outerB = b.shape.slice(0, -2);
+  const outerShape = broadcastBatch(outerA, outerB);
+  if (!outerShape || m === 0 || n === 0 || k === 0) return undefined;
+  const batchA = product(outerA);
+  const batchB = product(outerB);
+  const batch = product(outerShape);
+  // batches that broadcast both ways (e.g. [2,1,…] × [1,3,…]) come out wrong from tfjs-wasm 4.22's own kernel: always
+  // take them (regression test: test/native/native-matmul.test.ts); the rest only when large enough to pay for the
+  // thread hand-off
+  const simple = batchA === batchB || batchA === 1 || batchB === 1;
+  if (simple && batch === 1 && n === 1 && (!transposeA || m <= MAX_TRANSPOSED_MATVEC_ROWS)) {
+    return batch * m * k < minMultiplyAdds ? undefined : matrixVector(addon, args, outerShape, m, k);
+  }
+  if (simple && (batch * m * n * k < minMultiplyAdds || n < minColumns || m < minRows)) return undefined;
+  const backend = args.backend as unknown as WasmBackend;
+  const out = backend.makeOutput([...outerShape, m, n], 'float32');
+  calls++;
+  const offset = (info: Info): number => heapOffset(backend, info);
+  const heap = heapBuffer(backend);
+  const multiply = (aAt: number, bAt: number, cAt: number, entries: number, strideA: number, strideB: number): void =>
+    addon.matmul(heap, aAt, bAt, cAt, entries, m, n, k, strideA, strideB, m * n, transposeA, transposeB);
+  if (simple) {
+    multiply(offset(a), offset(b), offset(out), batch, batchA === 1 ? 0 : m * k, batchB === 1 ? 0 : k * n);
+    return out;
+  }
+  const entryA = broadcastIndex(outerShape, outerA);
+  const entryB = broadcastIndex(outerShape, outerB);
+  for (let i = 0; i < batch; i++) {
+    multiply(offset(a) + 4 * m * k * entryA(i), offset(b) + 4 * k * n * entryB(i), offset(out) + 4 * m * n * i, 1, 0, 0);
+  }
+  return out;
+}
+
+/** Widest `Aᵀ·x` the native matrix × vector kernel takes (native/src/matvec.h). */
+const MAX_TRANSPOSED_MATVEC_ROWS = 64;
+
+/**
+ * A·x or Aᵀ·x (the layer mix of BertConcat: `[N·S·H, L] × [L, 1]` and its gradient `[N·S·H, L]ᵀ × [N·S·H, 1]`), on
+ * the native matrix × vector kernel: memory-bound, so it streams A once on every core.
+ */
+function matrixVector(addon: NativeAddon, args: KernelArgs, outerShape: number[], m: number, k: number): Info {
+  const { a, b } = args.inputs as { a: Info; b: Info };
+  const { transposeA } = args.attrs as { transposeA: boolean };
+  const backend = args.backend as unknown as WasmBackend;
+  const out = backend.makeOutput([...outerShape, m, 1], 'float32');
+  calls++;
+  addon.matVec(heapBuffer(backend), heapOffset(backend, a), heapOffset(backend, b), heapOffset(backend, out), m, k, transposeA);
+  return out;
+}
+
+/** Maps a flat index over `outer` to the flat index of the entry of `shape` (broadcast to `outer`) it reads. */
+function broadcastIndex(outer: number[], shape: number[]): (index: number) => number {
+  const padded = [...outer.slice(0, outer.length - shape.length).map(() => 1), ...shape];
+  return (index) => {
+    let flat = 0;
+    let stride = 1;
+    let outerStride = 1;
+    for (let axis = outer.length - 1; axis >= 0; axis--) {
+      const coordinate = Math.floor(index / outerStride) % outer[axis]!;
+      if (padded[axis]! !== 1) flat += coordinate * stride;
+      stride *= padded[axis]!;
+      outerStride *= outer[axis]!;
+    }
+    return flat;
+  };
+}
+
+/**
+ * Routes the wasm backend's large matrix products to the native kernel. Idempotent; call after the wasm backend's
+ * package is imported (the Node entry does it). Later calls only update the options.
+ * @returns true when installed (now or before); false when the addon is unavailable (not built, `BERTVISION_NATIVE=0`,
+ *   a CPU without AVX2/FMA) or the backend has no BatchMatMul.
+ */
+export function installNativeMatMul(options: NativeMatMulOptions = {}, backendName = 'wasm'): boolean {
+  if (options.minMultiplyAdds !== undefined) minMultiplyAdds = Math.max(0, options.minMultiplyAdds);
+  if (options.minColumns !== undefined) minColumns = Math.max(1, options.minColumns);
+  if (options.minRows !== undefined) minRows = Math.max(1, options.minRows);
+  const addon = nativeAddon();
+  if (!addon?.capabilities().avx2Fma) return false;
+  const previous = tf.getKernel('BatchMatMul', backendName);
+  if (!previous) return false;
+  if ((previous as unknown as Record<symbol, boolean>)[MARK]) return true;
+  const kernelFunc = (args: KernelArgs): Info | Info[] => nativeProduct(addon, args) ?? previous.kernelFunc(args);
+  tf.unregisterKernel('BatchMatMul', backendName);
+  const config = { ...previous, kernelFunc } as tf.KernelConfig;
+  Object.defineProperty(config, MARK, { value: true });
+  tf.registerKernel(config);
+  return true;
+}

@@ -1,0 +1,51 @@
+/**
+ * Node backend candidates: native TensorFlow through `@tensorflow/tfjs-node-gpu` or `@tensorflow/tfjs-node` when the
+ * user installed them (optional peer dependencies, never required), and the embedded WebAssembly backend.
+ * Imported for its side effect by the Node entry point.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { registerBackendCandidate, type BackendCandidate } from './choose.js';
+import { installTransposedMatMul } from './kernels/transposed-matmul.js';
+import { installNativeGelu } from './kernels/native-gelu.js';
+import { installNativeMatMul } from './kernels/native-matmul.js';
+
+/** Import a package by name without letting a bundler resolve it statically. */
+const importOptional = (name: string): Promise<unknown> => import(/* @vite-ignore */ name);
+
+function nativeCandidate(pkg: string): BackendCandidate {
+  return {
+    name: 'tensorflow',
+    source: pkg,
+    load: async () => {
+      try {
+        await importOptional(pkg);
+      } catch (error) {
+        // tfjs-node throws errors without a `code` when its native binding is missing: catch everything.
+        const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
+        return { ok: false, reason: `not installed or not loadable (${message})` };
+      }
+      if (!tf.findBackendFactory('tensorflow')) {
+        return { ok: false, reason: 'loaded, but registered no backend with this copy of tfjs-core (duplicate tfjs?)' };
+      }
+      return { ok: true };
+    },
+  };
+}
+
+registerBackendCandidate(nativeCandidate('@tensorflow/tfjs-node-gpu'));
+registerBackendCandidate(nativeCandidate('@tensorflow/tfjs-node'));
+registerBackendCandidate({
+  name: 'wasm',
+  source: '@tensorflow/tfjs-backend-wasm',
+  load: async () => {
+    try {
+      await import('@tensorflow/tfjs-backend-wasm');
+      installTransposedMatMul('wasm');
+      installNativeMatMul(); // large products on the native kernel, when it is built
+      installNativeGelu();
+      return { ok: true };
+    } catch (error) {
+      return { ok: false, reason: error instanceof Error ? error.message : String(error) };
+    }
+  },
+});

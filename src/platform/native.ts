@@ -1,0 +1,120 @@
+/**
+ * bertvision's optional native kernels (Node only): a Node-API addon built at install time by `native/build.mjs`
+ * from the package's own C++ sources, with no download. It provides memory-mapped float16 store reads decoded on
+ * every core, and an AVX2/FMA matrix product for the WebAssembly backend. Everything it does has a WebAssembly or
+ * JavaScript fallback with the same results; `BERTVISION_NATIVE=0` turns it off.
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** Environment variable that disables the native kernels when set to `0`. */
+export const NATIVE_ENV_VAR = 'BERTVISION_NATIVE';
+
+/** An opaque handle of a file mapped by the addon. */
+export type NativeMapping = object & { readonly __nativeMapping: unique symbol };
+
+/** What the CPU and the build offer. */
+export interface NativeCapabilities {
+  /** float16 decoding with the F16C instructions (else a portable loop, still on every core). */
+  f16c: boolean;
+  /** The AVX2/FMA matrix product (x86-64 with AVX2 and FMA). */
+  avx2Fma: boolean;
+  /** Memory-mapped file reads (POSIX). */
+  mmap: boolean;
+  /** Threads the kernels use (`BERTVISION_THREADS`, default: all cores). */
+  threads: number;
+}
+
+/** The functions of the addon (see native/src/addon.cc). */
+export interface NativeAddon {
+  capabilities(): NativeCapabilities;
+  decodeFloat16(src: Uint16Array, dst: Float32Array): void;
+  mapFile(fd: number): NativeMapping;
+  unmapFile(mapping: NativeMapping): void;
+  readMapped(mapping: NativeMapping, offset: number, bytes: number, dst: ArrayBufferView, decodeFloat16: boolean): Promise<void>;
+  matmul(
+    memory: ArrayBuffer,
+    aByteOffset: number,
+    bByteOffset: number,
+    cByteOffset: number,
+    batch: number,
+    m: number,
+    n: number,
+    k: number,
+    strideA: number,
+    strideB: number,
+    strideC: number,
+    transposeA: boolean,
+    transposeB: boolean,
+  ): void;
+  matVec(
+    memory: ArrayBuffer,
+    aByteOffset: number,
+    xByteOffset: number,
+    yByteOffset: number,
+    m: number,
+    k: number,
+    transposed: boolean,
+  ): void;
+  geluTanh(memory: ArrayBuffer, xByteOffset: number, yByteOffset: number, count: number): void;
+  geluTanhGrad(memory: ArrayBuffer, xByteOffset: number, dyByteOffset: number, dxByteOffset: number, count: number): void;
+}
+
+/** Whether the addon is in use, and if not, why. */
+export interface NativeStatus {
+  loaded: boolean;
+  /** Where it was loaded from (when loaded). */
+  path?: string;
+  /** Why it is not in use (when not loaded). */
+  reason?: string;
+  capabilities?: NativeCapabilities;
+}
+
+const ADDON_FILE = join('native', 'build', 'bertvision_native.node');
+
+let state: { addon: NativeAddon | undefined; status: NativeStatus } | undefined;
+
+/** This module's own file, in the ESM and the CommonJS build alike. */
+function thisFile(): string {
+  return typeof __filename === 'string' ? __filename : fileURLToPath(import.meta.url);
+}
+
+/** The built addon of this package: looked for in the directories above this module (src/node or dist). */
+function findAddon(): string | undefined {
+  let dir = dirname(thisFile());
+  for (let up = 0; up < 4; up++, dir = dirname(dir)) {
+    const candidate = join(dir, ADDON_FILE);
+    if (existsSync(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+function load(): { addon: NativeAddon | undefined; status: NativeStatus } {
+  if (process.env[NATIVE_ENV_VAR] === '0') return { addon: undefined, status: { loaded: false, reason: `${NATIVE_ENV_VAR}=0` } };
+  const path = findAddon();
+  if (!path) return { addon: undefined, status: { loaded: false, reason: 'not built (run `node native/build.mjs` in the package)' } };
+  try {
+    const addon = createRequire(thisFile())(path) as NativeAddon;
+    return { addon, status: { loaded: true, path, capabilities: addon.capabilities() } };
+  } catch (error) {
+    const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    return { addon: undefined, status: { loaded: false, path, reason: `cannot be loaded: ${message}` } };
+  }
+}
+
+/** The native addon, or undefined where it is not built, cannot load, or `BERTVISION_NATIVE=0`. Loaded once. */
+export function nativeAddon(): NativeAddon | undefined {
+  state ??= load();
+  return state.addon;
+}
+
+/**
+ * Whether bertvision's native kernels are in use, where from and what they can do (or why not).
+ * @example nativeKernelStatus() // { loaded: true, path: '…/bertvision_native.node', capabilities: { f16c: true, … } }
+ */
+export function nativeKernelStatus(): NativeStatus {
+  state ??= load();
+  return state.status;
+}

@@ -1,0 +1,52 @@
+/**
+ * `openStore`: detects the container of an activation store and opens it (Node only).
+ */
+import { readdir, stat } from 'node:fs/promises';
+import { FileFormatError } from '../errors.js';
+import { hasHdf5Signature } from './hdf5/h5wasm-runtime.js';
+import { isSeedDirectory, openSeedDirectoryStore } from './hdf5/seed-directory.js';
+import { openHdf5Store } from './hdf5/store.js';
+import { openNpyDirStore, openNpyFileStore } from './npy/store.js';
+import { PositionalFile } from '../platform/positional-file.js';
+import { openSafetensorsStore, openShardedSafetensorsStore } from './safetensors/store.js';
+import type { ActivationStore, OpenStoreOptions } from './store.js';
+
+/**
+ * Opens an activation store. The container is detected from `path`:
+ * - a directory with `.npy` files (and usually `metadata.json`) → npy directory;
+ * - a directory of `<number>.h5` files → the seed's split HDF5 store (no metadata: pass `options.metadata`);
+ * - `*.safetensors.index.json` → sharded safetensors; otherwise a file is recognised by its content (HDF5
+ *   signature, `.npy` magic) or, failing that, read as safetensors.
+ * Nothing but headers is read here; `read` fetches examples lazily.
+ * @param options see `OpenStoreOptions` (all optional; activations `'hidden_state_activations'`, layers last).
+ * @throws FileFormatError naming the file and the problem for anything unreadable; MismatchError when
+ *   `options.expect` is not met.
+ */
+export async function openStore(path: string, options: OpenStoreOptions = {}): Promise<ActivationStore> {
+  let info;
+  try {
+    info = await stat(path);
+  } catch (cause) {
+    throw new FileFormatError(`cannot open store: ${(cause as Error).message}`, { file: path, cause });
+  }
+  if (info.isDirectory()) {
+    const entries = await readdir(path);
+    if (entries.some((f) => f.endsWith('.npy'))) return openNpyDirStore(path, options);
+    if (await isSeedDirectory(path)) return openSeedDirectoryStore(path, options);
+    throw new FileFormatError('directory holds neither .npy files nor <number>.h5 files', { file: path });
+  }
+  if (path.endsWith('.safetensors.index.json')) return openShardedSafetensorsStore(path, options);
+  const file = await PositionalFile.open(path, false);
+  let head: Uint8Array;
+  try {
+    head = await file.readUpTo(0, 4096);
+  } finally {
+    await file.close();
+  }
+  if (hasHdf5Signature(head)) return openHdf5Store(path, options);
+  if (head[0] === 0x93 && String.fromCharCode(...head.subarray(1, 6)) === 'NUMPY') return openNpyFileStore(path, options);
+  if (/\.(h5|hdf5|npy)$/i.test(path)) {
+    throw new FileFormatError(`the extension says ${path.split('.').pop()!} but the content does not match`, { file: path });
+  }
+  return openSafetensorsStore(path, options);
+}
