@@ -9,6 +9,8 @@ export * from './index.js';
 export * from './node/atomic-file.js';
 export * from './node/checkpoint-directory.js';
 export * from './io/index.node.js';
+// the Node openStore (paths, and everything the browser one takes) wins over the browser entry's
+export { openStore } from './io/open-store.js';
 export * from './node/model-files.js';
 export * from './node/squad-files.js';
 export * from './node/train-head.js';
