@@ -14,7 +14,7 @@ export type { RandomAccessBytes } from './io/random-access.js';
 export { MemoryBytes } from './io/memory-bytes.js';
 export { BlobBytes } from './io/blob-bytes.js';
 export { UrlBytes, type UrlBytesOptions } from './io/url-bytes.js';
-export { MAX_HDF5_BYTES } from './io/hdf5-bytes.js';
+export { MAX_HDF5_BYTES } from './io/hdf5-format.js';
 export * from './models/index.js';
 export * from './squad/index.js';
 export * from './ensemble/index.js';

@@ -8,14 +8,12 @@
 import type * as H5 from 'h5wasm';
 import { FileFormatError } from '../errors.js';
 import { checkedElementCount, dtypeByteSize, type StoreDtype } from './dtype.js';
-import { dtypeOf, HDF5_METADATA_ATTRIBUTE } from './hdf5-format.js';
+import { dtypeOf, HDF5_METADATA_ATTRIBUTE, MAX_HDF5_BYTES } from './hdf5-format.js';
 import { parseStoreMetadata, type StoreMetadata } from './metadata.js';
 import type { RandomAccessBytes } from './random-access.js';
 import { BaseStore, type TensorSource } from './store-base.js';
 import type { ActivationStore, OpenStoreOptions } from './store.js';
 
-/** Largest HDF5 file opened in a page (it is held in h5wasm's heap, whose cap is 2 GiB). */
-export const MAX_HDF5_BYTES = 1 << 30;
 /** Largest single read into the heap. */
 const MAX_READ_BYTES = 256 << 20;
 

@@ -6,6 +6,9 @@ import type * as H5 from 'h5wasm';
 import { FileFormatError } from '../errors.js';
 import type { StoreDtype } from './dtype.js';
 
+/** Largest HDF5 file opened in a page, where it is copied whole into h5wasm's heap (capped at 2 GiB): 1 GiB. */
+export const MAX_HDF5_BYTES = 1 << 30;
+
 /** Root attribute holding the metadata JSON. */
 export const HDF5_METADATA_ATTRIBUTE = 'bertvision_metadata';
 
