@@ -79,6 +79,7 @@ describe('the demo page', () => {
     expect(await page.locator('#layer-weights [data-layer]').count()).toBe(layerCount);
     expect(await page.textContent('#layer-weights')).toMatch(/after epoch 3/);
     await page.screenshot({ path: join(shots, 'train.png'), fullPage: true });
+    await page.screenshot({ path: join(shots, 'readme.png'), clip: { x: 0, y: 0, width: 1360, height: 760 } }); // docs/img/web-demo.png
   });
 
   it("answers questions: the highlighted text is the head's answer decoded in Node", async () => {
