@@ -52,6 +52,14 @@ beforeAll(async () => {
   context = await browser.newContext({ viewport: { width: 1360, height: 1000 } });
   page = await context.newPage();
   page.on('request', (r) => requested.push(r.url()));
+  // cumulative layout shift while the page loads (no user input yet), as Chromium reports it
+  await page.addInitScript(() => {
+    const w = window as unknown as { layoutShift: number };
+    w.layoutShift = 0;
+    new PerformanceObserver((list) => {
+      for (const entry of list.getEntries() as unknown as { value: number; hadRecentInput: boolean }[]) if (!entry.hadRecentInput) w.layoutShift += entry.value;
+    }).observe({ type: 'layout-shift', buffered: true });
+  });
   await page.goto(`${server.origin}/index.html`);
   await page.waitForSelector('body[data-ready="true"]', { timeout: 120_000 });
   await context.setOffline(true); // everything below runs on what the page already loaded
@@ -63,6 +71,11 @@ afterAll(async () => {
 });
 
 describe('the demo page', () => {
+  it('does not shift its layout while loading', async () => {
+    const shift = (await page.evaluate('window.layoutShift')) as number;
+    expect(shift).toBeLessThan(0.05);
+  });
+
   it('shows the backend it chose', async () => {
     expect(['webgl', 'wasm', 'cpu']).toContain(await page.textContent('#backend'));
     expect(await page.locator('#panel-train .error, #panel-answer .error').count()).toBe(0);

@@ -120,6 +120,13 @@ describe('stores in a browser', () => {
     );
   });
 
+  it('reports a server that ignores ranges with a RangeRequestError', async () => {
+    const got = await page.evaluate(`import('/dist/index.js').then((bv) => bv.openStore('/no-ranges${fixturesUrl}/store.safetensors')
+      .then(() => 'opened', (e) => ({ name: e.name, code: e.code, isRange: e instanceof bv.RangeRequestError, message: e.message })))`);
+    expect(got).toMatchObject({ name: 'RangeRequestError', code: 'E_RANGE_REQUEST', isRange: true });
+    expect((got as { message: string }).message).toMatch(/store\.safetensors: the server ignores HTTP range requests/);
+  });
+
   it('reads URL stores with range requests only', async () => {
     const before = server.requests.length;
     await page.evaluate(`(${READ_IN_PAGE})(${JSON.stringify({ kind: 'url', layout: { single: 'store.safetensors' }, options: {}, base: fixturesUrl })})`);

@@ -24,7 +24,10 @@ export interface RangeServer {
   close(): Promise<void>;
 }
 
-/** Serves `root` on 127.0.0.1 (a free port). `routes` answers some paths itself (e.g. a test page). */
+/**
+ * Serves `root` on 127.0.0.1 (a free port). `routes` answers some paths itself (e.g. a test page); paths under
+ * `/no-ranges/` are served from `root` as a server that ignores ranges would (200, whole body).
+ */
 export function serveFolder(root: string, options: { ignoreRanges?: boolean; routes?: Record<string, string> } = {}): Promise<RangeServer> {
   const requests: RangeServer['requests'] = [];
   const server: Server = createServer((req, res) => {
@@ -36,7 +39,8 @@ export function serveFolder(root: string, options: { ignoreRanges?: boolean; rou
       res.writeHead(200, { 'content-type': 'text/html' }).end(route);
       return;
     }
-    const path = join(root, normalize(decodeURIComponent(url.pathname)));
+    const noRanges = options.ignoreRanges === true || url.pathname.startsWith('/no-ranges/');
+    const path = join(root, normalize(decodeURIComponent(url.pathname.replace(/^\/no-ranges\//, '/'))));
     let size: number;
     try {
       const info = statSync(path);
@@ -48,9 +52,9 @@ export function serveFolder(root: string, options: { ignoreRanges?: boolean; rou
     }
     const body = readFileSync(path);
     const type = TYPES[extname(path)] ?? 'application/octet-stream';
-    const m = range && !options.ignoreRanges ? /^bytes=(\d+)-(\d*)$/.exec(range) : null;
+    const m = range && !noRanges ? /^bytes=(\d+)-(\d*)$/.exec(range) : null;
     if (!m) {
-      res.writeHead(200, { 'content-type': type, 'content-length': size, 'accept-ranges': options.ignoreRanges ? 'none' : 'bytes' }).end(body);
+      res.writeHead(200, { 'content-type': type, 'content-length': size, 'accept-ranges': noRanges ? 'none' : 'bytes' }).end(body);
       return;
     }
     const start = Number(m[1]);
