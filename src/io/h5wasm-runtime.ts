@@ -6,8 +6,6 @@
 import type * as H5 from 'h5wasm/node';
 import { FileFormatError } from '../errors.js';
 
-export { hasHdf5Signature } from './hdf5-format.js';
-
 /** The h5wasm module namespace and its initialised wasm module. */
 export interface H5Runtime {
   h5: typeof H5;

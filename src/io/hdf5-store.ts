@@ -22,7 +22,6 @@ import type { ActivationStore, OpenStoreOptions } from './store.js';
 export const MAX_HEAP_READ = 256 << 20;
 /** float16 read per heap round trip when decoding natively: decoded while it is still in the last-level cache. */
 const NATIVE_F16_PIECE_BYTES = 4 << 20;
-export { HDF5_METADATA_ATTRIBUTE } from './hdf5-format.js';
 
 /** Opens `path` with h5wasm after checking it carries the HDF5 signature (h5wasm itself fails late and noisily). */
 function openH5File(runtime: H5Runtime, path: string): H5.File {

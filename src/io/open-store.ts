@@ -3,7 +3,7 @@
  */
 import { readdir, stat } from 'node:fs/promises';
 import { FileFormatError } from '../errors.js';
-import { hasHdf5Signature } from './h5wasm-runtime.js';
+import { hasHdf5Signature } from './hdf5-format.js';
 import { isSeedDirectory, openSeedDirectoryStore } from './hdf5-seed-directory.js';
 import { openHdf5Store } from './hdf5-store.js';
 import { openNpyDirStore, openNpyFileStore } from './npy-store.js';
