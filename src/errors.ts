@@ -52,3 +52,13 @@ export class UsageError extends BertVisionError {
     super('E_USAGE', message);
   }
 }
+
+/**
+ * A store given by URL cannot be read lazily: the server ignored the HTTP `Range` request (answered 200 with the
+ * whole body, or 206 with another range) or did not say how large the file is.
+ */
+export class RangeRequestError extends BertVisionError {
+  constructor(message: string, options: { file?: string; cause?: unknown } = {}) {
+    super('E_RANGE_REQUEST', message, options);
+  }
+}

@@ -18,6 +18,7 @@ import './backend/node-candidates.js';
 export * from './index.js';
 
 // 2. Activation stores on disk
+// the Node openStore (paths, and everything the browser one takes) wins over the browser entry's
 export { openStore } from './store/open-store.js';
 export {
   createStoreWriter,

@@ -20,7 +20,15 @@
  */
 
 // 1. Errors
-export { BertVisionError, FileFormatError, InvalidArgumentError, MismatchError, ShapeError, UsageError } from './errors.js';
+export {
+  BertVisionError,
+  FileFormatError,
+  InvalidArgumentError,
+  MismatchError,
+  RangeRequestError,
+  ShapeError,
+  UsageError,
+} from './errors.js';
 
 // 2. Backend choice
 export {
@@ -103,6 +111,19 @@ export {
   type SafetensorsLayoutEntry,
 } from './store/safetensors/header.js';
 export type { ActivationStore, OpenStoreOptions, StoreContainer, TensorInfo } from './store/store.js';
+export {
+  openStore,
+  storeBytes,
+  type OpenInputOptions,
+  type StoreBytes,
+  type StoreFiles,
+  type StoreInput,
+} from './store/open-store-input.js';
+export type { RandomAccessBytes } from './store/random-access.js';
+export { MemoryBytes } from './store/memory-bytes.js';
+export { BlobBytes } from './store/blob-bytes.js';
+export { UrlBytes, type UrlBytesOptions } from './store/url-bytes.js';
+export { MAX_HDF5_BYTES } from './store/hdf5/format.js';
 
 // 6. Data
 export type { Batch, BatchSource } from './data/batch-source.js';

@@ -29,13 +29,15 @@ const BROWSER = [
     'qaExamplesFor', 'readSquadQuestions', 'readStoreWindows', 'registerBackendCandidate', 'restoreModelWeights',
     'seedAdam', 'seededRandom', 'setOptimizerState', 'softmaxCrossEntropyFromLogits', 'spanFeatures', 'squadMetrics',
     'storeBatchSource', 'storeBatches', 'storeDataset', 'transformersQaFiles', 'withSeededRandom',
+    // stores from bytes, Blobs and URLs (#16)
+    'BlobBytes', 'MAX_HDF5_BYTES', 'MemoryBytes', 'RangeRequestError', 'UrlBytes', 'openStore', 'storeBytes',
 ];
 
 /** What the Node entry adds. */
 const NODE_ONLY = [
     'CheckpointDirectory', 'MODEL_JSON', 'NATIVE_ENV_VAR', 'WEIGHTS_BIN', 'createStoreWriter', 'ensembleHeads',
     'evaluatePredictionsFile', 'installNativeMatMul', 'loadHeadForStore', 'loadModel', 'nativeKernelStatus',
-    'nativeMatMulCalls', 'openStore', 'predictHead', 'readJsonFile', 'readNaProbFile', 'readStringMapFile',
+    'nativeMatMulCalls', 'predictHead', 'readJsonFile', 'readNaProbFile', 'readStringMapFile',
     'removeStaleTempFiles', 'saveModel', 'trainHead', 'writeFileAtomic', 'writeQaOutputs',
 ];
 
@@ -46,6 +48,7 @@ describe('public surface', () => {
 
   it('the Node entry exports the browser names plus its own', () => {
     expect(Object.keys(node).sort()).toEqual([...BROWSER, ...NODE_ONLY].sort());
+    expect(node.openStore).not.toBe(browser.openStore); // the Node one also takes paths
   });
 
   it('keeps the deprecated builder names as aliases of the head builders', () => {

@@ -17,6 +17,8 @@ export type WindowOutputs =
 export interface PredictStoreOptions {
   /** Windows per forward pass. Default 32. */
   batchSize?: number;
+  /** Predict only these windows, in this order (default: all). */
+  indices?: readonly number[];
   /** Called after each batch with the number of windows done so far and the batch size. */
   onProgress?: (done: number, batch: number) => void;
 }
@@ -37,7 +39,7 @@ export function checkModelFitsStore(model: tf.LayersModel, store: ActivationStor
 }
 
 /**
- * The head's outputs for every window of `store`, in store order.
+ * The head's outputs for every window of `store` (or the `indices` asked for), in that order.
  * @throws MismatchError when the store's example shape differs from the model's input shape.
  */
 export async function predictStore(
@@ -50,13 +52,13 @@ export async function predictStore(
     throw new InvalidArgumentError(`batchSize must be a positive integer, got ${batchSize}`);
   checkModelFitsStore(model, store);
   const exampleShape = store.tensors[store.activations]!.shape.slice(1);
-  const n = store.numExamples;
+  const n = options.indices?.length ?? store.numExamples;
   const span = model.outputs.length === 2;
   const width = span ? (exampleShape[0] ?? 1) : 2;
   const first = new Float32Array(n * width);
   const second = span ? new Float32Array(n * width) : undefined;
   let done = 0;
-  for await (const batch of storeBatches(store, { batchSize, labels: 'none', prefetch: 1 })) {
+  for await (const batch of storeBatches(store, { batchSize, labels: 'none', prefetch: 1, ...(options.indices ? { indices: options.indices } : {}) })) {
     const x = tf.tensor(batch.x, batch.shape, 'float32');
     const outputs = tf.tidy(() => {
       const out = model.apply(x, { training: false });

@@ -3,12 +3,13 @@
  */
 import { readdir, stat } from 'node:fs/promises';
 import { FileFormatError } from '../errors.js';
-import { hasHdf5Signature } from './hdf5/h5wasm-runtime.js';
+import { hasHdf5Signature } from './hdf5/format.js';
 import { isSeedDirectory, openSeedDirectoryStore } from './hdf5/seed-directory.js';
 import { openHdf5Store } from './hdf5/store.js';
 import { openNpyDirStore, openNpyFileStore } from './npy/store.js';
 import { PositionalFile } from '../platform/positional-file.js';
 import { openSafetensorsStore, openShardedSafetensorsStore } from './safetensors/store.js';
+import { openStore as openInputStore, type OpenInputOptions, type StoreInput } from './open-store-input.js';
 import type { ActivationStore, OpenStoreOptions } from './store.js';
 
 /**
@@ -17,12 +18,14 @@ import type { ActivationStore, OpenStoreOptions } from './store.js';
  * - a directory of `<number>.h5` files → the seed's split HDF5 store (no metadata: pass `options.metadata`);
  * - `*.safetensors.index.json` → sharded safetensors; otherwise a file is recognised by its content (HDF5
  *   signature, `.npy` magic) or, failing that, read as safetensors.
- * Nothing but headers is read here; `read` fetches examples lazily.
+ * Nothing but headers is read here; `read` fetches examples lazily. Anything but a string (bytes, a Blob, a `URL`,
+ * `{ files }`) is opened as the browser's `openStore` opens it.
  * @param options see `OpenStoreOptions` (all optional; activations `'hidden_state_activations'`, layers last).
  * @throws FileFormatError naming the file and the problem for anything unreadable; MismatchError when
  *   `options.expect` is not met.
  */
-export async function openStore(path: string, options: OpenStoreOptions = {}): Promise<ActivationStore> {
+export async function openStore(path: string | StoreInput, options: OpenStoreOptions & OpenInputOptions = {}): Promise<ActivationStore> {
+  if (typeof path !== 'string') return openInputStore(path, options);
   let info;
   try {
     info = await stat(path);

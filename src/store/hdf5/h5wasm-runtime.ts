@@ -68,17 +68,6 @@ export function guardH5<T>(runtime: H5Runtime, file: string, what: string, work:
   }
 }
 
-/** The 8-byte HDF5 signature; it sits at offset 0, 512, 1024, … (after an optional user block). */
-const SIGNATURE = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
-
-/** True when `bytes` (read from offset 0) shows an HDF5 signature at 0 or at the first user-block offset. */
-export function hasHdf5Signature(bytes: Uint8Array): boolean {
-  for (let at = 0; at + 8 <= bytes.length; at = at === 0 ? 512 : at * 2) {
-    if (SIGNATURE.every((b, i) => bytes[at + i] === b)) return true;
-  }
-  return false;
-}
-
 /** A buffer in the h5wasm heap, grown on demand and reused across reads. */
 export class HeapBuffer {
   private ptr = 0;

@@ -9,7 +9,8 @@ import { resolve } from 'node:path';
 import type * as H5 from 'h5wasm/node';
 import { FileFormatError } from '../../errors.js';
 import { checkedElementCount, dtypeByteSize, type StoreDtype } from '../dtype.js';
-import { guardH5, hasHdf5Signature, HeapBuffer, loadH5wasm, type H5Runtime } from './h5wasm-runtime.js';
+import { guardH5, HeapBuffer, loadH5wasm, type H5Runtime } from './h5wasm-runtime.js';
+import { dtypeOf, HDF5_METADATA_ATTRIBUTE, hasHdf5Signature } from './format.js';
 import { parseStoreMetadata, type StoreMetadata } from '../metadata.js';
 import { nativeAddon, type NativeAddon } from '../../platform/native.js';
 import { openDirectDatasets, type DirectDataset } from './direct.js';
@@ -21,23 +22,6 @@ import type { ActivationStore, OpenStoreOptions } from '../store.js';
 export const MAX_HEAP_READ = 256 << 20;
 /** float16 read per heap round trip when decoding natively: decoded while it is still in the last-level cache. */
 const NATIVE_F16_PIECE_BYTES = 4 << 20;
-/** Root attribute holding the metadata JSON. */
-export const HDF5_METADATA_ATTRIBUTE = 'bertvision_metadata';
-
-/** Maps h5wasm dataset metadata to a store dtype, or undefined for strings (ignored); throws for other types. */
-function dtypeOf(meta: H5.Metadata, file: string, name: string): StoreDtype | undefined {
-  if (meta.type === 3) return undefined; // strings: not a store tensor
-  if (!meta.littleEndian && meta.size > 1) throw new FileFormatError(`dataset '${name}' is big-endian (unsupported)`, { file });
-  if (meta.type === 1 && meta.size === 2) return 'float16';
-  if (meta.type === 1 && meta.size === 4) return 'float32';
-  if (meta.type === 1 && meta.size === 8) return 'float64';
-  if (meta.type === 0 && meta.signed && meta.size === 4) return 'int32';
-  if (meta.type === 0 && meta.signed && meta.size === 8) return 'int64';
-  if (meta.type === 0 && !meta.signed && meta.size === 1) return 'uint8';
-  const members = meta.enum_type?.members;
-  if (meta.type === 8 && meta.size === 1 && members && members['FALSE'] === 0 && members['TRUE'] === 1) return 'bool';
-  throw new FileFormatError(`dataset '${name}' has an unsupported type (class ${meta.type}, ${meta.size} bytes)`, { file });
-}
 
 /** Opens `path` with h5wasm after checking it carries the HDF5 signature (h5wasm itself fails late and noisily). */
 function openH5File(runtime: H5Runtime, path: string): H5.File {

@@ -10,7 +10,7 @@ import { resolve } from 'node:path';
 import { FileFormatError, InvalidArgumentError } from '../../errors.js';
 import type { StoreDtype } from '../dtype.js';
 import { HeapBuffer, loadH5wasm } from './h5wasm-runtime.js';
-import { HDF5_METADATA_ATTRIBUTE } from './store.js';
+import { HDF5_METADATA_ATTRIBUTE } from './format.js';
 import type { StoreMetadata } from '../metadata.js';
 import { temporaryPathFor, type PlannedTensor, type StoreSink } from '../sink.js';
 import { publish, removeTemporary } from '../../platform/write-at.js';
