@@ -332,7 +332,7 @@ def check(out):
 
 
 def check_tfjs(directory, name, x, expected):
-    """The converter output holds the same weights as the model: set them by manifest name into the seed's model."""
+    """The converter output holds the same weights as the model: set them by name into the seed's model."""
     manifest = json.loads((directory / "model.json").read_text())["weightsManifest"]
     values = {}
     for group in manifest:
@@ -342,11 +342,12 @@ def check_tfjs(directory, name, x, expected):
             n = int(np.prod(spec["shape"], dtype=np.int64))
             values[spec["name"]] = np.frombuffer(data, "<f4", n, offset).reshape(spec["shape"])
             offset += 4 * n
+    keras2.backend.clear_session()  # default layer names as when the fixture was written
     model = build(name)
     names = [w.name.split(":")[0] for w in model.weights]
     missing = [n for n in names if n not in values]
-    if missing:
-        print(f"{name}: tfjs manifest lacks {missing}", file=sys.stderr)
+    if missing or len(names) != len(values):
+        print(f"{name}: the tfjs manifest has {sorted(values)}, the model {names}", file=sys.stderr)
         return 1
     model.set_weights([values[n] for n in names])
     return report(f"{name}: {directory.name} (tfjs converter)", predict(model, x), expected)
