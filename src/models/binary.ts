@@ -32,7 +32,7 @@ export const BINARY_ADAPTER_DIMS: Readonly<Record<BinaryArchitecture, number | n
   xception: null,
 };
 
-function features(architecture: BinaryArchitecture, input: tf.SymbolicTensor, adapterDim: number | null): tf.SymbolicTensor {
+function features(architecture: BinaryArchitecture, input: tf.SymbolicTensor, adapterDim: number | null, options: BuildOptions): tf.SymbolicTensor {
   switch (architecture) {
     case 'tenney-small':
       return flatten(poolLayers(input, 'learned'));
@@ -40,7 +40,7 @@ function features(architecture: BinaryArchitecture, input: tf.SymbolicTensor, ad
     case 'adapter-pooler-mean': {
       const skip = lastLayer(input);
       const pooled = poolLayers(input, architecture === 'adapter-pooler-tenney' ? 'learned' : 'mean');
-      return flatten(concatSkip(adapterFlat(asOneLayer(pooled), adapterDim ?? 386, true), skip));
+      return flatten(concatSkip(adapterFlat(asOneLayer(pooled), adapterDim ?? 386, true, options.adapterActivation), skip));
     }
     case 'xception-abbreviated':
       return xceptionAbbreviatedFeatures(input);
@@ -72,6 +72,6 @@ export function buildBinaryAdapter(architecture: BinaryArchitecture, options: Bu
   const shape = resolveInputShape(options, BINARY_DEFAULT_INPUT_SHAPE);
   const adapterDim = resolveAdapterDim(options, architecture, BINARY_ADAPTER_DIMS[architecture]);
   const input = activationInput(shape);
-  const logits = head(features(architecture, input, adapterDim));
+  const logits = head(features(architecture, input, adapterDim, options));
   return finishModel(input, logits, metadataFor(architecture, 'binary', shape, adapterDim), options);
 }
