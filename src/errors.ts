@@ -65,7 +65,7 @@ export class WeightsMismatchError extends MismatchError {
   readonly differences: string[];
 
   constructor(message: string, differences: string[], options: { file?: string; layer?: string } = {}) {
-    super(`${message}:\n  ${differences.join('\n  ')}`, options);
+    super(`${message}: ${differences.join('; ')}`, options);
     this.layer = options.layer;
     this.differences = differences;
   }

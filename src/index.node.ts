@@ -15,4 +15,25 @@ export * from './node/train-head.js';
 export * from './node/load-head.js';
 export * from './node/qa-output.js';
 export { NATIVE_ENV_VAR, nativeKernelStatus, type NativeCapabilities, type NativeStatus } from './node/native.js';
+export {
+  loadKerasModel,
+  loadKerasWeights,
+  loadTorchSpanHead,
+  readKerasWeights,
+  saveKerasWeights,
+  saveTorchStateDict,
+  KERAS_ARCHIVE_WEIGHTS,
+  TORCH_SPAN_HEAD_KEYS,
+  WRITTEN_KERAS_VERSION,
+  type KerasStoredLayer,
+  type KerasStoredWeight,
+  type KerasWeightsFile,
+  type KerasWeightsLoadReport,
+  type KerasWeightsWriteReport,
+  type LayerMatching,
+  type LoadedKerasModel,
+  type LoadedTorchSpanHead,
+  type LoadKerasWeightsOptions,
+  type LoadTorchSpanHeadOptions,
+} from './interop/index.js';
 export { installNativeMatMul, nativeMatMulCalls, type NativeMatMulOptions } from './node/native-matmul.js';

@@ -17,7 +17,7 @@
  * The torch input is `[L, B, S, E]`; bertvision's is `[B, S, E, L]` (the same values, permuted).
  */
 import * as tf from '@tensorflow/tfjs';
-import { open, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { FileFormatError, InvalidArgumentError, WeightsMismatchError } from '../errors.js';
 import { buildSafetensorsHeader, parseSafetensorsHeader, safetensorsHeaderLength } from '../io/safetensors-header.js';
 import { getArchitecture } from '../models/index.js';
@@ -180,15 +180,3 @@ export async function saveTorchStateDict(model: tf.LayersModel, path: string): P
   await writeFileAtomic(path, data);
 }
 
-/** True when `path` starts like a safetensors file (an 8-byte little-endian header length followed by `{`). */
-export async function looksLikeSafetensors(path: string): Promise<boolean> {
-  const handle = await open(path, 'r').catch(() => null);
-  if (!handle) return false;
-  try {
-    const prefix = Buffer.alloc(9);
-    const { bytesRead } = await handle.read(prefix, 0, 9, 0);
-    return bytesRead === 9 && prefix[8] === 0x7b;
-  } finally {
-    await handle.close();
-  }
-}
