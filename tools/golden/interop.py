@@ -380,10 +380,15 @@ def main():
     tf.random.set_seed(42)
     if args == ["--check"]:
         sys.exit(1 if check(OUT) else 0)
+    if len(args) == 2 and args[0] == "--check-torch":
+        t = json.loads((OUT / "cases.json").read_text())["torch"]
+        x = np.array(t["input"], np.float32).reshape(t["batch"], *t["inputShape"])
+        xt = torch.from_numpy(np.ascontiguousarray(np.transpose(x, (3, 0, 1, 2))))
+        sys.exit(report(f"{args[1]} (torch load_state_dict)", torch_outputs(torch_model(load_file(args[1])), xt), t["outputs"]))
     if len(args) == 2 and args[0] == "--verify-ts":
         sys.exit(1 if verify_ts(Path(args[1])) else 0)
     if args:
-        sys.exit(f"usage: {sys.argv[0]} [--check | --verify-ts DIR]")
+        sys.exit(f"usage: {sys.argv[0]} [--check | --verify-ts DIR | --check-torch FILE]")
     write_fixtures(OUT)
 
 
