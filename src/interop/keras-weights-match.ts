@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { WeightsMismatchError } from '../errors.js';
 import type { KerasStoredLayer, KerasWeightsFile } from './keras-weights-file.js';
 
-/** How {@link assignKerasWeights} pairs layers. */
+/** How {@link loadKerasWeights} pairs file layers with model layers (see {@link LoadKerasWeightsOptions}). */
 export type LayerMatching = 'auto' | 'name' | 'position';
 
 /** What a load did. */

@@ -23,7 +23,7 @@ function ensureGroup(group: Group, path: string): Group {
   return current;
 }
 
-/** What {@link writeKerasWeightsFile} wrote. */
+/** What {@link saveKerasWeights} wrote. */
 export interface KerasWeightsWriteReport {
   /** Absolute path of the file. */
   path: string;
