@@ -46,8 +46,7 @@ export interface KerasWeightsFile {
 function strings(value: unknown): string[] {
   if (typeof value === 'string') return [value];
   if (Array.isArray(value)) return value.map(String);
-  if (value && typeof value === 'object' && 'length' in value && (value as ArrayLike<unknown>).length === 0) return [];
-  return [];
+  return []; // absent, or h5py's empty float64 array for a layer without weights
 }
 
 function floatValues(dataset: Dataset, file: string, layer: string, weight: string): Float32Array {

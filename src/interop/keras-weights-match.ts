@@ -114,8 +114,7 @@ export function assignKerasWeights(model: tf.LayersModel, file: KerasWeightsFile
   const pairs = useNames ? pairByName(layers, file.layers, differences) : pairByPosition(layers, file, differences);
   for (const [stored, layer] of pairs) compareWeights(stored, layer, differences);
   if (differences.length > 0) {
-    const first = pairs.find(([s, l]) => differences.some((d) => d.includes(`'${s.name}'`) || d.includes(`'${l.name}'`)));
-    const layer = first?.[0].name ?? /layer '([^']+)'/.exec(differences[0]!)?.[1];
+    const layer = /layer '([^']+)'/.exec(differences[0]!)?.[1];
     throw new WeightsMismatchError(
       `the weights do not fit model '${model.name}' (${useNames ? 'layers matched by name' : 'layers matched by position'})`,
       differences,

@@ -30,11 +30,13 @@ describe('loadKerasModel', () => {
     model.dispose();
   });
 
-  it.each(cases.filter(([, c]) => c.files.keras3Model))('%s: Keras 3 .keras archive', async (_name, c) => {
+  it.each(cases.filter(([, c]) => c.files.keras3Model))('%s: Keras 3 .keras archive, leaking no tensor', async (_name, c) => {
+    const before = tf.memory().numTensors;
     const { model, source } = await loadKerasModel(fixturePath(c.files.keras3Model!));
     expect(source).toBe('keras-archive');
     expectOutputs(model, c, fixture.tolerance);
     model.dispose();
+    expect(tf.memory().numTensors).toBe(before);
   });
 
   it.each(cases.filter(([, c]) => c.files.tfjs))('%s: tensorflowjs_converter output (model.json)', async (_name, c) => {

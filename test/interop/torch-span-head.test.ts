@@ -12,7 +12,7 @@ import { FileFormatError, InvalidArgumentError, WeightsMismatchError } from '../
 import { buildSafetensorsHeader, parseSafetensorsHeader, safetensorsHeaderLength } from '../../src/io/safetensors-header.js';
 import { loadTorchSpanHead, saveTorchStateDict } from '../../src/interop/torch-span-head.js';
 import { getArchitecture } from '../../src/models/index.js';
-import { useBackend } from '../helpers/backends.js';
+import { TEST_BACKENDS, useBackend } from '../helpers/backends.js';
 import { fixturePath, maxDifference, readInteropFixture } from './fixture.js';
 
 const fixture = readInteropFixture();
@@ -28,7 +28,9 @@ describe('torch AP_SQuAD ↔ bertvision span head', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('loads and predicts torch\'s start/end logits (erf GELU, S = A)', async () => {
+  it.each(TEST_BACKENDS)('loads and predicts torch\'s start/end logits (erf GELU, S = A) on %s, leaking no tensor', async (backend) => {
+    await useBackend(backend);
+    const before = tf.memory().numTensors;
     const { model, inputShape, adapterDim, notes } = await loadTorchSpanHead(fixturePath(t.file));
     expect(inputShape).toEqual(t.inputShape);
     expect(adapterDim).toBe(t.inputShape[0]);
@@ -39,6 +41,8 @@ describe('torch AP_SQuAD ↔ bertvision span head', () => {
     expect(maxDifference(y, t.outputs)).toBeLessThanOrEqual(fixture.tolerance);
     tf.dispose([x, ...y]);
     model.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    await useBackend('cpu');
   });
 
   it('the tanh GELU would not match: the erf option matters', async () => {
