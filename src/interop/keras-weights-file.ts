@@ -11,6 +11,7 @@
  *
  * Weights are small (heads, not activations), so each dataset is read whole. Node only (h5wasm).
  */
+import { open, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Dataset, Group } from 'h5wasm/node';
 import { FileFormatError } from '../errors.js';
@@ -125,11 +126,39 @@ function readKeras3(runtime: H5Runtime, root: Group, file: string): KerasStoredL
 }
 
 /**
+ * The end-of-file address the HDF5 superblock (at offset 0; versions 0–3) records, or null when it cannot be read.
+ * HDF5 itself refuses a shorter file ("truncated file"), but h5wasm surfaces that only as a later, unclear failure.
+ */
+async function recordedEndOfFile(path: string): Promise<number | null> {
+  const handle = await open(path, 'r');
+  try {
+    const head = Buffer.alloc(64);
+    const { bytesRead } = await handle.read(head, 0, 64, 0);
+    if (bytesRead < 16 || head.readUInt32BE(0) !== 0x89484446) return null;
+    const version = head[8]!;
+    const offsetSize = version < 2 ? head[13]! : head[9]!;
+    const at = version < 2 ? 24 + 2 * offsetSize : 12 + 2 * offsetSize;
+    if (offsetSize !== 8 || at + 8 > bytesRead) return null;
+    const eof = Number(head.readBigUInt64LE(at));
+    return Number.isSafeInteger(eof) ? eof : null;
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
  * Read every layer's weights from a Keras HDF5 weights file (Keras 2 or Keras 3 layout) or whole-model `.h5`.
  * @throws FileFormatError naming the file (and the layer, where one is concerned) when it is not HDF5, is truncated,
  *   or follows neither layout.
  */
 export async function readKerasWeightsFile(path: string): Promise<KerasWeightsFile> {
+  const size = (await stat(path).catch((cause: unknown) => {
+    throw new FileFormatError('cannot be read', { file: path, cause });
+  })).size;
+  const eof = await recordedEndOfFile(path);
+  if (eof !== null && size < eof) {
+    throw new FileFormatError(`truncated: the file is ${size} bytes, its HDF5 superblock says ${eof}`, { file: path });
+  }
   const runtime = await loadH5wasm();
   const file = guardH5(runtime, path, 'opening', () => new runtime.h5.File(resolve(path), 'r'));
   try {

@@ -95,6 +95,7 @@ describe('loadKerasWeights', () => {
     const e1 = (await loadKerasWeights(model, truncated).catch((e: unknown) => e)) as FileFormatError;
     expect(e1).toBeInstanceOf(FileFormatError);
     expect(e1.file).toBe(truncated);
+    expect(e1.message).toMatch(/truncated: the file is \d+ bytes, its HDF5 superblock says \d+/);
     const archive = fixturePath(fixture.bad.missingWeightsMember);
     const e2 = (await loadKerasWeights(model, archive).catch((e: unknown) => e)) as FileFormatError;
     expect(e2).toBeInstanceOf(FileFormatError);
