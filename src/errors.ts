@@ -62,3 +62,21 @@ export class RangeRequestError extends BertVisionError {
     super('E_RANGE_REQUEST', message, options);
   }
 }
+
+/**
+ * A weights file (Keras HDF5, `.keras` archive, torch state dict) does not fit the model it is loaded into: a layer is
+ * missing, a shape differs, or a layer carries a different number of weights. `differences` lists every one of them
+ * (one line each); `layer` is the first layer concerned.
+ */
+export class WeightsMismatchError extends MismatchError {
+  /** The first layer that differs (the file's name for it, or the model's when the file has none). */
+  readonly layer: string | undefined;
+  /** Every difference, one line each, e.g. `layer 'dense': weight 0 (kernel) is [20, 2] in the file, [31, 2] in the model`. */
+  readonly differences: string[];
+
+  constructor(message: string, differences: string[], options: { file?: string; layer?: string } = {}) {
+    super(`${message}: ${differences.join('; ')}`, options);
+    this.layer = options.layer;
+    this.differences = differences;
+  }
+}

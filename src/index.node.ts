@@ -50,3 +50,26 @@ export { readJsonFile, readNaProbFile, readStringMapFile } from './jobs/json-fil
 // 5. Native kernels
 export { NATIVE_ENV_VAR, nativeKernelStatus, type NativeCapabilities, type NativeStatus } from './platform/native.js';
 export { installNativeMatMul, nativeMatMulCalls, type NativeMatMulOptions } from './backend/kernels/native-matmul.js';
+
+// 6. Keras and PyTorch heads in and out (the seed's files)
+export {
+  KERAS_ARCHIVE_WEIGHTS,
+  TORCH_SPAN_HEAD_KEYS,
+  WRITTEN_KERAS_VERSION,
+  loadKerasModel,
+  loadKerasWeights,
+  loadTorchSpanHead,
+  readKerasWeights,
+  saveKerasWeights,
+  saveTorchStateDict,
+  type KerasStoredLayer,
+  type KerasStoredWeight,
+  type KerasWeightsFile,
+  type KerasWeightsLoadReport,
+  type KerasWeightsWriteReport,
+  type LayerMatching,
+  type LoadKerasWeightsOptions,
+  type LoadTorchSpanHeadOptions,
+  type LoadedKerasModel,
+  type LoadedTorchSpanHead,
+} from './interop/index.js';

@@ -28,6 +28,7 @@ export {
   RangeRequestError,
   ShapeError,
   UsageError,
+  WeightsMismatchError,
 } from './errors.js';
 
 // 2. Backend choice

@@ -26,6 +26,7 @@ const FLOORS: Record<string, number> = {
   report: 9,
   train: 10,
   eval: 11,
+  interop: 11.5, // Keras / PyTorch files in and out: above models, store and train, below jobs and cli
   jobs: 12,
   cli: 13,
   'index.ts': 14,

@@ -31,6 +31,8 @@ const BROWSER = [
     'storeBatchSource', 'storeBatches', 'storeDataset', 'transformersQaFiles', 'withSeededRandom',
     // stores from bytes, Blobs and URLs (#16)
     'BlobBytes', 'MAX_HDF5_BYTES', 'MemoryBytes', 'RangeRequestError', 'UrlBytes', 'openStore', 'storeBytes',
+    // Keras / PyTorch interop (#15)
+    'WeightsMismatchError',
 ];
 
 /** What the Node entry adds. */
@@ -39,6 +41,9 @@ const NODE_ONLY = [
     'evaluatePredictionsFile', 'installNativeMatMul', 'loadHeadForStore', 'loadModel', 'nativeKernelStatus',
     'nativeMatMulCalls', 'predictHead', 'readJsonFile', 'readNaProbFile', 'readStringMapFile',
     'removeStaleTempFiles', 'saveModel', 'trainHead', 'writeFileAtomic', 'writeQaOutputs',
+    // Keras / PyTorch interop (#15)
+    'KERAS_ARCHIVE_WEIGHTS', 'TORCH_SPAN_HEAD_KEYS', 'WRITTEN_KERAS_VERSION', 'loadKerasModel', 'loadKerasWeights',
+    'loadTorchSpanHead', 'readKerasWeights', 'saveKerasWeights', 'saveTorchStateDict',
 ];
 
 describe('public surface', () => {

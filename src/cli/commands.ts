@@ -1,5 +1,6 @@
 /** Registry of `bertvision` subcommands. Add a subcommand by adding its file and one line here. */
 import type { CliCommand } from './command.js';
+import { convertCommand } from './convert.js';
 import { evaluateCommand } from './evaluate.js';
 import { ensembleCommand } from './ensemble.js';
 import { inspectCommand } from './inspect.js';
@@ -7,4 +8,4 @@ import { predictCommand } from './predict.js';
 import { trainCommand } from './train.js';
 
 /** Every subcommand, in the order `bertvision --help` lists them. */
-export const commands: CliCommand[] = [trainCommand, predictCommand, evaluateCommand, ensembleCommand, inspectCommand];
+export const commands: CliCommand[] = [trainCommand, predictCommand, evaluateCommand, ensembleCommand, inspectCommand, convertCommand];

@@ -19,15 +19,15 @@ export interface BinaryGraph {
   /** Default adapter width A, or null: no adapter. */
   adapterDim: number | null;
   /** The graph from the activations `[B, S, E, L]` to flat features, with the resolved adapter width. */
-  features: (input: tf.SymbolicTensor, adapterDim: number | null) => tf.SymbolicTensor;
+  features: (input: tf.SymbolicTensor, adapterDim: number | null, options: BuildOptions) => tf.SymbolicTensor;
 }
 
 /** The adapter heads' graph: layer pooling, AdapterPooler, the CLS skip (`x[..., -1]`), flattened. */
 export function adapterPoolerFeatures(pooling: 'learned' | 'mean'): BinaryGraph['features'] {
-  return (input, adapterDim) => {
+  return (input, adapterDim, options) => {
     const skip = lastLayer(input);
     const pooled = poolLayers(input, pooling);
-    return flatten(concatSkip(adapterFlat(asOneLayer(pooled), adapterDim ?? 386, true), skip));
+    return flatten(concatSkip(adapterFlat(asOneLayer(pooled), adapterDim ?? 386, true, options.adapterActivation), skip));
   };
 }
 
@@ -47,7 +47,7 @@ export function binaryBuilder(architecture: BinaryArchitecture, graph: BinaryGra
     const shape = resolveInputShape(options, BINARY_DEFAULT_INPUT_SHAPE);
     const adapterDim = resolveAdapterDim(options, architecture, graph.adapterDim);
     const input = activationInput(shape);
-    const logits = head(graph.features(input, adapterDim));
+    const logits = head(graph.features(input, adapterDim, options));
     return finishModel(input, logits, metadataFor(architecture, 'binary', shape, adapterDim), options);
   };
 }

@@ -28,12 +28,12 @@ export function lastLayer(x: Tensor): Tensor {
 }
 
 /**
- * AdapterPooler (Dense E→A per layer + tanh-GELU) and flatten of `(A, L)` with L innermost:
+ * AdapterPooler (Dense E→A per layer + GELU, tanh form by default) and flatten of `(A, L)` with L innermost:
  * `[B, S, E, L] → [B, S, A·L]`.
  */
-export function adapterFlat(x: Tensor, adapterDim: number, sharedWeights: boolean): Tensor {
+export function adapterFlat(x: Tensor, adapterDim: number, sharedWeights: boolean, activation: 'gelu_tanh' | 'gelu' = 'gelu_tanh'): Tensor {
   const [, s, , l] = x.shape as [null, number, number, number];
-  const pooled = apply(new AdapterPooler({ adapterDim, sharedWeights, name: 'adapter_pooler' }), x);
+  const pooled = apply(new AdapterPooler({ adapterDim, sharedWeights, activation, name: 'adapter_pooler' }), x);
   return apply(tf.layers.reshape({ targetShape: [s, adapterDim * l], name: 'flatten_adapter' }), pooled);
 }
 

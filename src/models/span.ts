@@ -21,10 +21,10 @@ export interface SpanRecipe {
   skip: boolean;
 }
 
-function features(recipe: SpanRecipe, input: tf.SymbolicTensor, adapterDim: number | null): tf.SymbolicTensor {
+function features(recipe: SpanRecipe, input: tf.SymbolicTensor, adapterDim: number | null, options: BuildOptions): tf.SymbolicTensor {
   let x = recipe.pooling ? poolLayers(input, recipe.pooling) : input;
   if (recipe.adapter) {
-    x = adapterFlat(recipe.pooling ? asOneLayer(x) : x, adapterDim ?? recipe.adapter.dim, recipe.adapter.shared);
+    x = adapterFlat(recipe.pooling ? asOneLayer(x) : x, adapterDim ?? recipe.adapter.dim, recipe.adapter.shared, options.adapterActivation);
   }
   return recipe.skip ? concatSkip(x, lastLayer(input)) : x;
 }
@@ -38,7 +38,7 @@ export function spanBuilder(architecture: SpanArchitecture, recipe: SpanRecipe):
     const shape = resolveInputShape(options, SPAN_DEFAULT_INPUT_SHAPE);
     const adapterDim = resolveAdapterDim(options, architecture, recipe.adapter?.dim ?? null);
     const input = activationInput(shape);
-    const outputs = splitStartEnd(head(features(recipe, input, adapterDim)));
+    const outputs = splitStartEnd(head(features(recipe, input, adapterDim, options)));
     return finishModel(input, outputs, metadataFor(architecture, 'span', shape, adapterDim), options);
   };
 }

@@ -59,6 +59,11 @@ export interface BuildOptions {
    * binary adapters. Ignored (an error) for architectures without an adapter.
    */
   adapterDim?: number;
+  /**
+   * GELU of the AdapterPooler: `'gelu_tanh'` (default, the seed's TensorFlow code) or `'gelu'` (exact erf, the seed's
+   * torch code; {@link loadTorchSpanHead} builds with it). Ignored for architectures without an adapter.
+   */
+  adapterActivation?: 'gelu_tanh' | 'gelu';
   /** Model name. Default: the architecture name. */
   name?: string;
   /** Compile with the seed's optimizer, loss and metric (see {@link compileAdapter}). Default true. */
