@@ -38,7 +38,7 @@ def test_reproduction_pipeline_runs_and_resumes(tiny_bert: Path, squad_file: Pat
     split.write_text(json.dumps({"parts": {"train": {"titles": ["A", "B"]}, "eval": {"titles": ["C"]}}}))
     plan = Plan(work=tmp_path / "work", publish=tmp_path / "published", demo=tmp_path / "demo", squad=squad,
                 split=split, model_path=str(tiny_bert), max_seq_length=64, doc_stride=32, finetune_epochs=1.0,
-                save_every=0.5, batch_size=2, precision="fp32", budgets=(0.5, 1.0),
+                save_every=0.5, batch_size=2, precision="fp32", budgets=(1.0,),
                 span_architectures=("learned-pooling",), binary_architectures=("tenney-small",), seeds=(0,),
                 head_epochs=2, holdout_articles=1, demo_train_questions=3)
     stages.finetune(plan)
@@ -51,7 +51,7 @@ def test_reproduction_pipeline_runs_and_resumes(tiny_bert: Path, squad_file: Pat
     results = json.loads((plan.publish / "results.json").read_text())
     systems = sorted({(r["system"], r["fine_tune_epochs"]) for r in results["rows"]})
     assert systems == sorted((s, b) for s in ("bert", "head", "ensemble", "bert-answerability", "head-answerability")
-                             for b in (0.5, 1.0))
+                             for b in (1.0,))
     for row in results["rows"]:
         if row["system"] in ("bert", "head", "ensemble"):
             assert row["total"] == 3 and {"exact", "f1", "HasAns_total", "NoAns_total", "best_f1"} <= set(row)
@@ -65,4 +65,4 @@ def test_reproduction_pipeline_runs_and_resumes(tiny_bert: Path, squad_file: Pat
     again = reproduce.Reproduction(plan)
     for budget in plan.budgets:
         again.answerability(budget)
-    assert len(again.timings) == 2 * 5 and all(t == first[t["stage"]] for t in again.timings)
+    assert len(again.timings) == 5 and all(t == first[t["stage"]] for t in again.timings)
