@@ -43,7 +43,8 @@ export function readSquadExamples(json: unknown, file?: string, titles?: Readonl
         const { id, question } = qa as { id: string; question: string };
         if (seen.has(id)) fail(`duplicate question id ${id}`);
         seen.add(id);
-        const rawAnswers = qa.is_impossible === true ? [] : Array.isArray(qa.answers) ? qa.answers : [];
+        const record = qa as Record<string, unknown>;
+        const rawAnswers = record.is_impossible === true ? [] : Array.isArray(record.answers) ? (record.answers as unknown[]) : [];
         const answers = rawAnswers.map((raw: unknown) => {
           if (!isRecord(raw) || typeof raw.text !== 'string' || !Number.isInteger(raw.answer_start)) fail(`question ${id}: an answer lacks a string 'text' or an int 'answer_start'`);
           const { text, answer_start: start } = raw as { text: string; answer_start: number };

@@ -48,7 +48,7 @@ describe('buildWindows vs tools/extract (run_qa.py) on the dev set', () => {
         const parts = windows.map(windowParts);
         if (full.has(e)) expect(parts).toEqual(full.get(e));
         const tail = windows.every((w) => w.inputIds.length === expected.max_seq_length && w.inputIds.subarray(w.attentionMask.indexOf(0) >>> 0).every((id) => id === 0));
-        if (windows.length !== expected.counts.charCodeAt(e) - 48 || digest(...parts.flat(1) as never) !== expected.hashes[e] || !tail) mismatches.push(e);
+        if (windows.length !== expected.counts.charCodeAt(e) - 48 || digest(...(parts.flat(1) as number[][])) !== expected.hashes[e] || !tail) mismatches.push(e);
       });
       expect(mismatches).toEqual([]);
       expect(total).toBe(expected.windows);
