@@ -49,6 +49,11 @@ export interface OnnxEncoderOptions {
   runtime?: OrtChoice;
   /** onnxruntime-web's wasm threads. Default: its own (half the cores, at most 4). */
   threads?: number;
+  /**
+   * An ONNX Runtime module to use instead of importing one, e.g. `await import('onnxruntime-web')` in a bundled page
+   * (bundlers cannot follow the optional import). Default: none.
+   */
+  ort?: OrtModule;
   /** Model facts for store metadata (tools/onnx/export.py's sidecar). Default: unknown ids, sizes from the outputs. */
   info?: Partial<EncoderInfo>;
 }
@@ -136,7 +141,7 @@ export class OnnxEncoder {
  * const encoder = await createOnnxEncoder(new Uint8Array(await (await fetch('minilm.onnx')).arrayBuffer()));
  */
 export async function createOnnxEncoder(model: Uint8Array, options: OnnxEncoderOptions = {}): Promise<OnnxEncoder> {
-  const { ort, runtime } = await loadOrt(options.runtime);
+  const { ort, runtime } = options.ort ? { ort: options.ort, runtime: 'onnxruntime (given)' } : await loadOrt(options.runtime);
   if (options.threads !== undefined && ort.env.wasm) ort.env.wasm.numThreads = options.threads;
   let session: OrtSession;
   try {
