@@ -16,3 +16,6 @@ export * from './node/load-head.js';
 export * from './node/qa-output.js';
 export { NATIVE_ENV_VAR, nativeKernelStatus, type NativeCapabilities, type NativeStatus } from './node/native.js';
 export { installNativeMatMul, nativeMatMulCalls, type NativeMatMulOptions } from './node/native-matmul.js';
+export { loadTokenizer } from './text/load-tokenizer.node.js';
+export { loadOnnxEncoder, readEncoderSidecar } from './text/load-encoder.node.js';
+export { extractActivations, type ExtractActivationsOptions, type ExtractSummary } from './text/extract-activations.js';

@@ -41,12 +41,23 @@ Options:
   -h, --help               show this help
 `;
 
-async function splitTitles(file: string, part: string | undefined): Promise<Set<string>> {
+const sha256 = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
+
+/** The titles of one part of a split file, and the `source.split` entry tools/extract records for it. */
+async function splitTitles(file: string, part: string | undefined): Promise<{ titles: Set<string>; split: { file: string; sha256: string; part: string } }> {
   if (part === undefined) throw new UsageError('--split-file needs --split-part');
-  const root = JSON.parse(await readFile(file, 'utf8')) as { parts?: Record<string, { titles?: unknown }> };
+  const bytes = await readFile(file).catch((cause: Error) => {
+    throw new FileFormatError(`cannot read the split file (${cause.message})`, { file, cause });
+  });
+  let root: { parts?: Record<string, { titles?: unknown }> };
+  try {
+    root = JSON.parse(bytes.toString('utf8')) as typeof root;
+  } catch (cause) {
+    throw new FileFormatError(`not valid JSON (${(cause as Error).message})`, { file, cause });
+  }
   const titles = root.parts?.[part]?.titles;
   if (!Array.isArray(titles)) throw new FileFormatError(`no part '${part}' with a 'titles' list (parts: ${Object.keys(root.parts ?? {}).join(', ')})`, { file });
-  return new Set(titles.map(String));
+  return { titles: new Set(titles.map(String)), split: { file: basename(file), sha256: sha256(bytes), part } };
 }
 
 /** The `extract` subcommand. */
@@ -92,8 +103,8 @@ export const extractCommand: CliCommand = {
     } catch (cause) {
       throw new FileFormatError(`not valid JSON (${(cause as Error).message})`, { file: squad, cause });
     }
-    const titles = values['split-file'] ? await splitTitles(values['split-file'], values['split-part']) : undefined;
-    let examples = readSquadExamples(json, squad, titles);
+    const split = values['split-file'] ? await splitTitles(values['split-file'], values['split-part']) : undefined;
+    let examples = readSquadExamples(json, squad, split?.titles);
     if (values['question-limit'] !== undefined) examples = examples.slice(0, positiveInt('--question-limit', values['question-limit'], 0));
     const maxQueryLength = values['max-query-length'] === undefined ? undefined : positiveInt('--max-query-length', values['max-query-length'], 0);
     const tokenizer = await loadTokenizer(tokenizerPath);
@@ -114,7 +125,7 @@ export const extractCommand: CliCommand = {
           docStride: positiveInt('--doc-stride', values['doc-stride'], 128),
           maxQueryLength,
         },
-        source: { file: basename(squad), sha256: createHash('sha256').update(squadBytes).digest('hex') },
+        source: { file: basename(squad), sha256: sha256(squadBytes), ...(split ? { split: split.split } : {}) },
         ...(values['model-id'] ? { modelId: values['model-id'], tokenizerId: values['model-id'] } : {}),
         onProgress: (done, total) => {
           if (values.quiet) return;

@@ -30,7 +30,7 @@ export interface ExtractActivationsOptions {
   /** Windows per encoder call. Default 8. */
   batchSize?: number;
   /** The SQuAD file the examples came from (metadata `source`). Default: none. */
-  source?: { file: string; sha256: string };
+  source?: { file: string; sha256: string; split?: { file: string; sha256: string; part: string } };
   /** Model facts for the metadata; default: the encoder's `info` (its sidecar). */
   modelId?: string;
   modelRevision?: string;
