@@ -35,7 +35,7 @@ def compare(js_path: Path, py_path: Path, atol: float, rtol: float, rows_per_rea
     if meta_js != meta_py:
         keys = sorted(k for k in set(meta_js) | set(meta_py) if meta_js.get(k) != meta_py.get(k))
         problems.append(f"metadata differs on {keys}: js {[meta_js.get(k) for k in keys]} py {[meta_py.get(k) for k in keys]}")
-    if list(js.specs) != list(py.specs) or any(js.specs[n] != py.specs[n] for n in py.specs if n in js.specs):
+    if set(js.specs) != set(py.specs) or any(js.specs[n] != py.specs[n] for n in py.specs if n in js.specs):
         problems.append(f"tensors differ: js {js.specs} py {py.specs}")
         return problems
     for name, (shape, dtype) in py.specs.items():
