@@ -31,14 +31,14 @@ export interface EncoderInput {
 
 /** One batch's outputs, float32, row-major. */
 export interface EncoderOutput {
-  /** [batch, sequence, hidden, layers]: embeddings then each layer. */
+  /** `[batch, sequence, hidden, layers]`: embeddings then each layer. */
   hiddenStates: Float32Array;
   /** Embeddings + layers (numLayers + 1). */
   layers: number;
   hidden: number;
-  /** [batch, hidden] when the model has a pooler. */
+  /** `[batch, hidden]` when the model has a pooler. */
   pooled: Float32Array | undefined;
-  /** [batch, sequence] when the model has a QA head. */
+  /** `[batch, sequence]` when the model has a QA head. */
   startLogits: Float32Array | undefined;
   endLogits: Float32Array | undefined;
 }

@@ -25,7 +25,10 @@ export interface OrtSession {
 /** The part of an ONNX Runtime module bertvision uses (`onnxruntime-node` and `onnxruntime-web` both have it). */
 export interface OrtModule {
   Tensor: new (type: 'int64', data: BigInt64Array, dims: readonly number[]) => OrtTensor;
-  InferenceSession: { create(model: string | Uint8Array, options?: Record<string, unknown>): Promise<OrtSession> };
+  InferenceSession: {
+    /** Load a model (a path for onnxruntime-node, bytes for both) into a session. */
+    create(model: string | Uint8Array, options?: Record<string, unknown>): Promise<OrtSession>;
+  };
   env: { wasm?: { numThreads?: number } };
 }
 

@@ -48,6 +48,7 @@ export interface QaAnswer {
 
 /** A question-answering pipeline; see `createQaPipeline`. */
 export interface QaPipeline {
+  /** The answer to `question` in `context` (any length: the context is cut into windows). */
   answer(question: string, context: string): Promise<QaAnswer>;
 }
 

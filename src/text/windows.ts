@@ -35,7 +35,7 @@ export interface QaWindow {
   inputIds: Int32Array;
   attentionMask: Int32Array;
   tokenTypeIds: Int32Array;
-  /** [S·2] code-point offsets into the context, −1 for question, special and padding tokens. */
+  /** `[S·2]` code-point offsets into the context, −1 for question, special and padding tokens. */
   offsets: Int32Array;
   /** Token index of the answer's start, the CLS index when the answer is not in this window. */
   startPosition: number;
