@@ -73,3 +73,8 @@ export {
   type LoadedKerasModel,
   type LoadedTorchSpanHead,
 } from './interop/index.js';
+
+// 7. Text on disk: tokenizer and ONNX encoder files, extracting activation stores
+export { loadTokenizer } from './text/load-tokenizer.node.js';
+export { loadOnnxEncoder, readEncoderSidecar } from './text/load-encoder.node.js';
+export { extractActivations, type ExtractActivationsOptions, type ExtractSummary } from './text/extract-activations.js';

@@ -203,3 +203,11 @@ export { centerOfGravity } from './report/layer-stats.js';
 export { layerWeightsSvg, type LayerWeightsPlotOptions } from './report/layer-weights-plot.js';
 export { learningCurvesSvg, type EpochRecord, type LearningCurvesPlotOptions } from './report/learning-curves-plot.js';
 export { naProbHistogramSvg, precisionRecallSvg } from './report/squad-plots.js';
+
+// 12. Text: WordPiece tokenizer, run_qa windows, SQuAD examples, the ONNX encoder, the QA pipeline
+export { BertTokenizer, codePointOffsets, tokenizerFromJson, type Encoding, type TokenSequence } from './text/tokenizer.js';
+export { buildWindows, QaWindowMaker, type QaExample as QaWindowExample, type QaWindow, type WindowSettings } from './text/windows.js';
+export { readSquadExamples, type SquadQaExample } from './text/squad-examples.js';
+export { createOnnxEncoder, OnnxEncoder, type EncoderInfo, type EncoderInput, type EncoderOutput, type OnnxEncoderOptions } from './text/onnx-encoder.js';
+export type { OrtChoice, OrtModule } from './text/onnx-runtime.js';
+export { createQaPipeline, type QaAnswer, type QaPipeline, type QaPipelineOptions } from './text/qa-pipeline.js';

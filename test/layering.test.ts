@@ -22,6 +22,7 @@ const FLOORS: Record<string, number> = {
   data: 5,
   models: 6,
   squad: 7,
+  text: 7.5, // tokenizer, windows, ONNX encoder, QA pipeline: above squad (normalize, decode) and store, below ensemble
   ensemble: 8,
   report: 9,
   train: 10,

@@ -36,6 +36,8 @@ export interface NBestEntry {
   endLogit: number;
   /** True only for the `"empty"` placeholder transformers inserts when no real candidate is left. */
   placeholder: boolean;
+  /** Code-point offsets `[start, end)` of `text` in the context (`[0, 0]` for the null answer and the placeholder). */
+  offsets: [number, number];
 }
 
 /** Decoder output, keyed by example id in example order. */
@@ -120,9 +122,10 @@ export function postprocessQaPredictions(
       startLogit: c.startLogit,
       endLogit: c.endLogit,
       placeholder: false,
+      offsets: [c.start, c.end] as [number, number],
     }));
     if (entries.length === 0 || (entries.length === 1 && entries[0]?.text === '')) {
-      entries.unshift({ text: 'empty', score: 0, startLogit: 0, endLogit: 0, placeholder: true });
+      entries.unshift({ text: 'empty', score: 0, startLogit: 0, endLogit: 0, placeholder: true, offsets: [0, 0] });
     }
     const maxScore = Math.max(...entries.map((c) => c.score));
     const exps = entries.map((c) => Math.exp(c.score - maxScore));
@@ -134,6 +137,7 @@ export function postprocessQaPredictions(
       startLogit: c.startLogit,
       endLogit: c.endLogit,
       placeholder: c.placeholder,
+      offsets: c.offsets,
     }));
     result.nbest.set(example.id, nbest);
 
