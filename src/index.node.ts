@@ -9,6 +9,8 @@
  * 3. Jobs: train, predict, ensemble, evaluate, and what they are made of
  * 4. Files: atomic writes, JSON and na_prob files
  * 5. Native kernels
+ * 6. Keras and PyTorch heads in and out
+ * 7. Text on disk: tokenizer and encoder files, extraction
  *
  * Re-exports only (and the backend registration side effect).
  */

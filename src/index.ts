@@ -15,6 +15,7 @@
  * 9. SQuAD 2.0: dataset, decoders, the official metric, Python-compatible JSON
  * 10. Ensembles and the answerability gate
  * 11. Reports (SVG plots, layer mixes)
+ * 12. Text: tokenizer, run_qa windows, the ONNX encoder, the QA pipeline
  *
  * Re-exports only.
  */

@@ -33,6 +33,9 @@ const BROWSER = [
     'BlobBytes', 'MAX_HDF5_BYTES', 'MemoryBytes', 'RangeRequestError', 'UrlBytes', 'openStore', 'storeBytes',
     // Keras / PyTorch interop (#15)
     'WeightsMismatchError',
+    // text in, activations and answers out (#17)
+    'BertTokenizer', 'OnnxEncoder', 'QaWindowMaker', 'buildWindows', 'codePointOffsets', 'createOnnxEncoder',
+    'createQaPipeline', 'readSquadExamples', 'tokenizerFromJson',
 ];
 
 /** What the Node entry adds. */
@@ -44,6 +47,8 @@ const NODE_ONLY = [
     // Keras / PyTorch interop (#15)
     'KERAS_ARCHIVE_WEIGHTS', 'TORCH_SPAN_HEAD_KEYS', 'WRITTEN_KERAS_VERSION', 'loadKerasModel', 'loadKerasWeights',
     'loadTorchSpanHead', 'readKerasWeights', 'saveKerasWeights', 'saveTorchStateDict',
+    // text on disk (#17)
+    'extractActivations', 'loadOnnxEncoder', 'loadTokenizer', 'readEncoderSidecar',
 ];
 
 describe('public surface', () => {
