@@ -33,7 +33,12 @@ const files = {
 };
 const repeatsAt = process.argv.indexOf('--repeats');
 const repeats = repeatsAt > 0 ? Number(process.argv[repeatsAt + 1]) : 7;
-const reference = (JSON.parse(readFileSync(`${squad}reference_eval_outputs.json`, 'utf8')) as Record<string, { output: Record<string, number> }>)['anuragsatish_na_default_t1.0']?.output;
+const reference = (
+  JSON.parse(readFileSync(`${squad}reference_eval_outputs.json`, 'utf8')) as Record<
+    string,
+    { output: Record<string, number> }
+  >
+)['anuragsatish_na_default_t1.0']?.output;
 
 interface EvalTiming {
   compute: number;
@@ -57,8 +62,17 @@ function evaluateOnce(): EvalTiming {
 
 /** One Python evaluation (its own in-process timing, interpreter start excluded). */
 function evaluateOncePython(): EvalTiming & { python: string } {
-  const text = execFileSync(python, [`${root}tools/squad/official_algorithm.py`, files.data, files.predictions, files.naProbs, '--repeats', '1'], { encoding: 'utf8' });
-  const parsed = JSON.parse(text) as { compute_s: number; end_to_end_s: number; output: Record<string, number>; python: string };
+  const text = execFileSync(
+    python,
+    [`${root}tools/squad/official_algorithm.py`, files.data, files.predictions, files.naProbs, '--repeats', '1'],
+    { encoding: 'utf8' },
+  );
+  const parsed = JSON.parse(text) as {
+    compute_s: number;
+    end_to_end_s: number;
+    output: Record<string, number>;
+    python: string;
+  };
   return { compute: parsed.compute_s, endToEnd: parsed.end_to_end_s, output: parsed.output, python: parsed.python };
 }
 
@@ -67,7 +81,10 @@ function sameAsOfficial(output: Record<string, number>): boolean {
 }
 
 /** Synthetic windows like a 384-token BERT run (20 question tokens, then 5-character context tokens), also on disk. */
-function decodeWindows(windows: number, tokens: number): { features: QaFeature[]; examples: { id: string; context: string }[]; dir: string } {
+function decodeWindows(
+  windows: number,
+  tokens: number,
+): { features: QaFeature[]; examples: { id: string; context: string }[]; dir: string } {
   let state = 7;
   const rand = (): number => ((state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2 ** 32) * 8 - 4;
   const offsets = new Int32Array(tokens * 2).fill(-1);
@@ -80,9 +97,20 @@ function decodeWindows(windows: number, tokens: number): { features: QaFeature[]
   const dir = mkdtempSync(join(tmpdir(), 'bv-decode-bench-'));
   writeFileSync(join(dir, 'start.f32'), start);
   writeFileSync(join(dir, 'end.f32'), end);
-  writeFileSync(join(dir, 'offsets.i32'), new Int32Array(Array.from({ length: windows }, () => Array.from(offsets)).flat()));
-  writeFileSync(join(dir, 'meta.json'), JSON.stringify({ windows, tokens, examples: numExamples, example_index: exampleIndex, context, repeats: 1 }));
-  const features = exampleIndex.map((e, w) => ({ exampleIndex: e, startLogits: start.subarray(w * tokens, (w + 1) * tokens), endLogits: end.subarray(w * tokens, (w + 1) * tokens), offsets }));
+  writeFileSync(
+    join(dir, 'offsets.i32'),
+    new Int32Array(Array.from({ length: windows }, () => Array.from(offsets)).flat()),
+  );
+  writeFileSync(
+    join(dir, 'meta.json'),
+    JSON.stringify({ windows, tokens, examples: numExamples, example_index: exampleIndex, context, repeats: 1 }),
+  );
+  const features = exampleIndex.map((e, w) => ({
+    exampleIndex: e,
+    startLogits: start.subarray(w * tokens, (w + 1) * tokens),
+    endLogits: end.subarray(w * tokens, (w + 1) * tokens),
+    offsets,
+  }));
   return { features, examples: Array.from({ length: numExamples }, (_, i) => ({ id: `q${i}`, context })), dir };
 }
 
@@ -98,25 +126,42 @@ try {
   for (let r = 0; r < repeats; r++) {
     theirs.push(evaluateOncePython());
     ours.push(evaluateOnce());
-    const py = JSON.parse(execFileSync(python, [`${root}tools/squad/bench_decode.py`, dir], { encoding: 'utf8', maxBuffer: 1 << 28 })) as { seconds: number; predictions: Record<string, string> };
+    const py = JSON.parse(
+      execFileSync(python, [`${root}tools/squad/bench_decode.py`, dir], { encoding: 'utf8', maxBuffer: 1 << 28 }),
+    ) as { seconds: number; predictions: Record<string, string> };
     const t0 = performance.now();
     const decoded = postprocessQaPredictions(examples, features).predictions;
     decodeOurs.push((performance.now() - t0) / 1000);
     decodeTheirs.push(py.seconds);
-    if (JSON.stringify(Object.fromEntries(decoded)) !== JSON.stringify(py.predictions)) throw new Error('the decoders disagree');
+    if (JSON.stringify(Object.fromEntries(decoded)) !== JSON.stringify(py.predictions))
+      throw new Error('the decoders disagree');
   }
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
-if (![...ours, ...theirs].every((t) => sameAsOfficial(t.output))) throw new Error('an implementation disagrees with the official output');
+if (![...ours, ...theirs].every((t) => sameAsOfficial(t.output)))
+  throw new Error('an implementation disagrees with the official output');
 
 const ms = (s: number): string => (s * 1000).toFixed(1);
-const row = (label: string, a: number[], b: number[]): string[] => [label, ms(median(a)), ms(median(b)), `${(median(b) / median(a)).toFixed(1)}×`];
+const row = (label: string, a: number[], b: number[]): string[] => [
+  label,
+  ms(median(a)),
+  ms(median(b)),
+  `${(median(b) / median(a)).toFixed(1)}×`,
+];
 const table = markdownTable(
   ['stage', 'bertvision (ms)', `Python ${theirs[0]?.python} official algorithm (ms)`, 'speed-up'],
   [
-    row('scoring only (raw scores, thresholds, best_*)', ours.map((t) => t.compute), theirs.map((t) => t.compute)),
-    row('end to end (read + parse 3 files, score, format JSON)', ours.map((t) => t.endToEnd), theirs.map((t) => t.endToEnd)),
+    row(
+      'scoring only (raw scores, thresholds, best_*)',
+      ours.map((t) => t.compute),
+      theirs.map((t) => t.compute),
+    ),
+    row(
+      'end to end (read + parse 3 files, score, format JSON)',
+      ours.map((t) => t.endToEnd),
+      theirs.map((t) => t.endToEnd),
+    ),
   ],
 );
 const decodeTable = markdownTable(

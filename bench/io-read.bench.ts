@@ -57,7 +57,9 @@ if (!nativeOn) console.warn(`native kernels not in use (${nativeKernelStatus().r
 const fmt = (x: number): string => x.toFixed(2);
 
 console.log(`writing float16 stores [${N}, ${S}, ${H}, ${L}] to ${dir} …`);
-execFileSync(python, [join(root, 'bench', 'io_make_stores.py'), dir, String(N), String(S), String(H), String(L)], { stdio: 'inherit' });
+execFileSync(python, [join(root, 'bench', 'io_make_stores.py'), dir, String(N), String(S), String(H), String(L)], {
+  stdio: 'inherit',
+});
 const storedBytes = N * S * H * L * 2;
 const rows: (string | number)[][] = [];
 const ratios: Record<string, number> = {};
@@ -71,10 +73,23 @@ for (const [label, file] of [
   const out = new Float32Array(B * S * H * L);
   const raw: number[] = [];
   const contenders = [
-    ...(nativeOn ? [{ reader: 'bertvision read → float32, native kernels (mmap + F16C, every core)', options: {} }] : []),
-    ...(nativeOn ? [{ reader: 'bertvision read → float32, native kernels, batches in shuffled order', options: {}, order: 'shuffled' as const }] : []),
+    ...(nativeOn
+      ? [{ reader: 'bertvision read → float32, native kernels (mmap + F16C, every core)', options: {} }]
+      : []),
+    ...(nativeOn
+      ? [
+          {
+            reader: 'bertvision read → float32, native kernels, batches in shuffled order',
+            options: {},
+            order: 'shuffled' as const,
+          },
+        ]
+      : []),
     { reader: 'bertvision read → float32, native off (fs + WebAssembly SIMD decode)', options: { native: false } },
-    { reader: 'bertvision read → float32, native off (fs + lookup-table decode)', options: { native: false, simd: false } },
+    {
+      reader: 'bertvision read → float32, native off (fs + lookup-table decode)',
+      options: { native: false, simd: false },
+    },
   ];
   const stores = await Promise.all(contenders.map((c) => openStore(path, c.options)));
   const speeds = contenders.map((): number[] => []);
@@ -82,23 +97,34 @@ for (const [label, file] of [
   for (let r = 0; r < REPEATS; r++) {
     // interleave the contenders so background load on the shared VM hits them alike
     raw.push(gbps(statSync(path).size, rawRead(path)));
-    for (const [i, c] of contenders.entries()) speeds[i]!.push(gbps(storedBytes, await storePass(stores[i]!, c.order ?? 'sequential', out)));
+    for (const [i, c] of contenders.entries())
+      speeds[i]!.push(gbps(storedBytes, await storePass(stores[i]!, c.order ?? 'sequential', out)));
   }
   await Promise.all(stores.map((store) => store.close()));
   const rawMedian = median(raw);
   rows.push([label, 'raw sequential read of the file (baseline)', fmt(rawMedian), '1.00×']);
-  for (const [i, c] of contenders.entries()) rows.push([label, c.reader, fmt(median(speeds[i]!)), `${fmt(median(speeds[i]!) / rawMedian)}×`]);
+  for (const [i, c] of contenders.entries())
+    rows.push([label, c.reader, fmt(median(speeds[i]!)), `${fmt(median(speeds[i]!) / rawMedian)}×`]);
   ratios[label] = median(speeds[0]!) / rawMedian;
   const bertvisionSpeed = median(speeds[0]!);
   if (file === 'big.h5') {
-    const h5py = JSON.parse(execFileSync(python, [join(root, 'bench', 'io_h5py_read.py'), path, String(B), String(REPEATS)], { encoding: 'utf8' })) as {
+    const h5py = JSON.parse(
+      execFileSync(python, [join(root, 'bench', 'io_h5py_read.py'), path, String(B), String(REPEATS)], {
+        encoding: 'utf8',
+      }),
+    ) as {
       slice: number[];
       direct_f32: number[];
     };
     const slice = gbps(storedBytes, median(h5py.slice));
     const direct = gbps(storedBytes, median(h5py.direct_f32));
     rows.push([label, 'h5py `ds[i:i+B]` (float16 arrays)', fmt(slice), `${fmt(slice / rawMedian)}×`]);
-    rows.push([label, 'h5py `read_direct` + copy → float32 (same result as bertvision)', fmt(direct), `${fmt(direct / rawMedian)}×`]);
+    rows.push([
+      label,
+      'h5py `read_direct` + copy → float32 (same result as bertvision)',
+      fmt(direct),
+      `${fmt(direct / rawMedian)}×`,
+    ]);
     ratios['vs h5py'] = bertvisionSpeed / direct;
     ratios['vs h5py raw'] = bertvisionSpeed / slice;
   }
@@ -123,8 +149,18 @@ interface RssReport {
   }
   await asStored.close();
   await transposed.close();
-  rows.push(['HDF5 torch layout `[N, L, S, E]` float32', 'bertvision read, as stored (`layerAxis: 1`)', fmt(median(stored)), '']);
-  rows.push(['HDF5 torch layout `[N, L, S, E]` float32', "bertvision read, delivered layers-last (`deliver: 'layers-last'`)", fmt(median(moved)), `${fmt(median(moved) / median(stored))}× of as stored`]);
+  rows.push([
+    'HDF5 torch layout `[N, L, S, E]` float32',
+    'bertvision read, as stored (`layerAxis: 1`)',
+    fmt(median(stored)),
+    '',
+  ]);
+  rows.push([
+    'HDF5 torch layout `[N, L, S, E]` float32',
+    "bertvision read, delivered layers-last (`deliver: 'layers-last'`)",
+    fmt(median(moved)),
+    `${fmt(median(moved) / median(stored))}× of as stored`,
+  ]);
 }
 
 const rss = (file: string, native: boolean): RssReport =>
@@ -143,7 +179,14 @@ for (const native of nativeOn ? [true, false] : [false]) {
     const big = rss(`big.${ext}`, native);
     const sizes = `${mb(statSync(join(dir, `small.${ext}`)).size)} → ${mb(statSync(join(dir, `big.${ext}`)).size)}`;
     const label = `${ext}, native ${native ? 'on (mmap)' : 'off'}`;
-    rssRows.push([label, sizes, mb(small.readPeakRss), mb(big.readPeakRss), (big.readPeakRss / small.readPeakRss).toFixed(3), `${mb(small.maxRss)} / ${mb(big.maxRss)}`]);
+    rssRows.push([
+      label,
+      sizes,
+      mb(small.readPeakRss),
+      mb(big.readPeakRss),
+      (big.readPeakRss / small.readPeakRss).toFixed(3),
+      `${mb(small.maxRss)} / ${mb(big.maxRss)}`,
+    ]);
   }
 }
 
@@ -158,9 +201,11 @@ bertvision reads. Ratio = row ÷ raw read of the same file (target ≥ 0.8×, an
 ${markdownTable(['store', 'reader', 'GB/s (stored bytes)', 'vs raw read'], rows)}
 
 bertvision (first row of each store) ÷ raw read: ${Object.entries(ratios)
-    .filter(([k]) => !k.startsWith('vs h5py'))
-    .map(([k, v]) => `${k} ${fmt(v)}×`)
-    .join(', ')}; bertvision HDF5 ÷ h5py \`read_direct\` + float32 (the same result): ${fmt(ratios['vs h5py']!)}×, ÷ h5py's
+  .filter(([k]) => !k.startsWith('vs h5py'))
+  .map(([k, v]) => `${k} ${fmt(v)}×`)
+  .join(
+    ', ',
+  )}; bertvision HDF5 ÷ h5py \`read_direct\` + float32 (the same result): ${fmt(ratios['vs h5py']!)}×, ÷ h5py's
 raw float16 slices (half the bytes written): ${fmt(ratios['vs h5py raw']!)}×.
 
 How the native rows keep up with a plain read of the file although they write twice its bytes: the raw read

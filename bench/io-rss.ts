@@ -17,4 +17,6 @@ for (let i = 0; i + batch <= store.numExamples; i += batch) {
   readPeak = Math.max(readPeak, process.memoryUsage.rss());
 }
 await store.close();
-console.log(JSON.stringify({ readPeakRss: readPeak, maxRss: process.resourceUsage().maxRSS * 1024, examples: store.numExamples }));
+console.log(
+  JSON.stringify({ readPeakRss: readPeak, maxRss: process.resourceUsage().maxRSS * 1024, examples: store.numExamples }),
+);

@@ -39,17 +39,27 @@ interface Case {
 type Variant = BackendName | 'wasm + native';
 
 const CASES: Case[] = [
-  { id: 'binary-tenney-small', batch: 64, steps: quick ? 10 : 40, warmup: 3, backends: ['wasm + native', 'wasm', 'cpu'] },
+  {
+    id: 'binary-tenney-small',
+    batch: 64,
+    steps: quick ? 10 : 40,
+    warmup: 3,
+    backends: ['wasm + native', 'wasm', 'cpu'],
+  },
   { id: 'span-learned-pooling', batch: 8, steps: quick ? 2 : 5, warmup: 1, backends: ['wasm + native', 'wasm', 'cpu'] },
   { id: 'span-adapter-386', batch: 4, steps: quick ? 1 : 3, warmup: 1, backends: ['wasm + native', 'wasm'] },
 ].filter((c) => only === undefined || c.id === only) as Case[];
 const nativeOn = nativeKernelStatus().capabilities?.avx2Fma === true;
-if (!nativeOn) console.warn(`native kernels unavailable (${nativeKernelStatus().reason ?? 'no AVX2/FMA'}): 'wasm + native' rows are skipped`);
+if (!nativeOn)
+  console.warn(
+    `native kernels unavailable (${nativeKernelStatus().reason ?? 'no AVX2/FMA'}): 'wasm + native' rows are skipped`,
+  );
 
 /** Selects the backend of `variant` and switches the native matMul on or off. */
 async function useVariant(variant: Variant): Promise<void> {
   await initBackend({ backend: variant === 'wasm + native' ? 'wasm' : variant });
-  if (variant.startsWith('wasm') && nativeOn) installNativeMatMul({ minMultiplyAdds: variant === 'wasm + native' ? 2 ** 20 : Infinity });
+  if (variant.startsWith('wasm') && nativeOn)
+    installNativeMatMul({ minMultiplyAdds: variant === 'wasm + native' ? 2 ** 20 : Infinity });
 }
 
 function buildCase(id: Case['id']): tf.LayersModel {
@@ -91,9 +101,10 @@ async function timeTfjs(c: Case, variant: Variant): Promise<number[]> {
   for (let i = 0; i < c.warmup + c.steps; i++) {
     const t0 = performance.now();
     const x = tf.tensor(pool[i % pool.length]!, inputShape); // upload counted: real training uploads every batch
-    const ys = model.outputs.length === 2
-      ? [oneHot(c.batch, inputShape[1]!, 1), oneHot(c.batch, inputShape[1]!, 5)]
-      : oneHot(c.batch, 2, 0);
+    const ys =
+      model.outputs.length === 2
+        ? [oneHot(c.batch, inputShape[1]!, 1), oneHot(c.batch, inputShape[1]!, 5)]
+        : oneHot(c.batch, 2, 0);
     await model.trainOnBatch(x, ys);
     tf.dispose([x, ys] as tf.TensorContainer);
     if (i >= c.warmup) times.push(performance.now() - t0);
@@ -111,10 +122,25 @@ function timePython(c: Case, framework: 'keras' | 'torch', threads: number): { m
   const py = python();
   if (!py) return { error: 'no Python venv (.venv) with tf_keras/torch' };
   try {
-    const out = execFileSync(py, [
-      `${root}bench/python/train_baselines.py`, '--framework', framework, '--model', c.id, '--batch', String(c.batch),
-      '--steps', String(c.steps), '--warmup', String(c.warmup), '--threads', String(threads),
-    ], { encoding: 'utf8', env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '3' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const out = execFileSync(
+      py,
+      [
+        `${root}bench/python/train_baselines.py`,
+        '--framework',
+        framework,
+        '--model',
+        c.id,
+        '--batch',
+        String(c.batch),
+        '--steps',
+        String(c.steps),
+        '--warmup',
+        String(c.warmup),
+        '--threads',
+        String(threads),
+      ],
+      { encoding: 'utf8', env: { ...process.env, TF_CPP_MIN_LOG_LEVEL: '3' }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     const result = JSON.parse(out.trim().split('\n').at(-1)!) as { step_ms_median: number };
     return { ms: result.step_ms_median };
   } catch (error) {
@@ -161,7 +187,18 @@ for (const c of CASES) {
   for (const backend of c.backends.filter((v) => nativeOn || v !== 'wasm + native')) {
     const tfjsMs = median(await timeTfjs(c, backend));
     const ratio = (other: number | null): string => (other === null ? 'n/a' : `${(other / tfjsMs).toFixed(2)}×`);
-    rows.push([c.id, c.batch, backend, rate((c.batch * 1000) / tfjsMs), exs(ms(keras)), ratio(ms(keras)), exs(ms(keras1)), ratio(ms(keras1)), exs(ms(torch)), ratio(ms(torch))]);
+    rows.push([
+      c.id,
+      c.batch,
+      backend,
+      rate((c.batch * 1000) / tfjsMs),
+      exs(ms(keras)),
+      ratio(ms(keras)),
+      exs(ms(keras1)),
+      ratio(ms(keras1)),
+      exs(ms(torch)),
+      ratio(ms(torch)),
+    ]);
     console.log(rows.at(-1)!.join('\t'));
   }
   for (const r of [keras, keras1, torch]) if ('error' in r) console.warn(`${c.id}: baseline failed: ${r.error}`);
@@ -183,10 +220,24 @@ const section = [
   'a freshly uploaded batch every step, median over the timed steps. Ratios are bertvision ÷ baseline (> 1 = faster).',
   'Keras = tf_keras on TensorFlow CPU (2 threads, and 1 thread for a per-core comparison); PyTorch CPU with 2 threads.',
   'The wasm backend runs on one core in Node (tfjs disables its threads there); "wasm + native" sends its matrix',
-  'products of at least 2^20 multiply-adds (the layer mix\'s matrix × vector products included) and the tanh-GELU to',
+  "products of at least 2^20 multiply-adds (the layer mix's matrix × vector products included) and the tanh-GELU to",
   "bertvision's native AVX2/FMA kernels on every core (`native/`).",
   '',
-  markdownTable(['model', 'batch', 'backend', 'bertvision ex/s', 'Keras ex/s', 'vs Keras', 'Keras 1-thread ex/s', 'vs Keras 1-thread', 'PyTorch ex/s', 'vs PyTorch'], rows),
+  markdownTable(
+    [
+      'model',
+      'batch',
+      'backend',
+      'bertvision ex/s',
+      'Keras ex/s',
+      'vs Keras',
+      'Keras 1-thread ex/s',
+      'vs Keras 1-thread',
+      'PyTorch ex/s',
+      'vs PyTorch',
+    ],
+    rows,
+  ),
   '',
   '### Layer mix bandwidth',
   '',

@@ -23,9 +23,13 @@ const result = await trainHead({
   batchSize: 32,
   learningRate: 1e-2,
   resume: false,
-  onEpochEnd: (s) => console.log(`epoch ${String(s.epoch).padStart(2)}  loss ${s.loss.toFixed(4)}  dev accuracy ${s.metrics.accuracy!.toFixed(4)}  no-answer F1 ${s.metrics.f1!.toFixed(4)}`),
+  onEpochEnd: (s) =>
+    console.log(
+      `epoch ${String(s.epoch).padStart(2)}  loss ${s.loss.toFixed(4)}  dev accuracy ${s.metrics.accuracy!.toFixed(4)}  no-answer F1 ${s.metrics.f1!.toFixed(4)}`,
+    ),
 }).catch((error: Error) => {
-  if (/already holds a training run/.test(error.message)) console.error('runs/answerability exists: delete it to train again.');
+  if (/already holds a training run/.test(error.message))
+    console.error('runs/answerability exists: delete it to train again.');
   throw error;
 });
 
@@ -38,6 +42,12 @@ const unanswerable = gold.filter((q) => !q.hasAnswer).length / gold.length;
 const best = result.state.best!;
 const history = result.state.history;
 const last = history[history.length - 1]!;
-console.log(`\nbest dev no-answer F1 ${best.value.toFixed(4)} at epoch ${best.epoch}; final accuracy ${last.metrics.accuracy!.toFixed(4)} on ${last.metrics.questions} questions`);
-console.log(`majority-class accuracy on the same questions: ${Math.max(unanswerable, 1 - unanswerable).toFixed(4)} (see docs/guide.md on what these activations can tell)`);
-console.log(`layer-weight plot: ${result.files.layerWeights}\nlearning curves:  ${result.files.learningCurves}\nbest model:       ${result.files.bestModel}`);
+console.log(
+  `\nbest dev no-answer F1 ${best.value.toFixed(4)} at epoch ${best.epoch}; final accuracy ${last.metrics.accuracy!.toFixed(4)} on ${last.metrics.questions} questions`,
+);
+console.log(
+  `majority-class accuracy on the same questions: ${Math.max(unanswerable, 1 - unanswerable).toFixed(4)} (see docs/guide.md on what these activations can tell)`,
+);
+console.log(
+  `layer-weight plot: ${result.files.layerWeights}\nlearning curves:  ${result.files.learningCurves}\nbest model:       ${result.files.bestModel}`,
+);

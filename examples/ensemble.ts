@@ -6,8 +6,17 @@
  * Run: npx tsx examples/ensemble.ts
  */
 import {
-  combineWindows, decodeFeatures, initBackend, loadHeadForStore, openStore, predictStore, qaExamplesFor,
-  readSquadQuestions, readStoreWindows, spanFeatures, squadMetrics,
+  combineWindows,
+  decodeFeatures,
+  initBackend,
+  loadHeadForStore,
+  openStore,
+  predictStore,
+  qaExamplesFor,
+  readSquadQuestions,
+  readStoreWindows,
+  spanFeatures,
+  squadMetrics,
 } from 'bertvision';
 import { existsSync, readFileSync } from 'node:fs';
 
@@ -32,8 +41,23 @@ await store.close();
 const rows: Array<[string, Record<string, number>]> = [
   ['BERT (fine-tuned MiniLM, 0.1 epoch)', squadMetrics(decodeFeatures('hf', examples, bert), questions)],
   ['our head (adapter-64)', squadMetrics(decodeFeatures('hf', examples, ours), questions)],
-  ['ensemble: max probability', squadMetrics(decodeFeatures('hf', examples, combineWindows([bert, ours], { method: 'max-probability' })), questions)],
-  ['ensemble: mean probability', squadMetrics(decodeFeatures('hf', examples, combineWindows([bert, ours], { method: 'mean-probability' })), questions)],
+  [
+    'ensemble: max probability',
+    squadMetrics(
+      decodeFeatures('hf', examples, combineWindows([bert, ours], { method: 'max-probability' })),
+      questions,
+    ),
+  ],
+  [
+    'ensemble: mean probability',
+    squadMetrics(
+      decodeFeatures('hf', examples, combineWindows([bert, ours], { method: 'mean-probability' })),
+      questions,
+    ),
+  ],
 ];
-console.log(`\n${'model'.padEnd(38)} ${'EM'.padStart(7)} ${'F1'.padStart(7)}   (official SQuAD 2.0 metric, ${windows.count} windows)`);
-for (const [name, m] of rows) console.log(`${name.padEnd(38)} ${m.exact!.toFixed(2).padStart(7)} ${m.f1!.toFixed(2).padStart(7)}`);
+console.log(
+  `\n${'model'.padEnd(38)} ${'EM'.padStart(7)} ${'F1'.padStart(7)}   (official SQuAD 2.0 metric, ${windows.count} windows)`,
+);
+for (const [name, m] of rows)
+  console.log(`${name.padEnd(38)} ${m.exact!.toFixed(2).padStart(7)} ${m.f1!.toFixed(2).padStart(7)}`);

@@ -22,7 +22,12 @@ const result = await trainHead({
   epochs,
   batchSize: 2,
   learningRate: 3e-3,
-  onEpochEnd: (s) => console.log(`epoch ${String(s.epoch).padStart(2)}  loss ${s.loss.toFixed(4)}  exact ${s.metrics.exact!.toFixed(2)}  f1 ${s.metrics.f1!.toFixed(2)}  (HasAns f1 ${s.metrics.HasAns_f1!.toFixed(2)}, NoAns f1 ${s.metrics.NoAns_f1!.toFixed(2)})`),
+  onEpochEnd: (s) =>
+    console.log(
+      `epoch ${String(s.epoch).padStart(2)}  loss ${s.loss.toFixed(4)}  exact ${s.metrics.exact!.toFixed(2)}  f1 ${s.metrics.f1!.toFixed(2)}  (HasAns f1 ${s.metrics.HasAns_f1!.toFixed(2)}, NoAns f1 ${s.metrics.NoAns_f1!.toFixed(2)})`,
+    ),
 });
-console.log(`\nbest in-sample SQuAD 2.0 F1 ${result.state.best!.value.toFixed(2)} at epoch ${result.state.best!.epoch} (6 windows, official metric)`);
+console.log(
+  `\nbest in-sample SQuAD 2.0 F1 ${result.state.best!.value.toFixed(2)} at epoch ${result.state.best!.epoch} (6 windows, official metric)`,
+);
 console.log(`head: ${result.files.bestModel}`);

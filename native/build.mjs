@@ -62,8 +62,16 @@ async function build() {
   if (spawnSync(compiler, ['--version'], { stdio: 'ignore' }).status !== 0) giveUp(`no C++ compiler ('${compiler}')`);
 
   const x64 = arch === 'x64';
-  const common = ['-O3', '-std=c++17', '-fPIC', '-pthread', '-fvisibility=hidden', '-DNAPI_VERSION=8',
-    '-DNODE_GYP_MODULE_NAME=bertvision_native', `-I${include}`];
+  const common = [
+    '-O3',
+    '-std=c++17',
+    '-fPIC',
+    '-pthread',
+    '-fvisibility=hidden',
+    '-DNAPI_VERSION=8',
+    '-DNODE_GYP_MODULE_NAME=bertvision_native',
+    `-I${include}`,
+  ];
   const units = [
     ['addon.cc', []],
     ['napi_helpers.cc', []],
@@ -71,14 +79,23 @@ async function build() {
     ['float16.cc', []],
     ['mapped_file.cc', []],
     ['thread_pool.cc', []],
-    ...(x64 ? [['float16_f16c.cc', ['-mavx', '-mf16c']], ['gemm_avx2.cc', ['-mavx2', '-mfma', '-mf16c']], ['gelu_avx2.cc', ['-mavx2', '-mfma']], ['matvec_avx2.cc', ['-mavx2', '-mfma']]] : []),
+    ...(x64
+      ? [
+          ['float16_f16c.cc', ['-mavx', '-mf16c']],
+          ['gemm_avx2.cc', ['-mavx2', '-mfma', '-mf16c']],
+          ['gelu_avx2.cc', ['-mavx2', '-mfma']],
+          ['matvec_avx2.cc', ['-mavx2', '-mfma']],
+        ]
+      : []),
   ];
   const work = join(here, 'build', `tmp-${process.pid}`);
   mkdirSync(work, { recursive: true });
   try {
     const objects = units.map(([file]) => join(work, file.replace(/\.cc$/, '.o')));
     const failures = await Promise.all(
-      units.map(([file, flags], i) => run(compiler, [...common, ...flags, '-c', join(sources, file), '-o', objects[i]])),
+      units.map(([file, flags], i) =>
+        run(compiler, [...common, ...flags, '-c', join(sources, file), '-o', objects[i]]),
+      ),
     );
     const failed = failures.findIndex((f) => f !== undefined);
     if (failed >= 0) giveUp(`compiling ${units[failed][0]} failed: ${failures[failed]}`);
@@ -87,7 +104,9 @@ async function build() {
     const linkError = await run(compiler, [...linkFlags, '-pthread', '-o', linked, ...objects]);
     if (linkError !== undefined) giveUp(`linking failed: ${linkError}`);
     // load it once in a separate process, so a binary that cannot load is never installed
-    const probe = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(linked)}).capabilities()`], { encoding: 'utf8' });
+    const probe = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(linked)}).capabilities()`], {
+      encoding: 'utf8',
+    });
     if (probe.status !== 0) giveUp(`the built addon does not load: ${(probe.stderr || '').trim().split('\n')[0]}`);
     renameSync(linked, output);
     console.log(`bertvision: native kernels built (${output})`);
@@ -100,7 +119,10 @@ try {
   await build();
 } catch (error) {
   // anything unexpected (a read-only install directory, …) is reported the same way: an install must not fail
-  const reason = error instanceof NotBuilt ? error.message : `unexpected error: ${error instanceof Error ? error.message : String(error)}`;
+  const reason =
+    error instanceof NotBuilt
+      ? error.message
+      : `unexpected error: ${error instanceof Error ? error.message : String(error)}`;
   const line = `bertvision: native kernels not built (${reason}); the WebAssembly kernels will be used.`;
   if (strict) {
     console.error(line);

@@ -142,7 +142,12 @@ export { initialTrainerState, type EpochSummary, type TrainerState } from './tra
 export { fit, type FitOptions, type FitResult, type TrainingProgress } from './train/trainer.js';
 
 // 8. Evaluation of a head on a store
-export { checkModelFitsStore, predictStore, type PredictStoreOptions, type WindowOutputs } from './eval/predict-store.js';
+export {
+  checkModelFitsStore,
+  predictStore,
+  type PredictStoreOptions,
+  type WindowOutputs,
+} from './eval/predict-store.js';
 export { readStoreWindows, type StoreWindows } from './eval/store-windows.js';
 export { binaryWindowMetrics, decodeSpanWindows, spanFeatures, squadMetrics } from './eval/window-metrics.js';
 
@@ -206,9 +211,28 @@ export { learningCurvesSvg, type EpochRecord, type LearningCurvesPlotOptions } f
 export { naProbHistogramSvg, precisionRecallSvg } from './report/squad-plots.js';
 
 // 12. Text: WordPiece tokenizer, run_qa windows, SQuAD examples, the ONNX encoder, the QA pipeline
-export { BertTokenizer, codePointOffsets, tokenizerFromJson, type Encoding, type TokenSequence } from './text/tokenizer.js';
-export { buildWindows, QaWindowMaker, type QaExample as QaWindowExample, type QaWindow, type WindowSettings } from './text/windows.js';
+export {
+  BertTokenizer,
+  codePointOffsets,
+  tokenizerFromJson,
+  type Encoding,
+  type TokenSequence,
+} from './text/tokenizer.js';
+export {
+  buildWindows,
+  QaWindowMaker,
+  type QaExample as QaWindowExample,
+  type QaWindow,
+  type WindowSettings,
+} from './text/windows.js';
 export { readSquadExamples, type SquadQaExample } from './text/squad-examples.js';
-export { createOnnxEncoder, OnnxEncoder, type EncoderInfo, type EncoderInput, type EncoderOutput, type OnnxEncoderOptions } from './text/onnx-encoder.js';
+export {
+  createOnnxEncoder,
+  OnnxEncoder,
+  type EncoderInfo,
+  type EncoderInput,
+  type EncoderOutput,
+  type OnnxEncoderOptions,
+} from './text/onnx-encoder.js';
 export type { OrtChoice, OrtModule } from './text/onnx-runtime.js';
 export { createQaPipeline, type QaAnswer, type QaPipeline, type QaPipelineOptions } from './text/qa-pipeline.js';

@@ -44,10 +44,13 @@ function sourceFiles(dir: string): string[] {
 
 const files = sourceFiles(SRC).map((f) => relative(SRC, f).split('\\').join('/'));
 const fileSet = new Set(files);
-const SPEC = /(?:import|export)\s[^'"]*?from\s+['"](\.[^'"]+)['"]|import\(\s*['"](\.[^'"]+)['"]\s*\)|import\s+['"](\.[^'"]+)['"]/g;
+const SPEC =
+  /(?:import|export)\s[^'"]*?from\s+['"](\.[^'"]+)['"]|import\(\s*['"](\.[^'"]+)['"]\s*\)|import\s+['"](\.[^'"]+)['"]/g;
 
 function resolveImport(from: string, spec: string): string | null {
-  const path = normalize(join(dirname(from), spec)).split('\\').join('/');
+  const path = normalize(join(dirname(from), spec))
+    .split('\\')
+    .join('/');
   const candidates = [path, path.replace(/\.js$/, '.ts'), `${path}.ts`, `${path}/index.ts`];
   return candidates.find((c) => fileSet.has(c)) ?? null;
 }
@@ -137,7 +140,9 @@ describe('layering of src/', () => {
   it('keeps platform/ free of every other folder of ours (errors.ts aside)', () => {
     const reaches = [...edges]
       .filter(([file]) => top(file) === 'platform')
-      .flatMap(([file, targets]) => [...targets].filter((t) => top(t) !== 'platform' && t !== 'errors.ts').map((t) => `${file} → ${t}`));
+      .flatMap(([file, targets]) =>
+        [...targets].filter((t) => top(t) !== 'platform' && t !== 'errors.ts').map((t) => `${file} → ${t}`),
+      );
     expect(reaches).toEqual([]);
   });
 });

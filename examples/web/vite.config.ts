@@ -18,7 +18,8 @@ function demoData(): Plugin {
     name: 'bertvision-demo-data',
     apply: 'build',
     generateBundle() {
-      for (const file of DEMO_FILES) this.emitFile({ type: 'asset', fileName: file, source: readFileSync(join(repo, file)) });
+      for (const file of DEMO_FILES)
+        this.emitFile({ type: 'asset', fileName: file, source: readFileSync(join(repo, file)) });
     },
   };
 }

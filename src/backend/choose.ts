@@ -59,9 +59,7 @@ export function parseBackendRequest(value: string | undefined): BackendName | 'a
   if (v === '' || v === 'auto') return 'auto';
   if (v === 'node' || v === 'tfjs-node' || v === 'tfjs-node-gpu' || v === 'native') return 'tensorflow';
   if ((BACKEND_PREFERENCE as readonly string[]).includes(v)) return v as BackendName;
-  throw new InvalidArgumentError(
-    `unknown backend '${value}': expected auto, ${BACKEND_PREFERENCE.join(', ')}`,
-  );
+  throw new InvalidArgumentError(`unknown backend '${value}': expected auto, ${BACKEND_PREFERENCE.join(', ')}`);
 }
 
 /** Options of {@link initBackend}. */

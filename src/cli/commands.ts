@@ -9,4 +9,12 @@ import { predictCommand } from './predict.js';
 import { trainCommand } from './train.js';
 
 /** Every subcommand, in the order `bertvision --help` lists them. */
-export const commands: CliCommand[] = [trainCommand, predictCommand, evaluateCommand, ensembleCommand, inspectCommand, convertCommand, extractCommand];
+export const commands: CliCommand[] = [
+  trainCommand,
+  predictCommand,
+  evaluateCommand,
+  ensembleCommand,
+  inspectCommand,
+  convertCommand,
+  extractCommand,
+];

@@ -76,13 +76,17 @@ async function load(input: string, flags: ConvertFlags, io: CliIO): Promise<tf.L
   const notes: string[] = [];
   let model: tf.LayersModel;
   if (lower.endsWith('.safetensors')) {
-    const loaded = await loadTorchSpanHead(input, flags.sequenceLength === undefined ? {} : { sequenceLength: flags.sequenceLength });
+    const loaded = await loadTorchSpanHead(
+      input,
+      flags.sequenceLength === undefined ? {} : { sequenceLength: flags.sequenceLength },
+    );
     notes.push(...loaded.notes);
     model = loaded.model;
   } else if (statSync(input).isDirectory() && isBertvisionModelDir(input)) {
     model = await loadModel(input);
   } else if (flags.architecture !== undefined) {
-    if (!flags.inputShape) throw new UsageError('--architecture needs --input-shape S,E,L (the activation shape the head was trained on)');
+    if (!flags.inputShape)
+      throw new UsageError('--architecture needs --input-shape S,E,L (the activation shape the head was trained on)');
     model = getArchitecture(flags.architecture).build({
       inputShape: flags.inputShape,
       ...(flags.adapterDim === undefined ? {} : { adapterDim: flags.adapterDim }),
@@ -92,7 +96,9 @@ async function load(input: string, flags: ConvertFlags, io: CliIO): Promise<tf.L
     notes.push(...report.notes);
   } else {
     if (/\.h5$/i.test(lower) && (await readKerasWeights(input)).modelConfig === null) {
-      throw new UsageError(`${input} holds weights only (save_weights): pass --architecture NAME and --input-shape S,E,L`);
+      throw new UsageError(
+        `${input} holds weights only (save_weights): pass --architecture NAME and --input-shape S,E,L`,
+      );
     }
     const loaded = await loadKerasModel(input);
     notes.push(...loaded.notes);
@@ -113,7 +119,9 @@ async function save(model: tf.LayersModel, output: string): Promise<string> {
     return 'a Keras 2 weights file (load_weights)';
   }
   if (lower.endsWith('.keras') || lower.endsWith('.json')) {
-    throw new UsageError(`${output}: write a bertvision model directory, a Keras .h5 weights file or a .safetensors state dict`);
+    throw new UsageError(
+      `${output}: write a bertvision model directory, a Keras .h5 weights file or a .safetensors state dict`,
+    );
   }
   await saveModel(model, output);
   return 'a bertvision model directory';
@@ -132,19 +140,23 @@ export const convertCommand: CliCommand = {
       'sequence-length': { type: 'string' },
     });
     const [input, output, ...extra] = parsed.positionals;
-    if (!input || !output || extra.length) throw new UsageError(`expected <in> and <out>, got ${parsed.positionals.length} paths`);
+    if (!input || !output || extra.length)
+      throw new UsageError(`expected <in> and <out>, got ${parsed.positionals.length} paths`);
     if (!existsSync(input)) throw new UsageError(`${input}: no such file or directory`);
     const v = parsed.values;
     const flags: ConvertFlags = {
       architecture: v.architecture,
       inputShape: parseShape(v['input-shape']),
       adapterDim: v['adapter-dim'] === undefined ? undefined : positiveInt('--adapter-dim', v['adapter-dim'], 1),
-      sequenceLength: v['sequence-length'] === undefined ? undefined : positiveInt('--sequence-length', v['sequence-length'], 1),
+      sequenceLength:
+        v['sequence-length'] === undefined ? undefined : positiveInt('--sequence-length', v['sequence-length'], 1),
     };
     const model = await load(input, flags, io);
     try {
       const what = await save(model, output);
-      io.stdout(`${input} → ${output}: ${what}, model '${model.name}', ${model.countParams().toLocaleString('en-US')} parameters\n`);
+      io.stdout(
+        `${input} → ${output}: ${what}, model '${model.name}', ${model.countParams().toLocaleString('en-US')} parameters\n`,
+      );
     } finally {
       model.dispose();
     }

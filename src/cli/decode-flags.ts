@@ -19,7 +19,10 @@ export const DECODE_FLAG_HELP =
   --null-score-diff-threshold <x>  answer "" when null − best > x (default 0)`;
 
 /** The decoder and its options from parsed flag values. @throws UsageError for bad values. */
-export function decodeOptionsFrom(values: Record<string, unknown>): { decoder: SpanDecoder; options: PostprocessOptions } {
+export function decodeOptionsFrom(values: Record<string, unknown>): {
+  decoder: SpanDecoder;
+  options: PostprocessOptions;
+} {
   const text = (k: string): string | undefined => (typeof values[k] === 'string' ? (values[k] as string) : undefined);
   return {
     decoder: choice('--decoder', text('decoder'), ['hf', 'legacy'] as const, 'hf'),
@@ -33,5 +36,7 @@ export function decodeOptionsFrom(values: Record<string, unknown>): { decoder: S
 
 /** A metrics object as one line: `exact 71.20 · f1 74.31 · …` (integers as they are, others to 4 digits). */
 export function metricsLine(metrics: Record<string, number>): string {
-  return Object.entries(metrics).map(([k, v]) => `${k} ${Number.isInteger(v) ? v : v.toFixed(4)}`).join(' · ');
+  return Object.entries(metrics)
+    .map(([k, v]) => `${k} ${Number.isInteger(v) ? v : v.toFixed(4)}`)
+    .join(' · ');
 }

@@ -13,7 +13,12 @@ import type { CliCommand } from './command.js';
 import { DECODE_FLAG_HELP, DECODE_FLAG_SPECS, decodeOptionsFrom, metricsLine } from './decode-flags.js';
 import { choice, finiteNumber, parseCommandLine, positiveInt } from './flags.js';
 
-const METHODS: readonly CombineMethod[] = ['max-probability', 'mean-probability', 'weighted-mean-probability', 'logit-sum'];
+const METHODS: readonly CombineMethod[] = [
+  'max-probability',
+  'mean-probability',
+  'weighted-mean-probability',
+  'logit-sum',
+];
 
 const USAGE = `Usage: bertvision ensemble <span-store> --squad data.json --out <dir> [--bert] [--model <dir>]... [options]
 
@@ -64,14 +69,17 @@ export const ensembleCommand: CliCommand = {
       ...DECODE_FLAG_SPECS,
     });
     const v = parsed.values;
-    if (parsed.positionals.length !== 1) throw new UsageError(`expected one span store, got ${parsed.positionals.length}`);
+    if (parsed.positionals.length !== 1)
+      throw new UsageError(`expected one span store, got ${parsed.positionals.length}`);
     if (!v.squad || !v.out) throw new UsageError('--squad and --out are required');
     const heads = v.model ?? [];
     const members = (v.bert ? 1 : 0) + heads.length;
     if (members === 0) throw new UsageError('nothing to ensemble: give --bert and/or --model');
     // --bert alone decodes the fine-tuned model's own predictions (the baseline every ensemble is compared with)
-    if (members === 1 && !v.gate && !v.bert) throw new UsageError('an ensemble needs two members, or one member and --gate (a single head: use predict)');
-    if (v.gate && !v['gate-store']) throw new UsageError('--gate needs --gate-store (the CLS store the binary head reads)');
+    if (members === 1 && !v.gate && !v.bert)
+      throw new UsageError('an ensemble needs two members, or one member and --gate (a single head: use predict)');
+    if (v.gate && !v['gate-store'])
+      throw new UsageError('--gate needs --gate-store (the CLS store the binary head reads)');
     const method = choice('--method', v.method, METHODS, 'max-probability');
     const weights = v.weights?.split(',').map((w) => finiteNumber('--weights', w, 1));
     const { decoder, options } = decodeOptionsFrom(v);

@@ -82,7 +82,8 @@ export const evaluateCommand: CliCommand = {
       throw new UsageError((error as Error).message);
     }
     const { values, positionals } = parsed;
-    if (positionals.length !== 2) throw new UsageError(`expected 2 arguments (data.json pred.json), got ${positionals.length}`);
+    if (positionals.length !== 2)
+      throw new UsageError(`expected 2 arguments (data.json pred.json), got ${positionals.length}`);
     const [dataFile, predFile] = positionals as [string, string];
     const naProbThresh = parseThreshold(values['na-prob-thresh']);
     const imageDir = values['out-image-dir'];
@@ -100,7 +101,9 @@ export const evaluateCommand: CliCommand = {
       missingHint: 'pass --missing-as-abstain to score them as abstentions',
     });
     if (evaluation.abstained.length > 0) {
-      io.stderr(`bertvision evaluate: ${evaluation.abstained.length} questions without a prediction scored as abstentions\n`);
+      io.stderr(
+        `bertvision evaluate: ${evaluation.abstained.length} questions without a prediction scored as abstentions\n`,
+      );
     }
     if (values['out-file'] === undefined) io.stdout(`${pythonJsonDumps(evaluation.entries, 2)}\n`);
     return 0;

@@ -44,7 +44,10 @@ Options:
 const sha256 = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
 
 /** The titles of one part of a split file, and the `source.split` entry tools/extract records for it. */
-async function splitTitles(file: string, part: string | undefined): Promise<{ titles: Set<string>; split: { file: string; sha256: string; part: string } }> {
+async function splitTitles(
+  file: string,
+  part: string | undefined,
+): Promise<{ titles: Set<string>; split: { file: string; sha256: string; part: string } }> {
   if (part === undefined) throw new UsageError('--split-file needs --split-part');
   const bytes = await readFile(file).catch((cause: Error) => {
     throw new FileFormatError(`cannot read the split file (${cause.message})`, { file, cause });
@@ -56,7 +59,11 @@ async function splitTitles(file: string, part: string | undefined): Promise<{ ti
     throw new FileFormatError(`not valid JSON (${(cause as Error).message})`, { file, cause });
   }
   const titles = root.parts?.[part]?.titles;
-  if (!Array.isArray(titles)) throw new FileFormatError(`no part '${part}' with a 'titles' list (parts: ${Object.keys(root.parts ?? {}).join(', ')})`, { file });
+  if (!Array.isArray(titles))
+    throw new FileFormatError(
+      `no part '${part}' with a 'titles' list (parts: ${Object.keys(root.parts ?? {}).join(', ')})`,
+      { file },
+    );
   return { titles: new Set(titles.map(String)), split: { file: basename(file), sha256: sha256(bytes), part } };
 }
 
@@ -90,10 +97,14 @@ export const extractCommand: CliCommand = {
     const output = values.output;
     if (!model || !squad || !output) throw new UsageError('--model, --squad and --output are required');
     const dtype = choice('--dtype', values.dtype, ['float16', 'float32'] as const, 'float16');
-    if (dtype === 'float16' && storeFormatOf(output) === 'hdf5') throw new UsageError('HDF5 stores are written as float32 only (h5wasm cannot write float16): pass --dtype float32, or write .safetensors / a directory');
+    if (dtype === 'float16' && storeFormatOf(output) === 'hdf5')
+      throw new UsageError(
+        'HDF5 stores are written as float32 only (h5wasm cannot write float16): pass --dtype float32, or write .safetensors / a directory',
+      );
     const runtime = choice<OrtChoice>('--runtime', values.runtime, ['auto', 'node', 'web'], 'auto');
     const tokenizerPath = values.tokenizer ?? join(dirname(model), 'tokenizer.json');
-    if (!values.tokenizer && !existsSync(tokenizerPath)) throw new UsageError(`no tokenizer.json beside ${model}: pass --tokenizer`);
+    if (!values.tokenizer && !existsSync(tokenizerPath))
+      throw new UsageError(`no tokenizer.json beside ${model}: pass --tokenizer`);
     const squadBytes = await readFile(squad).catch((cause: Error) => {
       throw new FileFormatError(`cannot read the SQuAD file (${cause.message})`, { file: squad, cause });
     });
@@ -105,8 +116,12 @@ export const extractCommand: CliCommand = {
     }
     const split = values['split-file'] ? await splitTitles(values['split-file'], values['split-part']) : undefined;
     let examples = readSquadExamples(json, squad, split?.titles);
-    if (values['question-limit'] !== undefined) examples = examples.slice(0, positiveInt('--question-limit', values['question-limit'], 0));
-    const maxQueryLength = values['max-query-length'] === undefined ? undefined : positiveInt('--max-query-length', values['max-query-length'], 0);
+    if (values['question-limit'] !== undefined)
+      examples = examples.slice(0, positiveInt('--question-limit', values['question-limit'], 0));
+    const maxQueryLength =
+      values['max-query-length'] === undefined
+        ? undefined
+        : positiveInt('--max-query-length', values['max-query-length'], 0);
     const tokenizer = await loadTokenizer(tokenizerPath);
     const encoder = await loadOnnxEncoder(model, { runtime });
     let bar: ProgressBar | undefined;
@@ -135,7 +150,9 @@ export const extractCommand: CliCommand = {
         },
       });
       bar?.finish();
-      io.stdout(`${summary.output}: ${summary.windows} windows from ${summary.questions} questions (${encoder.runtime})\n`);
+      io.stdout(
+        `${summary.output}: ${summary.windows} windows from ${summary.questions} questions (${encoder.runtime})\n`,
+      );
     } finally {
       await encoder.dispose();
     }

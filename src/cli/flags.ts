@@ -31,9 +31,15 @@ export function finiteNumber(flag: string, text: string | undefined, fallback: n
 }
 
 /** One of a fixed set of values. @throws UsageError listing the choices. */
-export function choice<T extends string>(flag: string, text: string | undefined, choices: readonly T[], fallback: T): T {
+export function choice<T extends string>(
+  flag: string,
+  text: string | undefined,
+  choices: readonly T[],
+  fallback: T,
+): T {
   if (text === undefined) return fallback;
-  if (!(choices as readonly string[]).includes(text)) throw new UsageError(`${flag}: '${text}' is not one of ${choices.join(', ')}`);
+  if (!(choices as readonly string[]).includes(text))
+    throw new UsageError(`${flag}: '${text}' is not one of ${choices.join(', ')}`);
   return text as T;
 }
 

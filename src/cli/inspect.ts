@@ -45,11 +45,16 @@ async function inspectModel(path: string, json: boolean, plot: string | undefine
     if (plot) {
       for (const mix of mixes) {
         const file = mixes.length === 1 ? plot : plot.replace(/(\.svg)?$/i, `.${mix.layer}.svg`);
-        await writeFileAtomic(file, layerWeightsSvg({ weights: mix.weights, gamma: mix.gamma, title: `${model.name}: ${mix.layer}` }));
+        await writeFileAtomic(
+          file,
+          layerWeightsSvg({ weights: mix.weights, gamma: mix.gamma, title: `${model.name}: ${mix.layer}` }),
+        );
       }
     }
     if (json) {
-      io.stdout(`${JSON.stringify({ kind: 'model', path, name: model.name, metadata, parameters: counts, layers, mixes }, null, 2)}\n`);
+      io.stdout(
+        `${JSON.stringify({ kind: 'model', path, name: model.name, metadata, parameters: counts, layers, mixes }, null, 2)}\n`,
+      );
       return;
     }
     const lines = [`model ${model.name} (${path})`];
@@ -77,7 +82,9 @@ async function inspectStore(path: string, json: boolean, io: CliIO): Promise<voi
   const store = await openStore(path);
   try {
     const { example_ids: ids, ...rest } = store.metadata ?? {};
-    const metadata = store.metadata ? { ...rest, example_ids: Array.isArray(ids) ? `${ids.length} ids` : undefined } : null;
+    const metadata = store.metadata
+      ? { ...rest, example_ids: Array.isArray(ids) ? `${ids.length} ids` : undefined }
+      : null;
     if (json) {
       const { container, numExamples: examples, activations, layerAxis, tensors } = store;
       const summary = { kind: 'store', path, container, examples, activations, layerAxis, tensors, metadata };
@@ -108,7 +115,8 @@ export const inspectCommand: CliCommand = {
     if (!existsSync(path)) throw new UsageError(`${path}: no such file or directory`);
     const json = parsed.values.json ?? false;
     if (isModelDir(path)) await inspectModel(path, json, parsed.values.plot, io);
-    else if (parsed.values.plot) throw new UsageError('--plot applies to models (a directory with model.json), not stores');
+    else if (parsed.values.plot)
+      throw new UsageError('--plot applies to models (a directory with model.json), not stores');
     else await inspectStore(path, json, io);
     return 0;
   },

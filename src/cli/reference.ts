@@ -4,11 +4,13 @@ import { topLevelHelp } from './run.js';
 
 /** Markdown of `bertvision --help` and every subcommand's `--help`. */
 export function cliReferenceMarkdown(): string {
-  const sections = commands.map((c) => `## bertvision ${c.name}\n\n${c.summary}.\n\n\`\`\`text\n${c.usage.trimEnd()}\n\`\`\`\n`);
+  const sections = commands.map(
+    (c) => `## bertvision ${c.name}\n\n${c.summary}.\n\n\`\`\`text\n${c.usage.trimEnd()}\n\`\`\`\n`,
+  );
   return [
     '# CLI reference',
     '',
-    'Generated from the commands\' `--help` texts by `npm run docs:cli` (a test keeps this file in sync).',
+    "Generated from the commands' `--help` texts by `npm run docs:cli` (a test keeps this file in sync).",
     'Every command prints one-line errors on stderr and exits with 2 for bad usage and 1 for bad input files;',
     '`--json` gives machine-readable output where a command has results.',
     '',

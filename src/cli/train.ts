@@ -41,14 +41,26 @@ export const trainCommand: CliCommand = {
   usage: USAGE,
   run: async (argv, io) => {
     const parsed = parseCommandLine(argv, {
-          arch: { type: 'string' }, out: { type: 'string' }, dev: { type: 'string' }, squad: { type: 'string' },
-          epochs: { type: 'string' }, 'batch-size': { type: 'string' }, lr: { type: 'string' }, seed: { type: 'string' },
-          shuffle: { type: 'string' }, 'checkpoint-every': { type: 'string' }, resume: { type: 'boolean' },
-          monitor: { type: 'string' }, patience: { type: 'string' }, 'adapter-dim': { type: 'string' },
-          backend: { type: 'string' }, json: { type: 'boolean' },
-        });
+      arch: { type: 'string' },
+      out: { type: 'string' },
+      dev: { type: 'string' },
+      squad: { type: 'string' },
+      epochs: { type: 'string' },
+      'batch-size': { type: 'string' },
+      lr: { type: 'string' },
+      seed: { type: 'string' },
+      shuffle: { type: 'string' },
+      'checkpoint-every': { type: 'string' },
+      resume: { type: 'boolean' },
+      monitor: { type: 'string' },
+      patience: { type: 'string' },
+      'adapter-dim': { type: 'string' },
+      backend: { type: 'string' },
+      json: { type: 'boolean' },
+    });
     const v = parsed.values;
-    if (parsed.positionals.length !== 1) throw new UsageError(`expected one training store, got ${parsed.positionals.length}`);
+    if (parsed.positionals.length !== 1)
+      throw new UsageError(`expected one training store, got ${parsed.positionals.length}`);
     if (!v.arch) throw new UsageError('--arch is required');
     if (!v.out) throw new UsageError('--out is required');
     const architecture = choice('--arch', v.arch, ARCHITECTURE_NAMES, ARCHITECTURE_NAMES[0]!) as ArchitectureName;
@@ -80,7 +92,9 @@ export const trainCommand: CliCommand = {
         if (p.batch === p.batchesPerEpoch) bar?.finish();
       },
       onEpochEnd: (s) => {
-        const metrics = Object.entries(s.metrics).map(([k, x]) => `${k} ${Number.isInteger(x) ? x : x.toFixed(4)}`).join(', ');
+        const metrics = Object.entries(s.metrics)
+          .map(([k, x]) => `${k} ${Number.isInteger(x) ? x : x.toFixed(4)}`)
+          .join(', ');
         io.stderr(`epoch ${s.epoch}: loss ${s.loss.toFixed(4)}${metrics ? `; dev ${metrics}` : ''}\n`);
       },
     });
@@ -88,11 +102,13 @@ export const trainCommand: CliCommand = {
       io.stdout(`${JSON.stringify({ architecture, backend: backend.backend, ...result }, null, 2)}\n`);
     } else {
       const best = result.state.best;
-      io.stdout(`trained ${architecture} for ${result.state.history.length} epoch(s)${result.state.stopped ? ' (stopped early)' : ''}` +
-        `${best ? `; best dev ${best.metric} ${best.value.toFixed(4)} at epoch ${best.epoch}` : ''}\n` +
-        `model: ${result.files.model}\n${result.files.bestModel ? `best model: ${result.files.bestModel}\n` : ''}` +
-        `history: ${result.files.history}\n` +
-        `plots: ${[result.files.learningCurves, result.files.layerWeights].filter(Boolean).join(', ')}\n`);
+      io.stdout(
+        `trained ${architecture} for ${result.state.history.length} epoch(s)${result.state.stopped ? ' (stopped early)' : ''}` +
+          `${best ? `; best dev ${best.metric} ${best.value.toFixed(4)} at epoch ${best.epoch}` : ''}\n` +
+          `model: ${result.files.model}\n${result.files.bestModel ? `best model: ${result.files.bestModel}\n` : ''}` +
+          `history: ${result.files.history}\n` +
+          `plots: ${[result.files.learningCurves, result.files.layerWeights].filter(Boolean).join(', ')}\n`,
+      );
     }
     return 0;
   },

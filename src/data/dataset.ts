@@ -65,7 +65,9 @@ async function readInt32(store: ActivationStore, name: string): Promise<Int32Arr
     );
   }
   const values = await store.read(name, 0, store.numExamples);
-  return values instanceof Int32Array ? values : Int32Array.from(values as ArrayLike<number | bigint>, (v) => Number(v));
+  return values instanceof Int32Array
+    ? values
+    : Int32Array.from(values as ArrayLike<number | bigint>, (v) => Number(v));
 }
 
 /** Reads the label tensors `kind` needs (whole: N integers each). */
@@ -73,7 +75,9 @@ async function readLabels(store: ActivationStore, kind: LabelKind): Promise<Labe
   const has = (name: string): boolean => name in store.tensors;
   if (kind === 'span') {
     if (!has('start_positions') || !has('end_positions')) {
-      throw new InvalidArgumentError("span labels need tensors 'start_positions' and 'end_positions'", { file: store.path });
+      throw new InvalidArgumentError("span labels need tensors 'start_positions' and 'end_positions'", {
+        file: store.path,
+      });
     }
     return { start: await readInt32(store, 'start_positions'), end: await readInt32(store, 'end_positions') };
   }
@@ -84,7 +88,9 @@ async function readLabels(store: ActivationStore, kind: LabelKind): Promise<Labe
       const end = await readInt32(store, 'end_positions');
       return { noAnswer: start.map((s, i) => (s + end[i]! === 0 ? 1 : 0)) };
     }
-    throw new InvalidArgumentError("binary labels need 'is_impossible' or 'start_positions' + 'end_positions'", { file: store.path });
+    throw new InvalidArgumentError("binary labels need 'is_impossible' or 'start_positions' + 'end_positions'", {
+      file: store.path,
+    });
   }
   return {};
 }
@@ -105,16 +111,22 @@ export function checkBatchOptions(store: ActivationStore, options: BatchOptions)
     if (!Number.isSafeInteger(size) || size < 1) bad(`shuffle.bufferSize must be a positive integer, got ${size}`);
   }
   const startBatch = options.startBatch ?? 0;
-  if (!Number.isSafeInteger(startBatch) || startBatch < 0) bad(`startBatch must be a non-negative integer, got ${startBatch}`);
+  if (!Number.isSafeInteger(startBatch) || startBatch < 0)
+    bad(`startBatch must be a non-negative integer, got ${startBatch}`);
   for (const i of options.indices ?? []) {
-    if (!Number.isSafeInteger(i) || i < 0 || i >= store.numExamples) bad(`example index ${i} is outside 0..${store.numExamples - 1}`);
+    if (!Number.isSafeInteger(i) || i < 0 || i >= store.numExamples)
+      bad(`example index ${i} is outside 0..${store.numExamples - 1}`);
   }
   const dtype = store.tensors[store.activations]!.dtype;
-  if (dtype !== 'float16' && dtype !== 'float32') bad(`activations must be float16 or float32 to batch, found ${dtype}`);
+  if (dtype !== 'float16' && dtype !== 'float32')
+    bad(`activations must be float16 or float32 to batch, found ${dtype}`);
 }
 
 /** The example order of one epoch. */
-export function epochOrder(numExamples: number, options: Pick<BatchOptions, 'indices' | 'shuffle' | 'epoch'>): number[] {
+export function epochOrder(
+  numExamples: number,
+  options: Pick<BatchOptions, 'indices' | 'shuffle' | 'epoch'>,
+): number[] {
   const items = options.indices ? [...options.indices] : Array.from({ length: numExamples }, (_, i) => i);
   const shuffle = options.shuffle;
   if (!shuffle) return items;

@@ -39,7 +39,9 @@ export function noAnswerProbabilityPerExample(
   reduce: 'max' | 'mean' = 'max',
 ): Map<string, number> {
   if (windowProbabilities.length !== exampleIndex.length) {
-    throw new MismatchError(`${windowProbabilities.length} window probabilities for ${exampleIndex.length} window example indices`);
+    throw new MismatchError(
+      `${windowProbabilities.length} window probabilities for ${exampleIndex.length} window example indices`,
+    );
   }
   const sums = new Float64Array(exampleIds.length).fill(reduce === 'max' ? -Infinity : 0);
   const counts = new Int32Array(exampleIds.length);
@@ -68,7 +70,10 @@ export function noAnswerProbabilityPerExample(
  */
 export function noAnswerProbabilities(logits: ArrayLike<number>): Float32Array {
   if (logits.length % 2 !== 0) throw new ShapeError(`${logits.length} binary logits: expected two per window`);
-  return Float32Array.from({ length: logits.length / 2 }, (_, w) => 1 / (1 + Math.exp(logits[2 * w]! - logits[2 * w + 1]!)));
+  return Float32Array.from(
+    { length: logits.length / 2 },
+    (_, w) => 1 / (1 + Math.exp(logits[2 * w]! - logits[2 * w + 1]!)),
+  );
 }
 
 /**
@@ -88,12 +93,14 @@ export function applyAnswerabilityGate(
   for (const [id, nbest] of decoded.nbest) {
     const p = noAnswerProbability.get(id);
     if (p === undefined) throw new MismatchError(`no no-answer probability for question ${id}`);
-    if (!(p >= 0 && p <= 1)) throw new InvalidArgumentError(`no-answer probability of ${id} must be in [0, 1], got ${p}`);
+    if (!(p >= 0 && p <= 1))
+      throw new InvalidArgumentError(`no-answer probability of ${id} must be in [0, 1], got ${p}`);
     const text = nbest.find((c) => c.text !== '')?.text ?? '';
     let score = p;
     if (mode === 'sum') {
       const odds = decoded.nullOdds.get(id);
-      if (odds === undefined) throw new MismatchError(`no null odds for question ${id} (decode with versionTwoWithNegative)`);
+      if (odds === undefined)
+        throw new MismatchError(`no null odds for question ${id} (decode with versionTwoWithNegative)`);
       score = weight * Math.log(p / (1 - p)) + (1 - weight) * odds;
     }
     result.naScores.set(id, score);

@@ -24,7 +24,9 @@ function combineSide(logits: tf.Tensor2D[], options: CombineOptions, weights: nu
     const total = weights.reduce((a, b) => a + b, 0);
     combined = tf.div(tf.addN(probabilities.map((p, m) => tf.mul(p, weights[m] as number))), total);
   }
-  return (options.probabilityScale ?? 'log') === 'log' ? (tf.log(tf.maximum(combined, 1e-38)) as tf.Tensor2D) : combined;
+  return (options.probabilityScale ?? 'log') === 'log'
+    ? (tf.log(tf.maximum(combined, 1e-38)) as tf.Tensor2D)
+    : combined;
 }
 
 /**
@@ -32,19 +34,36 @@ function combineSide(logits: tf.Tensor2D[], options: CombineOptions, weights: nu
  * caller disposes; the inputs are left untouched. Float32 throughout, so log-probabilities are floored at 1e-38.
  * @throws ShapeError when the models' shapes differ; InvalidArgumentError for bad weights/options.
  */
-export function combineWindowTensors(models: readonly WindowLogitTensors[], options: CombineOptions): WindowLogitTensors {
+export function combineWindowTensors(
+  models: readonly WindowLogitTensors[],
+  options: CombineOptions,
+): WindowLogitTensors {
   if (models.length === 0) throw new InvalidArgumentError('combineWindowTensors needs at least one model');
   if (options.method === 'logit-sum' && options.probabilityScale !== undefined)
     throw new InvalidArgumentError("probabilityScale does not apply to 'logit-sum'");
   const weights = combineWeights(options, models.length);
   const shape = models[0]?.startLogits.shape as number[];
   models.forEach((m, i) => {
-    if (m.startLogits.rank !== 2 || !tf.util.arraysEqual(m.startLogits.shape, shape) || !tf.util.arraysEqual(m.endLogits.shape, shape)) {
-      throw new ShapeError(`model ${i}: start/end logits must both be [${shape}], got [${m.startLogits.shape}] and [${m.endLogits.shape}]`);
+    if (
+      m.startLogits.rank !== 2 ||
+      !tf.util.arraysEqual(m.startLogits.shape, shape) ||
+      !tf.util.arraysEqual(m.endLogits.shape, shape)
+    ) {
+      throw new ShapeError(
+        `model ${i}: start/end logits must both be [${shape}], got [${m.startLogits.shape}] and [${m.endLogits.shape}]`,
+      );
     }
   });
   return tf.tidy(() => ({
-    startLogits: combineSide(models.map((m) => m.startLogits), options, weights),
-    endLogits: combineSide(models.map((m) => m.endLogits), options, weights),
+    startLogits: combineSide(
+      models.map((m) => m.startLogits),
+      options,
+      weights,
+    ),
+    endLogits: combineSide(
+      models.map((m) => m.endLogits),
+      options,
+      weights,
+    ),
   }));
 }

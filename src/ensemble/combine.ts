@@ -47,7 +47,8 @@ export function softmaxInto(x: ArrayLike<number>, out: Float64Array): Float64Arr
 export function combineWeights(options: CombineOptions, models: number): number[] {
   const { method, weights } = options;
   if (weights === undefined) {
-    if (method === 'weighted-mean-probability') throw new InvalidArgumentError("'weighted-mean-probability' needs one weight per model");
+    if (method === 'weighted-mean-probability')
+      throw new InvalidArgumentError("'weighted-mean-probability' needs one weight per model");
     return new Array<number>(models).fill(1);
   }
   if (method === 'max-probability' || method === 'mean-probability') {
@@ -55,7 +56,9 @@ export function combineWeights(options: CombineOptions, models: number): number[
   }
   if (weights.length !== models) throw new InvalidArgumentError(`${weights.length} weights for ${models} models`);
   if (weights.some((w) => !Number.isFinite(w) || w < 0) || weights.every((w) => w === 0)) {
-    throw new InvalidArgumentError(`weights must be finite, non-negative and not all zero; got [${weights.join(', ')}]`);
+    throw new InvalidArgumentError(
+      `weights must be finite, non-negative and not all zero; got [${weights.join(', ')}]`,
+    );
   }
   return [...weights];
 }
@@ -66,7 +69,8 @@ function sameOffsets(a: OffsetMapping, b: OffsetMapping): boolean {
     const x = a[i];
     const y = b[i];
     if (x === y) continue;
-    if (x == null || y == null || typeof x === 'number' || typeof y === 'number' || x[0] !== y[0] || x[1] !== y[1]) return false;
+    if (x == null || y == null || typeof x === 'number' || typeof y === 'number' || x[0] !== y[0] || x[1] !== y[1])
+      return false;
   }
   return true;
 }
@@ -74,7 +78,8 @@ function sameOffsets(a: OffsetMapping, b: OffsetMapping): boolean {
 function checkSameWindows(models: readonly (readonly QaFeature[])[]): void {
   const first = models[0] as readonly QaFeature[];
   models.forEach((features, m) => {
-    if (features.length !== first.length) throw new MismatchError(`model ${m} has ${features.length} windows, model 0 has ${first.length}`);
+    if (features.length !== first.length)
+      throw new MismatchError(`model ${m} has ${features.length} windows, model 0 has ${first.length}`);
     features.forEach((f, w) => {
       const ref = first[w] as QaFeature;
       if (f.exampleIndex !== ref.exampleIndex)
@@ -122,7 +127,8 @@ export function combineWindows(models: readonly (readonly QaFeature[])[], option
         return;
       }
       softmaxInto(z, probs);
-      if (method === 'max-probability') for (let i = 0; i < length; i++) acc[i] = Math.max(acc[i] as number, probs[i] as number);
+      if (method === 'max-probability')
+        for (let i = 0; i < length; i++) acc[i] = Math.max(acc[i] as number, probs[i] as number);
       else for (let i = 0; i < length; i++) (acc[i] as number) += weight * (probs[i] as number);
     });
     const out = new Float32Array(length);

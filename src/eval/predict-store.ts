@@ -58,7 +58,12 @@ export async function predictStore(
   const first = new Float32Array(n * width);
   const second = span ? new Float32Array(n * width) : undefined;
   let done = 0;
-  for await (const batch of storeBatches(store, { batchSize, labels: 'none', prefetch: 1, ...(options.indices ? { indices: options.indices } : {}) })) {
+  for await (const batch of storeBatches(store, {
+    batchSize,
+    labels: 'none',
+    prefetch: 1,
+    ...(options.indices ? { indices: options.indices } : {}),
+  })) {
     const x = tf.tensor(batch.x, batch.shape, 'float32');
     const outputs = tf.tidy(() => {
       const out = model.apply(x, { training: false });
@@ -66,13 +71,15 @@ export async function predictStore(
     });
     x.dispose();
     try {
-      first.set(await outputs[0]!.data() as Float32Array, done * width);
-      if (second) second.set(await outputs[1]!.data() as Float32Array, done * width);
+      first.set((await outputs[0]!.data()) as Float32Array, done * width);
+      if (second) second.set((await outputs[1]!.data()) as Float32Array, done * width);
     } finally {
       tf.dispose(outputs);
     }
     done += batch.indices.length;
     options.onProgress?.(done, batch.indices.length);
   }
-  return second ? { task: 'span', start: first, end: second, sequenceLength: width } : { task: 'binary', logits: first };
+  return second
+    ? { task: 'span', start: first, end: second, sequenceLength: width }
+    : { task: 'binary', logits: first };
 }

@@ -32,7 +32,9 @@ async function readInt(store: ActivationStore, name: string, perExample: number)
     );
   }
   const values = await store.read(name, 0, store.numExamples);
-  return values instanceof Int32Array ? values : Int32Array.from(values as ArrayLike<number | bigint>, (v) => Number(v));
+  return values instanceof Int32Array
+    ? values
+    : Int32Array.from(values as ArrayLike<number | bigint>, (v) => Number(v));
 }
 
 /**
@@ -40,7 +42,10 @@ async function readInt(store: ActivationStore, name: string, perExample: number)
  * a few tens of MB for a full SQuAD dev span store; never the activations).
  * @throws FileFormatError when the store lacks what evaluation needs; ShapeError for inconsistent shapes.
  */
-export async function readStoreWindows(store: ActivationStore, options: { offsets?: boolean } = {}): Promise<StoreWindows> {
+export async function readStoreWindows(
+  store: ActivationStore,
+  options: { offsets?: boolean } = {},
+): Promise<StoreWindows> {
   const exampleIds = store.metadata?.example_ids;
   if (!Array.isArray(exampleIds)) {
     throw new FileFormatError(
@@ -48,12 +53,15 @@ export async function readStoreWindows(store: ActivationStore, options: { offset
       { file: store.path },
     );
   }
-  if (!('example_index' in store.tensors)) throw new FileFormatError("store has no 'example_index' tensor", { file: store.path });
+  if (!('example_index' in store.tensors))
+    throw new FileFormatError("store has no 'example_index' tensor", { file: store.path });
   const exampleIndex = await readInt(store, 'example_index', 1);
   for (let i = 0; i < exampleIndex.length; i++) {
     const e = exampleIndex[i]!;
     if (e < 0 || e >= exampleIds.length) {
-      throw new FileFormatError(`example_index[${i}] = ${e} is outside the ${exampleIds.length} example_ids`, { file: store.path });
+      throw new FileFormatError(`example_index[${i}] = ${e} is outside the ${exampleIds.length} example_ids`, {
+        file: store.path,
+      });
     }
   }
   const sequenceLength = store.tensors[store.activations]!.shape[1] ?? 1;
@@ -64,5 +72,12 @@ export async function readStoreWindows(store: ActivationStore, options: { offset
     offsets = await readInt(store, 'offset_mapping', sequenceLength * 2);
   }
   const isImpossible = 'is_impossible' in store.tensors ? await readInt(store, 'is_impossible', 1) : undefined;
-  return { count: store.numExamples, sequenceLength, exampleIndex, exampleIds: exampleIds as string[], offsets, isImpossible };
+  return {
+    count: store.numExamples,
+    sequenceLength,
+    exampleIndex,
+    exampleIds: exampleIds as string[],
+    offsets,
+    isImpossible,
+  };
 }

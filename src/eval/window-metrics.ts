@@ -48,7 +48,8 @@ export function binaryWindowMetrics(
   };
   if (windows.isImpossible) {
     let right = 0;
-    for (let w = 0; w < windows.count; w++) right += Number((logits[2 * w + 1]! > logits[2 * w]! ? 1 : 0) === windows.isImpossible[w]);
+    for (let w = 0; w < windows.count; w++)
+      right += Number((logits[2 * w + 1]! > logits[2 * w]! ? 1 : 0) === windows.isImpossible[w]);
     result.window_accuracy = right / windows.count;
   }
   return result;
@@ -59,7 +60,9 @@ export function spanFeatures(start: Float32Array, end: Float32Array, windows: St
   const s = windows.sequenceLength;
   if (!windows.offsets) throw new ShapeError('decoding spans needs the windows read with offsets');
   if (start.length !== windows.count * s || end.length !== windows.count * s) {
-    throw new ShapeError(`span logits of length ${start.length}/${end.length} for ${windows.count} windows × ${s} tokens`);
+    throw new ShapeError(
+      `span logits of length ${start.length}/${end.length} for ${windows.count} windows × ${s} tokens`,
+    );
   }
   const offsets = windows.offsets;
   return Array.from({ length: windows.count }, (_, w) => ({
@@ -81,7 +84,11 @@ export function decodeSpanWindows(
   questions: readonly SquadQuestion[],
   options: PostprocessOptions = {},
 ): QaDecodeResult {
-  return postprocessQaPredictions(qaExamplesFor(questions, windows.exampleIds), spanFeatures(start, end, windows), options);
+  return postprocessQaPredictions(
+    qaExamplesFor(questions, windows.exampleIds),
+    spanFeatures(start, end, windows),
+    options,
+  );
 }
 
 /**
@@ -92,5 +99,8 @@ export function decodeSpanWindows(
 export function squadMetrics(decoded: QaDecodeResult, questions: readonly SquadQuestion[]): Record<string, number> {
   const covered = questions.filter((q) => decoded.predictions.has(q.id));
   const naProbs = [...decoded.nullOdds].map(([qid, value]) => ({ qid, value: { kind: 'float' as const, value } }));
-  return evaluateSquadV2(covered, decoded.predictions, { naProbs: naProbs.length ? naProbs : undefined, naProbThresh: Infinity }).metrics;
+  return evaluateSquadV2(covered, decoded.predictions, {
+    naProbs: naProbs.length ? naProbs : undefined,
+    naProbThresh: Infinity,
+  }).metrics;
 }

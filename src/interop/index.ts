@@ -1,5 +1,11 @@
 /** Keras / tfjs-converter / PyTorch interop: bring the seed's heads in, take bertvision's heads out. Node only. */
-export { loadKerasWeights, saveKerasWeights, readKerasWeights, KERAS_ARCHIVE_WEIGHTS, type LoadKerasWeightsOptions } from './keras-weights.js';
+export {
+  loadKerasWeights,
+  saveKerasWeights,
+  readKerasWeights,
+  KERAS_ARCHIVE_WEIGHTS,
+  type LoadKerasWeightsOptions,
+} from './keras-weights.js';
 export { loadKerasModel, type LoadedKerasModel } from './keras-model.js';
 export type { KerasWeightsLoadReport, LayerMatching } from './keras-weights-match.js';
 export type { KerasStoredLayer, KerasStoredWeight, KerasWeightsFile } from './keras-weights-file.js';

@@ -53,7 +53,8 @@ function normalizeNode(node: unknown, file: string, layer: string): { inputs: un
     const kwargs = isObject(node['kwargs']) ? node['kwargs'] : {};
     return { inputs: refs.map((r) => [...r, kwargs]), ...(args.length > 1 ? { sliceKey: args[1] } : {}) };
   }
-  if (!Array.isArray(node)) throw new FileFormatError(`layer '${layer}': an inbound node is neither a list nor an object`, { file });
+  if (!Array.isArray(node))
+    throw new FileFormatError(`layer '${layer}': an inbound node is neither a list nor an object`, { file });
   if (typeof node[0] === 'string') {
     // tf-keras op layers: one flat [layer, node, tensor, {call arguments}]
     const kwargs = isObject(node[3]) ? node[3] : {};
@@ -101,10 +102,12 @@ function adapterConfig(config: Json, name: string, shapes: WeightShapes, file: s
   if (config['shared_weights'] == null) inferred.push(`sharedWeights=${String(out['shared_weights'])}`);
   const activation = config['activation'];
   out['activation'] = activation === 'gelu' ? 'gelu' : 'gelu_tanh';
-  if (activation == null) inferred.push('activation=gelu_tanh (the seed\'s TensorFlow GELU)');
+  if (activation == null) inferred.push("activation=gelu_tanh (the seed's TensorFlow GELU)");
   if (inferred.length > 0) {
-    notes.push(`layer '${name}' (AdapterPooler): the saved config does not record ${inferred.map((s) => s.split('=')[0]).join(', ')} ` +
-      `(the seed's layer has no get_config); inferred ${inferred.join(', ')} from the kernel shape [${kernel.join(', ')}]`);
+    notes.push(
+      `layer '${name}' (AdapterPooler): the saved config does not record ${inferred.map((s) => s.split('=')[0]).join(', ')} ` +
+        `(the seed's layer has no get_config); inferred ${inferred.join(', ')} from the kernel shape [${kernel.join(', ')}]`,
+    );
   }
   return out;
 }
@@ -115,7 +118,9 @@ function normalizeLayer(entry: Json, shapes: WeightShapes, file: string, notes: 
   const className = String(entry['class_name']);
   const config: Json = isObject(entry['config']) ? { ...entry['config'] } : {};
   const name = String(entry['name'] ?? config['name']);
-  const nodes = (Array.isArray(entry['inbound_nodes']) ? entry['inbound_nodes'] : []).map((n) => normalizeNode(n, file, name));
+  const nodes = (Array.isArray(entry['inbound_nodes']) ? entry['inbound_nodes'] : []).map((n) =>
+    normalizeNode(n, file, name),
+  );
   if ('dtype' in config) config['dtype'] = dtypeName(config['dtype']);
   if (className === 'InputLayer' && config['batch_shape'] !== undefined) {
     config['batch_input_shape'] = config['batch_shape'];
@@ -132,8 +137,10 @@ function normalizeLayer(entry: Json, shapes: WeightShapes, file: string, notes: 
     outClass = 'SelectChannel';
     outConfig = { name, trainable: false, axis, index };
   } else if (className === 'TFOpLambda' || className === 'Lambda') {
-    const what = className === 'Lambda' ? 'a Lambda layer holds Python bytecode, which cannot run outside Python'
-      : `op '${String(config['function'])}' is not supported`;
+    const what =
+      className === 'Lambda'
+        ? 'a Lambda layer holds Python bytecode, which cannot run outside Python'
+        : `op '${String(config['function'])}' is not supported`;
     throw new FileFormatError(
       `layer '${name}': ${what}; build the head with getArchitecture(name).build() and load the weights with loadKerasWeights()`,
       { file },
@@ -165,11 +172,17 @@ function normalizeEnds(v: unknown): unknown {
  */
 export function normalizeKerasConfig(config: unknown, shapes: WeightShapes, file: string): NormalizedKerasConfig {
   if (!isObject(config) || !isObject(config['config']) || !Array.isArray(config['config']['layers'])) {
-    throw new FileFormatError('the model config is not a Keras Functional/Sequential model ({class_name, config: {layers}})', { file });
+    throw new FileFormatError(
+      'the model config is not a Keras Functional/Sequential model ({class_name, config: {layers}})',
+      { file },
+    );
   }
   const className = String(config['class_name']);
   if (className !== 'Functional' && className !== 'Model' && className !== 'Sequential') {
-    throw new FileFormatError(`the model config is a '${className}'; only Functional, Model and Sequential models are read`, { file });
+    throw new FileFormatError(
+      `the model config is a '${className}'; only Functional, Model and Sequential models are read`,
+      { file },
+    );
   }
   const notes: string[] = [];
   const inner = config['config'];
@@ -182,7 +195,9 @@ export function normalizeKerasConfig(config: unknown, shapes: WeightShapes, file
     config: {
       ...inner,
       layers,
-      ...(className === 'Sequential' ? {} : { input_layers: normalizeEnds(inner['input_layers']), output_layers: normalizeEnds(inner['output_layers']) }),
+      ...(className === 'Sequential'
+        ? {}
+        : { input_layers: normalizeEnds(inner['input_layers']), output_layers: normalizeEnds(inner['output_layers']) }),
     },
   };
   return { modelConfig, notes };

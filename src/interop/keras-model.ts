@@ -27,7 +27,10 @@ function parseJson(text: string, file: string, what: string): unknown {
   try {
     return JSON.parse(text);
   } catch (cause) {
-    throw new FileFormatError(`${what} is not valid JSON (${cause instanceof Error ? cause.message : String(cause)})`, { file, cause });
+    throw new FileFormatError(`${what} is not valid JSON (${cause instanceof Error ? cause.message : String(cause)})`, {
+      file,
+      cause,
+    });
   }
 }
 
@@ -35,18 +38,29 @@ function shapesOf(file: KerasWeightsFile): WeightShapes {
   return new Map(file.layers.map((l) => [l.name, l.weights.map((w) => w.shape)]));
 }
 
-async function buildModel(config: unknown, shapes: WeightShapes, file: string): Promise<{ model: tf.LayersModel; notes: string[] }> {
+async function buildModel(
+  config: unknown,
+  shapes: WeightShapes,
+  file: string,
+): Promise<{ model: tf.LayersModel; notes: string[] }> {
   const { modelConfig, notes } = normalizeKerasConfig(config, shapes, file);
   try {
     const model = await tf.models.modelFromJSON({ modelTopology: modelConfig } as unknown as tf.io.ModelJSON);
     return { model, notes };
   } catch (cause) {
     if (cause instanceof FileFormatError) throw cause;
-    throw new FileFormatError(`tfjs cannot build the model from its config: ${cause instanceof Error ? cause.message : String(cause)}`, { file, cause });
+    throw new FileFormatError(
+      `tfjs cannot build the model from its config: ${cause instanceof Error ? cause.message : String(cause)}`,
+      { file, cause },
+    );
   }
 }
 
-async function fromWeightsFile(config: unknown, weights: KerasWeightsFile, file: string): Promise<{ model: tf.LayersModel; notes: string[] }> {
+async function fromWeightsFile(
+  config: unknown,
+  weights: KerasWeightsFile,
+  file: string,
+): Promise<{ model: tf.LayersModel; notes: string[] }> {
   const { model, notes } = await buildModel(config, shapesOf(weights), file);
   try {
     assignKerasWeights(model, { ...weights, path: file }, 'name');
@@ -62,7 +76,9 @@ async function fromConverterOutput(modelJsonPath: string): Promise<LoadedKerasMo
   const topology = json['modelTopology'] as Json | undefined;
   const manifest = json['weightsManifest'] as tf.io.WeightsManifestConfig | undefined;
   if (!topology || !Array.isArray(manifest)) {
-    throw new FileFormatError("not a tfjs layers model: 'modelTopology' or 'weightsManifest' is missing", { file: modelJsonPath });
+    throw new FileFormatError("not a tfjs layers model: 'modelTopology' or 'weightsManifest' is missing", {
+      file: modelJsonPath,
+    });
   }
   const config = topology['model_config'] ?? topology;
   const specs = manifest.flatMap((g) => g.weights);
@@ -74,16 +90,26 @@ async function fromConverterOutput(modelJsonPath: string): Promise<LoadedKerasMo
   const { model, notes } = await buildModel(config, shapes, modelJsonPath);
   const dir = dirname(modelJsonPath);
   try {
-    const buffers = await Promise.all(manifest.flatMap((g) => g.paths).map(async (p) => {
-      const b = await readFile(join(dir, p)).catch((cause: unknown) => {
-        throw new FileFormatError(`weights shard '${p}' listed in the manifest cannot be read`, { file: modelJsonPath, cause });
-      });
-      return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength);
-    }));
+    const buffers = await Promise.all(
+      manifest
+        .flatMap((g) => g.paths)
+        .map(async (p) => {
+          const b = await readFile(join(dir, p)).catch((cause: unknown) => {
+            throw new FileFormatError(`weights shard '${p}' listed in the manifest cannot be read`, {
+              file: modelJsonPath,
+              cause,
+            });
+          });
+          return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength);
+        }),
+    );
     const data = tf.io.CompositeArrayBuffer.join(buffers);
     const expected = specs.reduce((n, s) => n + 4 * s.shape.reduce((a, b) => a * b, 1), 0);
     if (data.byteLength !== expected) {
-      throw new FileFormatError(`the weight shards hold ${data.byteLength} bytes, the manifest describes ${expected} (truncated shard?)`, { file: modelJsonPath });
+      throw new FileFormatError(
+        `the weight shards hold ${data.byteLength} bytes, the manifest describes ${expected} (truncated shard?)`,
+        { file: modelJsonPath },
+      );
     }
     const named = tf.io.decodeWeights(data, specs);
     try {

@@ -53,7 +53,10 @@ function strings(value: unknown): string[] {
 function floatValues(dataset: Dataset, file: string, layer: string, weight: string): Float32Array {
   const dtype = String(dataset.dtype);
   if (dtype !== '<f' && dtype !== '<d' && dtype !== '>f' && dtype !== '>d') {
-    throw new FileFormatError(`layer '${layer}': weight '${weight}' has dtype ${dtype}; only float32/float64 weights are read`, { file });
+    throw new FileFormatError(
+      `layer '${layer}': weight '${weight}' has dtype ${dtype}; only float32/float64 weights are read`,
+      { file },
+    );
   }
   const value = dataset.value;
   if (!(value instanceof Float32Array || value instanceof Float64Array)) {
@@ -77,7 +80,8 @@ function readKeras2(runtime: H5Runtime, root: Group, file: string): KerasStoredL
   const layers: KerasStoredLayer[] = [];
   for (const name of strings(root.attrs['layer_names']?.value)) {
     const group = guardH5(runtime, file, `opening layer '${name}'`, () => root.get(name));
-    if (!group || !('keys' in group)) throw new FileFormatError(`layer '${name}' is listed in layer_names but has no group`, { file });
+    if (!group || !('keys' in group))
+      throw new FileFormatError(`layer '${name}' is listed in layer_names but has no group`, { file });
     const names = strings((group as Group).attrs['weight_names']?.value);
     if (names.length === 0) continue;
     layers.push({ name, weights: names.map((w) => readWeight(runtime, group as Group, w, file, name)) });
@@ -97,12 +101,21 @@ function keyOrder(a: string, b: string): number {
 }
 
 /** Every dataset under a Keras 3 layer group: its own `vars/0…n`, then its sub-groups' (depth first, by key). */
-function keras3Weights(runtime: H5Runtime, group: Group, prefix: string, file: string, layer: string): KerasStoredWeight[] {
+function keras3Weights(
+  runtime: H5Runtime,
+  group: Group,
+  prefix: string,
+  file: string,
+  layer: string,
+): KerasStoredWeight[] {
   const out: KerasStoredWeight[] = [];
   const keys = guardH5(runtime, file, `listing layer '${layer}'`, () => group.keys());
   if (keys.includes('vars')) {
     const vars = group.get('vars') as Group;
-    const indices = vars.keys().filter((k) => /^\d+$/.test(k)).sort((a, b) => Number(a) - Number(b));
+    const indices = vars
+      .keys()
+      .filter((k) => /^\d+$/.test(k))
+      .sort((a, b) => Number(a) - Number(b));
     for (const i of indices) out.push({ ...readWeight(runtime, vars, i, file, layer), name: `${prefix}vars/${i}` });
   }
   for (const key of keys.filter((k) => k !== 'vars').sort(keyOrder)) {
@@ -152,9 +165,11 @@ async function recordedEndOfFile(path: string): Promise<number | null> {
  *   or follows neither layout.
  */
 export async function readKerasWeightsFile(path: string): Promise<KerasWeightsFile> {
-  const size = (await stat(path).catch((cause: unknown) => {
-    throw new FileFormatError('cannot be read', { file: path, cause });
-  })).size;
+  const size = (
+    await stat(path).catch((cause: unknown) => {
+      throw new FileFormatError('cannot be read', { file: path, cause });
+    })
+  ).size;
   const eof = await recordedEndOfFile(path);
   if (eof !== null && size < eof) {
     throw new FileFormatError(`truncated: the file is ${size} bytes, its HDF5 superblock says ${eof}`, { file: path });
@@ -165,12 +180,15 @@ export async function readKerasWeightsFile(path: string): Promise<KerasWeightsFi
     return guardH5(runtime, path, 'reading the layout', () => {
       const top = file.keys();
       const modelConfig = strings(file.attrs['model_config']?.value)[0] ?? null;
-      if ('layer_names' in file.attrs) return { path, format: 'keras2' as const, layers: readKeras2(runtime, file, path), modelConfig };
+      if ('layer_names' in file.attrs)
+        return { path, format: 'keras2' as const, layers: readKeras2(runtime, file, path), modelConfig };
       if (top.includes('model_weights')) {
         const group = file.get('model_weights') as Group;
-        if ('layer_names' in group.attrs) return { path, format: 'keras2' as const, layers: readKeras2(runtime, group, path), modelConfig };
+        if ('layer_names' in group.attrs)
+          return { path, format: 'keras2' as const, layers: readKeras2(runtime, group, path), modelConfig };
       }
-      if (top.includes('layers')) return { path, format: 'keras3' as const, layers: readKeras3(runtime, file, path), modelConfig };
+      if (top.includes('layers'))
+        return { path, format: 'keras3' as const, layers: readKeras3(runtime, file, path), modelConfig };
       throw new FileFormatError(
         `not a Keras weights file: no 'layer_names' attribute (Keras 2 save_weights), no 'model_weights' group (Keras 2 save) and no 'layers' group (Keras 3); top-level entries: ${top.join(', ') || 'none'}`,
         { file: path },

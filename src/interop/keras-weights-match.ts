@@ -28,29 +28,44 @@ const shapeText = (s: readonly (number | null)[]): string => `[${s.join(', ')}]`
 
 /** Keras 3's key base for a layer class (its `to_snake_case`): `BertConcat` → `bert_concat`, `Conv2D` → `conv2d`. */
 export function keras3KeyBase(className: string): string {
-  return className.replace(/(.)([A-Z][a-z]+)/g, '$1_$2').replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase();
+  return className
+    .replace(/(.)([A-Z][a-z]+)/g, '$1_$2')
+    .replace(/([a-z])([A-Z])/g, '$1_$2')
+    .toLowerCase();
 }
 
 function weighted(model: tf.LayersModel): tf.layers.Layer[] {
   return model.layers.filter((l) => l.weights.length > 0);
 }
 
-function pairByName(layers: tf.layers.Layer[], stored: KerasStoredLayer[], differences: string[]): [KerasStoredLayer, tf.layers.Layer][] {
+function pairByName(
+  layers: tf.layers.Layer[],
+  stored: KerasStoredLayer[],
+  differences: string[],
+): [KerasStoredLayer, tf.layers.Layer][] {
   const byName = new Map(stored.map((s) => [s.name, s]));
   const pairs: [KerasStoredLayer, tf.layers.Layer][] = [];
   for (const layer of layers) {
     const match = byName.get(layer.name);
     if (match) pairs.push([match, layer]);
-    else differences.push(`layer '${layer.name}' (${layer.getClassName()}, ${layer.weights.length} weights) is not in the file`);
+    else
+      differences.push(
+        `layer '${layer.name}' (${layer.getClassName()}, ${layer.weights.length} weights) is not in the file`,
+      );
   }
   const names = new Set(layers.map((l) => l.name));
   for (const s of stored) {
-    if (!names.has(s.name)) differences.push(`the file's layer '${s.name}' (${s.weights.length} weights) is not in the model`);
+    if (!names.has(s.name))
+      differences.push(`the file's layer '${s.name}' (${s.weights.length} weights) is not in the model`);
   }
   return pairs;
 }
 
-function pairByPosition(layers: tf.layers.Layer[], file: KerasWeightsFile, differences: string[]): [KerasStoredLayer, tf.layers.Layer][] {
+function pairByPosition(
+  layers: tf.layers.Layer[],
+  file: KerasWeightsFile,
+  differences: string[],
+): [KerasStoredLayer, tf.layers.Layer][] {
   if (file.format === 'keras3') {
     // Keras 3 keys layers per class in model order (dense, dense_1, …); rebuild those keys from the model.
     const byKey = new Map(file.layers.map((s) => [s.key ?? s.name, s]));
@@ -65,9 +80,15 @@ function pairByPosition(layers: tf.layers.Layer[], file: KerasWeightsFile, diffe
       if (match) {
         pairs.push([match, layer]);
         byKey.delete(key);
-      } else differences.push(`layer '${layer.name}' (${layer.getClassName()}) has no Keras 3 entry 'layers/${key}' in the file`);
+      } else
+        differences.push(
+          `layer '${layer.name}' (${layer.getClassName()}) has no Keras 3 entry 'layers/${key}' in the file`,
+        );
     }
-    for (const [key, s] of byKey) differences.push(`the file's layer 'layers/${key}' ('${s.name}', ${s.weights.length} weights) is not in the model`);
+    for (const [key, s] of byKey)
+      differences.push(
+        `the file's layer 'layers/${key}' ('${s.name}', ${s.weights.length} weights) is not in the model`,
+      );
     return pairs;
   }
   if (layers.length !== file.layers.length) {
@@ -81,7 +102,8 @@ function pairByPosition(layers: tf.layers.Layer[], file: KerasWeightsFile, diffe
 }
 
 function compareWeights(stored: KerasStoredLayer, layer: tf.layers.Layer, differences: string[]): void {
-  const label = stored.name === layer.name ? `layer '${layer.name}'` : `layer '${stored.name}' (model layer '${layer.name}')`;
+  const label =
+    stored.name === layer.name ? `layer '${layer.name}'` : `layer '${stored.name}' (model layer '${layer.name}')`;
   if (stored.weights.length !== layer.weights.length) {
     differences.push(
       `${label}: the file has ${stored.weights.length} weights (${stored.weights.map((w) => w.name).join(', ')}), ` +
@@ -92,7 +114,9 @@ function compareWeights(stored: KerasStoredLayer, layer: tf.layers.Layer, differ
   layer.weights.forEach((w, i) => {
     const s = stored.weights[i]!;
     if (s.shape.length !== w.shape.length || s.shape.some((d, j) => d !== w.shape[j])) {
-      differences.push(`${label}: weight ${i} '${s.name}' is ${shapeText(s.shape)} in the file, '${w.originalName}' is ${shapeText(w.shape)} in the model`);
+      differences.push(
+        `${label}: weight ${i} '${s.name}' is ${shapeText(s.shape)} in the file, '${w.originalName}' is ${shapeText(w.shape)} in the model`,
+      );
     }
   });
 }
@@ -105,7 +129,11 @@ function compareWeights(stored: KerasStoredLayer, layer: tf.layers.Layer, differ
  * @throws WeightsMismatchError listing every missing layer, extra layer, weight-count or shape difference (nothing is
  *   changed then).
  */
-export function assignKerasWeights(model: tf.LayersModel, file: KerasWeightsFile, matching: LayerMatching = 'auto'): KerasWeightsLoadReport {
+export function assignKerasWeights(
+  model: tf.LayersModel,
+  file: KerasWeightsFile,
+  matching: LayerMatching = 'auto',
+): KerasWeightsLoadReport {
   const layers = weighted(model);
   const names = new Set(file.layers.map((s) => s.name));
   const allNamed = layers.every((l) => names.has(l.name)) && layers.length === file.layers.length;
@@ -126,10 +154,16 @@ export function assignKerasWeights(model: tf.LayersModel, file: KerasWeightsFile
     layer.setWeights(tensors);
     tf.dispose(tensors);
   }
-  const notes = useNames || matching === 'position' ? [] : [
-    `layer names differ between the file and the model, so layers were matched by position (as Keras' load_weights(by_name=False)): ` +
-      pairs.filter(([s, l]) => s.name !== l.name).map(([s, l]) => `${s.name} → ${l.name}`).join(', '),
-  ];
+  const notes =
+    useNames || matching === 'position'
+      ? []
+      : [
+          `layer names differ between the file and the model, so layers were matched by position (as Keras' load_weights(by_name=False)): ` +
+            pairs
+              .filter(([s, l]) => s.name !== l.name)
+              .map(([s, l]) => `${s.name} → ${l.name}`)
+              .join(', '),
+        ];
   return {
     file: file.path,
     format: file.format,

@@ -49,17 +49,24 @@ export async function writeKerasWeightsFile(model: tf.LayersModel, path: string)
     const file = guardH5(runtime, temp, 'creating', () => new runtime.h5.File(temp, 'w'));
     try {
       guardH5(runtime, temp, 'writing', () => {
-        file.create_attribute('layer_names', layers.map((l) => l.name));
+        file.create_attribute(
+          'layer_names',
+          layers.map((l) => l.name),
+        );
         file.create_attribute('backend', 'tensorflow');
         file.create_attribute('keras_version', WRITTEN_KERAS_VERSION);
         file.create_attribute('generated_by', 'bertvision saveKerasWeights');
         for (const layer of layers) {
           const group = file.create_group(layer.name);
-          const names = layer.weights.map((w) => `${w.originalName.includes('/') ? w.originalName : `${layer.name}/${w.originalName}`}:0`);
+          const names = layer.weights.map(
+            (w) => `${w.originalName.includes('/') ? w.originalName : `${layer.name}/${w.originalName}`}:0`,
+          );
           group.create_attribute('weight_names', names);
           layer.weights.forEach((w, i) => {
             if (w.dtype !== 'float32') {
-              throw new InvalidArgumentError(`layer '${layer.name}': weight '${w.originalName}' is ${w.dtype}; only float32 is written`);
+              throw new InvalidArgumentError(
+                `layer '${layer.name}': weight '${w.originalName}' is ${w.dtype}; only float32 is written`,
+              );
             }
             const name = names[i]!;
             const slash = name.lastIndexOf('/');

@@ -19,7 +19,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { readFile } from 'node:fs/promises';
 import { FileFormatError, InvalidArgumentError, WeightsMismatchError } from '../errors.js';
-import { buildSafetensorsHeader, parseSafetensorsHeader, safetensorsHeaderLength } from '../store/safetensors/header.js';
+import {
+  buildSafetensorsHeader,
+  parseSafetensorsHeader,
+  safetensorsHeaderLength,
+} from '../store/safetensors/header.js';
 import { getArchitecture } from '../models/index.js';
 import { writeFileAtomic } from '../platform/atomic-file.js';
 
@@ -62,7 +66,10 @@ async function readStateDict(path: string): Promise<Map<string, { shape: number[
   const out = new Map<string, { shape: number[]; values: Float32Array }>();
   for (const [name, entry] of header.tensors) {
     if (entry.dtype !== 'float32') {
-      throw new FileFormatError(`tensor '${name}' is ${entry.dtype}; the torch head is read as float32 (save it with .float())`, { file: path });
+      throw new FileFormatError(
+        `tensor '${name}' is ${entry.dtype}; the torch head is read as float32 (save it with .float())`,
+        { file: path },
+      );
     }
     const values = new Float32Array(entry.byteLength / 4);
     new Uint8Array(values.buffer).set(bytes.subarray(entry.offset, entry.offset + entry.byteLength));
@@ -89,36 +96,54 @@ function transpose2d(values: Float32Array, rows: number, cols: number): Float32A
  * const [start, end] = model.predict(activations) as tf.Tensor[]; // activations [B, S, E, L]
  * ```
  */
-export async function loadTorchSpanHead(path: string, options: LoadTorchSpanHeadOptions = {}): Promise<LoadedTorchSpanHead> {
+export async function loadTorchSpanHead(
+  path: string,
+  options: LoadTorchSpanHeadOptions = {},
+): Promise<LoadedTorchSpanHead> {
   const state = await readStateDict(path);
   const k = TORCH_SPAN_HEAD_KEYS;
   const required = [k.adapterWeight, k.adapterBias, k.headWeight, k.headBias];
   const differences = required.filter((key) => !state.has(key)).map((key) => `key '${key}' is missing`);
   const known = new Set<string>(Object.values(k));
-  for (const key of state.keys()) if (!known.has(key)) differences.push(`key '${key}' is not part of the seed's AP_SQuAD head`);
+  for (const key of state.keys())
+    if (!known.has(key)) differences.push(`key '${key}' is not part of the seed's AP_SQuAD head`);
   const shape = (key: string): number[] => state.get(key)?.shape ?? [];
   const [A = 0, E = 0] = shape(k.adapterWeight);
   const [out = 0, features = 0] = shape(k.headWeight);
   if (differences.length === 0) {
-    if (shape(k.adapterWeight).length !== 2) differences.push(`key '${k.adapterWeight}' is [${shape(k.adapterWeight).join(', ')}], expected [A, E]`);
-    if (shape(k.adapterBias).join() !== `${A}`) differences.push(`key '${k.adapterBias}' is [${shape(k.adapterBias).join(', ')}], expected [${A}]`);
+    if (shape(k.adapterWeight).length !== 2)
+      differences.push(`key '${k.adapterWeight}' is [${shape(k.adapterWeight).join(', ')}], expected [A, E]`);
+    if (shape(k.adapterBias).join() !== `${A}`)
+      differences.push(`key '${k.adapterBias}' is [${shape(k.adapterBias).join(', ')}], expected [${A}]`);
     if (out !== 2 || A === 0 || features % A !== 0) {
       differences.push(`key '${k.headWeight}' is [${shape(k.headWeight).join(', ')}], expected [2, A·L] with A = ${A}`);
     }
-    if (shape(k.headBias).join() !== '2') differences.push(`key '${k.headBias}' is [${shape(k.headBias).join(', ')}], expected [2]`);
+    if (shape(k.headBias).join() !== '2')
+      differences.push(`key '${k.headBias}' is [${shape(k.headBias).join(', ')}], expected [2]`);
   }
   if (differences.length > 0) {
     const layer = /key '([^']+)'/.exec(differences[0]!)?.[1];
-    throw new WeightsMismatchError('not the seed\'s torch AP_SQuAD state dict', differences, { file: path, ...(layer ? { layer } : {}) });
+    throw new WeightsMismatchError("not the seed's torch AP_SQuAD state dict", differences, {
+      file: path,
+      ...(layer ? { layer } : {}),
+    });
   }
   const L = features / A;
   const S = options.sequenceLength ?? A;
-  const notes = [options.sequenceLength === undefined
-    ? `sequence length S = ${S}: the adapter width, as the seed's AP_SQuAD ties them (pass sequenceLength to override)`
-    : `sequence length S = ${S} (given)`];
-  if (state.has(k.unusedWeight)) notes.push(`'${k.unusedWeight}' and '${k.unusedBias}' are ignored: the seed's forward never uses them`);
+  const notes = [
+    options.sequenceLength === undefined
+      ? `sequence length S = ${S}: the adapter width, as the seed's AP_SQuAD ties them (pass sequenceLength to override)`
+      : `sequence length S = ${S} (given)`,
+  ];
+  if (state.has(k.unusedWeight))
+    notes.push(`'${k.unusedWeight}' and '${k.unusedBias}' are ignored: the seed's forward never uses them`);
   const inputShape: [number, number, number] = [S, E, L];
-  const model = getArchitecture(A === 64 ? 'adapter-64' : 'adapter-386').build({ inputShape, adapterDim: A, adapterActivation: 'gelu', compile: false });
+  const model = getArchitecture(A === 64 ? 'adapter-64' : 'adapter-386').build({
+    inputShape,
+    adapterDim: A,
+    adapterActivation: 'gelu',
+    compile: false,
+  });
   const tensors = [
     tf.tensor(transpose2d(state.get(k.adapterWeight)!.values, A, E), [E, A]),
     tf.tensor(state.get(k.adapterBias)!.values, [A]),
@@ -149,10 +174,14 @@ export async function saveTorchStateDict(model: tf.LayersModel, path: string): P
   const problem = (why: string): never => {
     throw new InvalidArgumentError(`model '${model.name}' cannot be saved as the seed's torch AP_SQuAD: ${why}`);
   };
-  if (!adapter || !head || layers.length !== 2) return problem('it must be a span adapter head (AdapterPooler → Dense head, no BertConcat)');
+  if (!adapter || !head || layers.length !== 2)
+    return problem('it must be a span adapter head (AdapterPooler → Dense head, no BertConcat)');
   const config = adapter.getConfig();
   if (config['sharedWeights'] !== true) problem('its AdapterPooler is not shared (torch AP_SQuAD has one nn.Linear)');
-  if (config['activation'] !== 'gelu') problem(`its AdapterPooler uses '${String(config['activation'])}'; torch nn.GELU() is the exact erf form (build with adapterActivation: 'gelu')`);
+  if (config['activation'] !== 'gelu')
+    problem(
+      `its AdapterPooler uses '${String(config['activation'])}'; torch nn.GELU() is the exact erf form (build with adapterActivation: 'gelu')`,
+    );
   // getWeights() returns the variables' own tensors: read them, never dispose them.
   const [kernel, bias] = adapter.getWeights() as [tf.Tensor, tf.Tensor];
   const [headKernel, headBias] = head.getWeights() as [tf.Tensor, tf.Tensor];
@@ -160,7 +189,8 @@ export async function saveTorchStateDict(model: tf.LayersModel, path: string): P
   const [features = 0] = headKernel.shape;
   const S = (model.inputs[0]?.shape[1] ?? 0) as number;
   if (S !== A) problem(`its adapter width ${A} is not its sequence length ${S} (the seed ties them)`);
-  if (headKernel.shape[1] !== 2 || features % A !== 0 || model.outputs.length !== 2) problem('its head is not the position-wise Dense(2) over (A, L)');
+  if (headKernel.shape[1] !== 2 || features % A !== 0 || model.outputs.length !== 2)
+    problem('its head is not the position-wise Dense(2) over (A, L)');
   const k = TORCH_SPAN_HEAD_KEYS;
   const entries: [string, number[], Float32Array][] = [
     [k.headWeight, [2, features], transpose2d(headKernel.dataSync() as Float32Array, features, 2)],
@@ -170,13 +200,16 @@ export async function saveTorchStateDict(model: tf.LayersModel, path: string): P
     [k.adapterWeight, [A, E], transpose2d(kernel.dataSync() as Float32Array, E, A)],
     [k.adapterBias, [A], bias.dataSync() as Float32Array],
   ];
-  const { bytes, offsets } = buildSafetensorsHeader(entries.map(([name, shape]) => ({ name, dtype: 'float32', shape })), {
-    format: 'pt',
-    generated_by: 'bertvision saveTorchStateDict',
-  });
+  const { bytes, offsets } = buildSafetensorsHeader(
+    entries.map(([name, shape]) => ({ name, dtype: 'float32', shape })),
+    {
+      format: 'pt',
+      generated_by: 'bertvision saveTorchStateDict',
+    },
+  );
   const data = new Uint8Array(bytes.length + entries.reduce((n, [, , v]) => n + v.byteLength, 0));
   data.set(bytes);
-  for (const [name, , values] of entries) data.set(new Uint8Array(values.buffer, values.byteOffset, values.byteLength), offsets.get(name)!);
+  for (const [name, , values] of entries)
+    data.set(new Uint8Array(values.buffer, values.byteOffset, values.byteLength), offsets.get(name)!);
   await writeFileAtomic(path, data);
 }
-

@@ -100,7 +100,11 @@ async function gateDecoding(decoded: QaDecodeResult, gate: EnsembleGate): Promis
       ...(gate.threshold !== undefined ? { threshold: gate.threshold } : {}),
       ...(gate.weight !== undefined ? { weight: gate.weight } : {}),
     });
-    return { predictions: gated.predictions, nbest: decoded.nbest, nullOdds: mode === 'sum' ? gated.naScores : decoded.nullOdds };
+    return {
+      predictions: gated.predictions,
+      nbest: decoded.nbest,
+      nullOdds: mode === 'sum' ? gated.naScores : decoded.nullOdds,
+    };
   } finally {
     await gateStore.close();
   }
@@ -126,7 +130,10 @@ export async function ensembleHeads(options: EnsembleHeadsOptions): Promise<Ense
   const method = options.method ?? 'max-probability';
   const decoder = options.decoder ?? 'hf';
   const decode = options.decode ?? {};
-  const questions: readonly SquadQuestion[] = readSquadQuestions(await readJsonFile(options.squadFile), options.squadFile);
+  const questions: readonly SquadQuestion[] = readSquadQuestions(
+    await readJsonFile(options.squadFile),
+    options.squadFile,
+  );
   const store = await openStore(options.spanStore);
   try {
     const windows = await readStoreWindows(store, { offsets: true });
@@ -138,17 +145,26 @@ export async function ensembleHeads(options: EnsembleHeadsOptions): Promise<Ense
     }
     for (const dir of heads) {
       const model = await loadHeadForStore(dir, store);
-      const out = await predictStore(model, store, { batchSize: options.batchSize ?? 16 }).finally(() => model.dispose());
+      const out = await predictStore(model, store, { batchSize: options.batchSize ?? 16 }).finally(() =>
+        model.dispose(),
+      );
       if (out.task !== 'span') throw new UsageError(`--model ${dir} is a binary head; use it with --gate`);
       named.push({ name: dir, features: spanFeatures(out.start, out.end, windows) });
     }
     const metrics: Record<string, Record<string, number>> = {};
-    for (const m of named) metrics[m.name] = squadMetrics(decodeFeatures(decoder, examples, m.features, decode), questions);
+    for (const m of named)
+      metrics[m.name] = squadMetrics(decodeFeatures(decoder, examples, m.features, decode), questions);
     const probabilities = decoder === 'legacy' && method !== 'logit-sum';
-    const scale = method === 'logit-sum' ? {} : { probabilityScale: probabilities ? ('linear' as const) : ('log' as const) };
+    const scale =
+      method === 'logit-sum' ? {} : { probabilityScale: probabilities ? ('linear' as const) : ('log' as const) };
     const weights = options.weights ? { weights: [...options.weights] } : {};
     const combined =
-      named.length > 1 ? combineWindows(named.map((m) => m.features), { method, ...weights, ...scale }) : named[0]!.features;
+      named.length > 1
+        ? combineWindows(
+            named.map((m) => m.features),
+            { method, ...weights, ...scale },
+          )
+        : named[0]!.features;
     const alreadyProbabilities = probabilities && named.length > 1;
     let decoded = decodeFeatures(decoder, examples, combined, { ...decode, alreadyProbabilities });
     if (options.gate) decoded = await gateDecoding(decoded, options.gate);

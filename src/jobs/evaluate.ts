@@ -50,7 +50,10 @@ async function writePlots(
   const files: [string, string][] = [
     ['pr_exact.svg', precisionRecallSvg(curves.exact, 'Precision-Recall curve for Exact Match score')],
     ['pr_f1.svg', precisionRecallSvg(curves.f1, 'Precision-Recall curve for F1 score')],
-    ['pr_oracle.svg', precisionRecallSvg(curves.oracle, 'Oracle Precision-Recall curve (binary task of HasAns vs. NoAns)')],
+    [
+      'pr_oracle.svg',
+      precisionRecallSvg(curves.oracle, 'Oracle Precision-Recall curve (binary task of HasAns vs. NoAns)'),
+    ],
     ['na_prob_hist_hasAns.svg', naProbHistogramSvg(naOf(true), 'Histogram of no-answer probability: hasAns')],
     ['na_prob_hist_noAns.svg', naProbHistogramSvg(naOf(false), 'Histogram of no-answer probability: noAns')],
   ];

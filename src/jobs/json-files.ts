@@ -44,7 +44,8 @@ export async function readStringMapFile(path: string): Promise<Record<string, st
     throw new FileFormatError('expected a JSON object mapping question ids to answer strings', { file: path });
   }
   for (const [qid, value] of Object.entries(json)) {
-    if (typeof value !== 'string') throw new FileFormatError(`the prediction for ${qid} is not a string`, { file: path });
+    if (typeof value !== 'string')
+      throw new FileFormatError(`the prediction for ${qid} is not a string`, { file: path });
   }
   return json as Record<string, string>;
 }

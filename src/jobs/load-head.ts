@@ -15,7 +15,8 @@ export async function loadHeadForStore(dir: string, store: ActivationStore): Pro
   const model = await loadModel(dir);
   try {
     checkModelFitsStore(model, store);
-    const expected = (model.getUserDefinedMetadata() as { bertvision_store?: ExpectedMetadata } | undefined)?.bertvision_store;
+    const expected = (model.getUserDefinedMetadata() as { bertvision_store?: ExpectedMetadata } | undefined)
+      ?.bertvision_store;
     if (expected && Object.keys(expected).length > 0) store.checkMetadata(expected);
     return model;
   } catch (error) {

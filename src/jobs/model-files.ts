@@ -79,7 +79,15 @@ async function isFile(path: string): Promise<boolean> {
   }
 }
 
-const DTYPE_BYTES: Readonly<Record<string, number>> = { float32: 4, int32: 4, bool: 1, complex64: 8, uint8: 1, uint16: 2, float16: 2 };
+const DTYPE_BYTES: Readonly<Record<string, number>> = {
+  float32: 4,
+  int32: 4,
+  bool: 1,
+  complex64: 8,
+  uint8: 1,
+  uint16: 2,
+  float16: 2,
+};
 
 function entryBytes(entry: tf.io.WeightsManifestEntry, file: string): number {
   const size = entry.shape.reduce((p, d) => p * d, 1);
@@ -109,9 +117,15 @@ function parseModelJson(text: string, file: string): tf.io.ModelJSON {
     throw new FileFormatError(`format is '${String(m.format)}', expected 'layers-model'`, { file });
   }
   const manifest = m.weightsManifest;
-  const valid = Array.isArray(manifest) && manifest.every((g) => Array.isArray(g?.paths) && Array.isArray(g?.weights) &&
-    g.paths.every((p) => typeof p === 'string' && /^[^/\\]+$/.test(p) && p !== '.' && p !== '..') &&
-    g.weights.every((w) => typeof w?.name === 'string' && Array.isArray(w.shape) && typeof w.dtype === 'string'));
+  const valid =
+    Array.isArray(manifest) &&
+    manifest.every(
+      (g) =>
+        Array.isArray(g?.paths) &&
+        Array.isArray(g?.weights) &&
+        g.paths.every((p) => typeof p === 'string' && /^[^/\\]+$/.test(p) && p !== '.' && p !== '..') &&
+        g.weights.every((w) => typeof w?.name === 'string' && Array.isArray(w.shape) && typeof w.dtype === 'string'),
+    );
   if (!valid) {
     throw new FileFormatError(
       'weightsManifest must be [{paths: [file names in this directory], weights: [{name, shape, dtype}]}]',
@@ -126,7 +140,10 @@ function layerClassNames(layers: unknown, found = new Set<string>()): Set<string
   const entries = Array.isArray(layers) ? layers : [layers];
   for (const entry of entries) {
     if (entry === null || typeof entry !== 'object') continue;
-    const { class_name: className, config } = entry as { class_name?: unknown; config?: { layers?: unknown; layer?: unknown } };
+    const { class_name: className, config } = entry as {
+      class_name?: unknown;
+      config?: { layers?: unknown; layer?: unknown };
+    };
     if (typeof className === 'string') found.add(className);
     if (config?.layers !== undefined) layerClassNames(config.layers, found);
     if (config?.layer !== undefined) layerClassNames(config.layer, found);
@@ -156,13 +173,17 @@ function checkFinite(specs: readonly tf.io.WeightsManifestEntry[], data: Uint8Ar
     const bytes = entryBytes(spec, file);
     if (spec.dtype === 'float32' && spec.quantization === undefined) {
       const start = data.byteOffset + offset;
-      const values = start % 4 === 0
-        ? new Float32Array(data.buffer, start, bytes / 4)
-        : new Float32Array(data.buffer.slice(start, start + bytes));
+      const values =
+        start % 4 === 0
+          ? new Float32Array(data.buffer, start, bytes / 4)
+          : new Float32Array(data.buffer.slice(start, start + bytes));
       let bad = -1;
       for (let i = 0; i < values.length && bad < 0; i++) if (!Number.isFinite(values[i] as number)) bad = i;
       if (bad >= 0) {
-        throw new FileFormatError(`weight '${spec.name}' holds ${values[bad]} at flat index ${bad}: not a usable model`, { file });
+        throw new FileFormatError(
+          `weight '${spec.name}' holds ${values[bad]} at flat index ${bad}: not a usable model`,
+          { file },
+        );
       }
     }
     offset += bytes;
@@ -180,7 +201,10 @@ async function readWeights(dir: string, json: tf.io.ModelJSON): Promise<[tf.io.W
       try {
         data = await readFile(file);
       } catch (error) {
-        throw new FileFormatError(`cannot read weight file listed in ${MODEL_JSON} (${(error as Error).message})`, { file, cause: error });
+        throw new FileFormatError(`cannot read weight file listed in ${MODEL_JSON} (${(error as Error).message})`, {
+          file,
+          cause: error,
+        });
       }
       actual += data.byteLength;
       parts.push(data);
@@ -213,7 +237,10 @@ async function readWeights(dir: string, json: tf.io.ModelJSON): Promise<[tf.io.W
  */
 export async function loadModel(dir: string): Promise<tf.LayersModel> {
   const root = resolve(dir);
-  const kind = await stat(root).then((s) => (s.isDirectory() ? 'dir' : 'file'), () => 'missing');
+  const kind = await stat(root).then(
+    (s) => (s.isDirectory() ? 'dir' : 'file'),
+    () => 'missing',
+  );
   if (kind !== 'dir') {
     throw new InvalidArgumentError(
       kind === 'missing' ? 'no such model directory' : 'is a file, expected a model directory',

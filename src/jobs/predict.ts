@@ -74,7 +74,9 @@ export async function predictHead(options: PredictHeadOptions): Promise<PredictH
   const store = await openStore(options.store);
   try {
     const model = await loadHeadForStore(options.model, store);
-    const outputs = await predictStore(model, store, { batchSize: options.batchSize ?? 32 }).finally(() => model.dispose());
+    const outputs = await predictStore(model, store, { batchSize: options.batchSize ?? 32 }).finally(() =>
+      model.dispose(),
+    );
     if (outputs.task === 'span') {
       if (!questions) throw new UsageError('span heads need --squad (the contexts to take answers from)');
       const windows = await readStoreWindows(store, { offsets: true });
@@ -91,7 +93,11 @@ export async function predictHead(options: PredictHeadOptions): Promise<PredictH
     await fs.mkdir(outDir, { recursive: true });
     const entries = [...perQuestion].map(([q, p]) => [q, { kind: 'float', value: p }] as const);
     await writeFileAtomic(path, `${pythonJsonDumpsValue({ entries }, 4)}\n`);
-    return { task: 'binary', files: { noAnswerProbability: path }, metrics: binaryWindowMetrics(outputs.logits, windows, questions) };
+    return {
+      task: 'binary',
+      files: { noAnswerProbability: path },
+      metrics: binaryWindowMetrics(outputs.logits, windows, questions),
+    };
   } finally {
     await store.close();
   }

@@ -77,7 +77,13 @@ export interface TrainHeadResult {
   /** The checkpoint the run resumed from, or null. */
   resumedFrom: string | null;
   /** Paths written. */
-  files: { model: string; bestModel: string | null; history: string; learningCurves: string; layerWeights: string | null };
+  files: {
+    model: string;
+    bestModel: string | null;
+    history: string;
+    learningCurves: string;
+    layerWeights: string | null;
+  };
 }
 
 function expectedFrom(store: ActivationStore): ExpectedMetadata {
@@ -148,7 +154,14 @@ export async function trainHead(options: TrainHeadOptions): Promise<TrainHeadRes
     const meta = (model.getUserDefinedMetadata() ?? {}) as Record<string, unknown>;
     model.setUserDefinedMetadata({ ...meta, bertvision_store: expectedFrom(train) });
     const shuffle = options.shuffle === 'none' ? false : { seed, mode: options.shuffle ?? 'full' };
-    const source = storeBatchSource(train, { batchSize, labels: task, shuffle, prefetch: 2, oneHot: true, spanOneHot: true });
+    const source = storeBatchSource(train, {
+      batchSize,
+      labels: task,
+      shuffle,
+      prefetch: 2,
+      oneHot: true,
+      spanOneHot: true,
+    });
     const evaluate = dev ? await devEvaluator(task, dev, options.squadFile, batchSize, options.decode) : undefined;
     await fs.mkdir(out, { recursive: true });
     const files = {
@@ -172,12 +185,21 @@ export async function trainHead(options: TrainHeadOptions): Promise<TrainHeadRes
         onEpochEnd: (summary) => options.onEpochEnd?.(summary),
       });
       const history = result.state.history;
-      const run = { architecture: options.architecture, task, best: result.state.best, stopped: result.state.stopped, history };
+      const run = {
+        architecture: options.architecture,
+        task,
+        best: result.state.best,
+        stopped: result.state.stopped,
+        history,
+      };
       await writeFileAtomic(files.history, `${JSON.stringify(run, null, 2)}\n`);
-      await writeFileAtomic(files.learningCurves, learningCurvesSvg({
-        title: `${options.architecture} on ${train.path.split('/').pop()}`,
-        history: history.map((h) => ({ epoch: h.epoch, losses: { loss: h.loss }, metrics: h.metrics })),
-      }));
+      await writeFileAtomic(
+        files.learningCurves,
+        learningCurvesSvg({
+          title: `${options.architecture} on ${train.path.split('/').pop()}`,
+          history: history.map((h) => ({ epoch: h.epoch, losses: { loss: h.loss }, metrics: h.metrics })),
+        }),
+      );
       await saveModel(model, files.model);
       if (files.bestModel && result.state.best) {
         // The best epoch's weights are in the best checkpoint: load them and save them as a model (the plot shows them).

@@ -18,7 +18,8 @@ const fusedGeluTanh = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>
   save([x]);
   return {
     value: tf.engine().runKernel(GELU_TANH_KERNEL, { x }) as tf.Tensor,
-    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.engine().runKernel(GELU_TANH_GRAD_KERNEL, { x: saved[0]!, dy }) as tf.Tensor,
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
+      tf.engine().runKernel(GELU_TANH_GRAD_KERNEL, { x: saved[0]!, dy }) as tf.Tensor,
   };
 });
 

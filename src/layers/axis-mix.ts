@@ -74,7 +74,9 @@ export function mixAlongAxis(x: tf.Tensor, p: tf.Tensor, axis: number, options: 
   const v = viewAround(x.shape, axis);
   const gradP = (dy: tf.Tensor, xs: tf.Tensor): tf.Tensor => {
     if (v.inner === 1) {
-      return tf.reshape(tf.matMul(tf.reshape(xs, [v.outer, v.size]), tf.reshape(dy, [v.outer, 1]), true, false), [v.size]);
+      return tf.reshape(tf.matMul(tf.reshape(xs, [v.outer, v.size]), tf.reshape(dy, [v.outer, 1]), true, false), [
+        v.size,
+      ]);
     }
     const perOuter = tf.matMul(tf.reshape(xs, [v.outer, v.size, v.inner]), tf.reshape(dy, [v.outer, v.inner, 1]));
     return tf.reshape(tf.sum(perOuter, 0), [v.size]);

@@ -62,6 +62,9 @@ export function resolveInitializer(spec: InitializerSpec, what: string): Initial
  * options (`seed: undefined`) are written as `null`, the value they come back as from model JSON.
  */
 export function serializeInitializer(initializer: Initializer): SerializedInitializer {
-  const entries = Object.entries(initializer.getConfig()).map(([key, value]) => [key, value === undefined ? null : value]);
+  const entries = Object.entries(initializer.getConfig()).map(([key, value]) => [
+    key,
+    value === undefined ? null : value,
+  ]);
   return { className: initializer.getClassName(), config: Object.fromEntries(entries) as tf.serialization.ConfigDict };
 }

@@ -19,7 +19,8 @@ export function singleInputShape(inputShape: tf.Shape | tf.Shape[], layer: strin
 export function singleInput(inputs: tf.Tensor | tf.Tensor[], layer: string): tf.Tensor {
   if (!Array.isArray(inputs)) return inputs;
   const [first] = inputs;
-  if (inputs.length !== 1 || first === undefined) throw new ShapeError(`${layer} takes one input, got ${inputs.length}`);
+  if (inputs.length !== 1 || first === undefined)
+    throw new ShapeError(`${layer} takes one input, got ${inputs.length}`);
   return first;
 }
 
@@ -66,13 +67,19 @@ export function knownSize(shape: tf.Shape, axis: number, layer: string, what = '
  * @returns the indices (copied), or every index 0…size-1 when `subset` is null/undefined.
  * @throws InvalidArgumentError for an empty subset, an out-of-range or repeated index.
  */
-export function resolveLayerSubset(subset: readonly number[] | null | undefined, size: number, layer: string): number[] {
+export function resolveLayerSubset(
+  subset: readonly number[] | null | undefined,
+  size: number,
+  layer: string,
+): number[] {
   if (subset === null || subset === undefined) return Array.from({ length: size }, (_v, i) => i);
   if (subset.length === 0) throw new InvalidArgumentError(`${layer}: the layer subset is empty`);
   const seen = new Set<number>();
   for (const index of subset) {
     if (!Number.isInteger(index) || index < 0 || index >= size) {
-      throw new InvalidArgumentError(`${layer}: layer index ${index} is out of range for ${size} layers (0…${size - 1})`);
+      throw new InvalidArgumentError(
+        `${layer}: layer index ${index} is out of range for ${size} layers (0…${size - 1})`,
+      );
     }
     if (seen.has(index)) throw new InvalidArgumentError(`${layer}: layer index ${index} appears twice in the subset`);
     seen.add(index);

@@ -12,7 +12,9 @@ export type SplitStartEndArgs = LayerArgs;
 
 function checkPairShape(shape: readonly (number | null)[]): void {
   if (shape.length < 2 || shape[shape.length - 1] !== 2) {
-    throw new ShapeError(`SplitStartEnd: expected an input [batch, …, 2] (last axis of size 2), got [${shape.join(', ')}]`);
+    throw new ShapeError(
+      `SplitStartEnd: expected an input [batch, …, 2] (last axis of size 2), got [${shape.join(', ')}]`,
+    );
   }
 }
 
@@ -41,7 +43,14 @@ export class SplitStartEnd extends tf.layers.Layer {
       checkPairShape(x.shape);
       const each = x.shape.slice(0, -1);
       const size = [...each, 1];
-      const start = tf.reshape(tf.slice(x, x.shape.map(() => 0), size), each);
+      const start = tf.reshape(
+        tf.slice(
+          x,
+          x.shape.map(() => 0),
+          size,
+        ),
+        each,
+      );
       const end = tf.reshape(tf.slice(x, [...each.map(() => 0), 1], size), each);
       return [start, end];
     });

@@ -27,7 +27,9 @@ export function adapterPoolerFeatures(pooling: 'learned' | 'mean'): BinaryGraph[
   return (input, adapterDim, options) => {
     const skip = lastLayer(input);
     const pooled = poolLayers(input, pooling);
-    return flatten(concatSkip(adapterFlat(asOneLayer(pooled), adapterDim ?? 386, true, options.adapterActivation), skip));
+    return flatten(
+      concatSkip(adapterFlat(asOneLayer(pooled), adapterDim ?? 386, true, options.adapterActivation), skip),
+    );
   };
 }
 
@@ -42,7 +44,10 @@ export const xceptionAbbreviatedClsFeatures: BinaryGraph['features'] = (input) =
  * The builder of the binary head `architecture` with `graph`: activations `[B, S, E, L]` (default
  * `[B, 1, 1024, 26]`) → logits `[B, 2]`. With S > 1 the features of all positions are flattened (S-major).
  */
-export function binaryBuilder(architecture: BinaryArchitecture, graph: BinaryGraph): (options?: BuildOptions) => tf.LayersModel {
+export function binaryBuilder(
+  architecture: BinaryArchitecture,
+  graph: BinaryGraph,
+): (options?: BuildOptions) => tf.LayersModel {
   return (options = {}) => {
     const shape = resolveInputShape(options, BINARY_DEFAULT_INPUT_SHAPE);
     const adapterDim = resolveAdapterDim(options, architecture, graph.adapterDim);

@@ -31,7 +31,12 @@ export function lastLayer(x: Tensor): Tensor {
  * AdapterPooler (Dense E→A per layer + GELU, tanh form by default) and flatten of `(A, L)` with L innermost:
  * `[B, S, E, L] → [B, S, A·L]`.
  */
-export function adapterFlat(x: Tensor, adapterDim: number, sharedWeights: boolean, activation: 'gelu_tanh' | 'gelu' = 'gelu_tanh'): Tensor {
+export function adapterFlat(
+  x: Tensor,
+  adapterDim: number,
+  sharedWeights: boolean,
+  activation: 'gelu_tanh' | 'gelu' = 'gelu_tanh',
+): Tensor {
   const [, s, , l] = x.shape as [null, number, number, number];
   const pooled = apply(new AdapterPooler({ adapterDim, sharedWeights, activation, name: 'adapter_pooler' }), x);
   return apply(tf.layers.reshape({ targetShape: [s, adapterDim * l], name: 'flatten_adapter' }), pooled);

@@ -24,12 +24,19 @@ export function resolveInputShape(options: BuildOptions, fallback: ActivationSha
     throw new ShapeError(`inputShape must be [sequenceLength, hiddenSize, layerCount], got ${JSON.stringify(shape)}`);
   }
   const [s, e, l] = shape;
-  return [positiveInteger(s, 'inputShape[0] (sequence length)'), positiveInteger(e, 'inputShape[1] (hidden size)'),
-    positiveInteger(l, 'inputShape[2] (layer count)')];
+  return [
+    positiveInteger(s, 'inputShape[0] (sequence length)'),
+    positiveInteger(e, 'inputShape[1] (hidden size)'),
+    positiveInteger(l, 'inputShape[2] (layer count)'),
+  ];
 }
 
 /** `options.adapterDim` checked, or `fallback`; an error for architectures without an adapter (`fallback` null). */
-export function resolveAdapterDim(options: BuildOptions, architecture: ArchitectureName, fallback: number | null): number | null {
+export function resolveAdapterDim(
+  options: BuildOptions,
+  architecture: ArchitectureName,
+  fallback: number | null,
+): number | null {
   if (options.adapterDim === undefined) return fallback;
   if (fallback === null) {
     throw new InvalidArgumentError(`architecture '${architecture}' has no adapter; adapterDim must not be set`);
@@ -62,7 +69,8 @@ export function finishModel(
 export function architectureOf(model: tf.LayersModel): ArchitectureMetadata | null {
   const meta = model.getUserDefinedMetadata() as Record<string, unknown> | undefined;
   const entry = meta?.[METADATA_KEY] as Partial<ArchitectureMetadata> | undefined;
-  if (!entry || typeof entry.architecture !== 'string' || (entry.task !== 'binary' && entry.task !== 'span')) return null;
+  if (!entry || typeof entry.architecture !== 'string' || (entry.task !== 'binary' && entry.task !== 'span'))
+    return null;
   return entry as ArchitectureMetadata;
 }
 

@@ -51,11 +51,14 @@ export function compileAdapter(
   const task = options.task ?? inferTask(model);
   const outputs = task === 'span' ? 2 : 1;
   if (model.outputs.length !== outputs) {
-    throw new InvalidArgumentError(`a ${task} head has ${outputs} output(s); model '${model.name}' has ${model.outputs.length}`);
+    throw new InvalidArgumentError(
+      `a ${task} head has ${outputs} output(s); model '${model.name}' has ${model.outputs.length}`,
+    );
   }
   model.compile({
     optimizer: seedAdam(options.optimizer),
-    loss: task === 'span' ? [softmaxCrossEntropyFromLogits, softmaxCrossEntropyFromLogits] : softmaxCrossEntropyFromLogits,
+    loss:
+      task === 'span' ? [softmaxCrossEntropyFromLogits, softmaxCrossEntropyFromLogits] : softmaxCrossEntropyFromLogits,
     metrics: ['accuracy'],
   });
   return model;

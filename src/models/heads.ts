@@ -8,10 +8,14 @@ import { ARCHITECTURE_NAMES, architectures } from './registry.js';
 import type { BinaryArchitecture, BuildOptions, SpanArchitecture } from './types.js';
 
 /** Every binary architecture, in the order of spec §3.1. */
-export const BINARY_ARCHITECTURES = ARCHITECTURE_NAMES.filter((n) => architectures[n].task === 'binary') as readonly BinaryArchitecture[];
+export const BINARY_ARCHITECTURES = ARCHITECTURE_NAMES.filter(
+  (n) => architectures[n].task === 'binary',
+) as readonly BinaryArchitecture[];
 
 /** Every span architecture, in the order of spec §3.2 (b). */
-export const SPAN_ARCHITECTURES = ARCHITECTURE_NAMES.filter((n) => architectures[n].task === 'span') as readonly SpanArchitecture[];
+export const SPAN_ARCHITECTURES = ARCHITECTURE_NAMES.filter(
+  (n) => architectures[n].task === 'span',
+) as readonly SpanArchitecture[];
 
 /** True when `name` is a binary architecture. */
 export function isBinaryArchitecture(name: string): name is BinaryArchitecture {

@@ -4,7 +4,16 @@
  * the last stacked layer `x[..., -1]` (spec §1.5: a concatenation, not an addition).
  */
 import type * as tf from '@tensorflow/tfjs';
-import { adapterFlat, asOneLayer, concatSkip, head, lastLayer, type LayerPooling, poolLayers, splitStartEnd } from './blocks.js';
+import {
+  adapterFlat,
+  asOneLayer,
+  concatSkip,
+  head,
+  lastLayer,
+  type LayerPooling,
+  poolLayers,
+  splitStartEnd,
+} from './blocks.js';
 import { activationInput, finishModel, metadataFor, resolveAdapterDim, resolveInputShape } from './common.js';
 import type { ActivationShape, BuildOptions, SpanArchitecture } from './types.js';
 
@@ -21,10 +30,20 @@ export interface SpanRecipe {
   skip: boolean;
 }
 
-function features(recipe: SpanRecipe, input: tf.SymbolicTensor, adapterDim: number | null, options: BuildOptions): tf.SymbolicTensor {
+function features(
+  recipe: SpanRecipe,
+  input: tf.SymbolicTensor,
+  adapterDim: number | null,
+  options: BuildOptions,
+): tf.SymbolicTensor {
   let x = recipe.pooling ? poolLayers(input, recipe.pooling) : input;
   if (recipe.adapter) {
-    x = adapterFlat(recipe.pooling ? asOneLayer(x) : x, adapterDim ?? recipe.adapter.dim, recipe.adapter.shared, options.adapterActivation);
+    x = adapterFlat(
+      recipe.pooling ? asOneLayer(x) : x,
+      adapterDim ?? recipe.adapter.dim,
+      recipe.adapter.shared,
+      options.adapterActivation,
+    );
   }
   return recipe.skip ? concatSkip(x, lastLayer(input)) : x;
 }
@@ -33,7 +52,10 @@ function features(recipe: SpanRecipe, input: tf.SymbolicTensor, adapterDim: numb
  * The builder of the span head `architecture` with `recipe`: activations `[B, S, E, L]` (default
  * `[B, 386, 1024, 25]`) → `[start_logits, end_logits]`, each `[B, S]`.
  */
-export function spanBuilder(architecture: SpanArchitecture, recipe: SpanRecipe): (options?: BuildOptions) => tf.LayersModel {
+export function spanBuilder(
+  architecture: SpanArchitecture,
+  recipe: SpanRecipe,
+): (options?: BuildOptions) => tf.LayersModel {
   return (options = {}) => {
     const shape = resolveInputShape(options, SPAN_DEFAULT_INPUT_SHAPE);
     const adapterDim = resolveAdapterDim(options, architecture, recipe.adapter?.dim ?? null);

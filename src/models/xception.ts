@@ -51,7 +51,9 @@ function add(a: Tensor, b: Tensor, name: string): Tensor {
 function checkWidth(hiddenSize: number, architecture: string): void {
   // Entry flow: (1,3) stride 3 valid, then (1,3) valid: needs at least one column left.
   if (Math.floor((hiddenSize - 3) / 3) + 1 - 2 < 1) {
-    throw new ShapeError(`${architecture} needs a hidden size of at least 9 (two valid (1,3) convolutions); got ${hiddenSize}`);
+    throw new ShapeError(
+      `${architecture} needs a hidden size of at least 9 (two valid (1,3) convolutions); got ${hiddenSize}`,
+    );
   }
 }
 
@@ -78,7 +80,11 @@ export function xceptionFeatures(input: Tensor): Tensor {
   checkWidth(input.shape[2] ?? 0, 'xception');
   let x = convBnRelu(input, 32, [1, 3], 'block1_conv1');
   x = convBnRelu(x, 64, [1, 1], 'block1_conv2');
-  for (const [block, filters] of [[2, 128], [3, 256], [4, 728]] as const) {
+  for (const [block, filters] of [
+    [2, 128],
+    [3, 256],
+    [4, 728],
+  ] as const) {
     const shortcut = residualProjection(x, filters, `block${block}_residual`);
     let y = sepConvBn(x, filters, `block${block}_sepconv1`, block !== 2);
     y = sepConvBn(y, filters, `block${block}_sepconv2`, true);

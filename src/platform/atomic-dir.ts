@@ -44,7 +44,10 @@ export async function writeDirectoryAtomically(
   try {
     await mkdir(parent, { recursive: true });
   } catch (error) {
-    throw new InvalidArgumentError(`cannot create the parent directory (${(error as Error).message})`, { file: parent, cause: error });
+    throw new InvalidArgumentError(`cannot create the parent directory (${(error as Error).message})`, {
+      file: parent,
+      cause: error,
+    });
   }
   const existing = await kindOf(dir);
   if (existing === 'other') throw new InvalidArgumentError('exists and is not a directory', { file: dir });

@@ -33,7 +33,13 @@ export interface NativeAddon {
   decodeFloat16(src: Uint16Array, dst: Float32Array): void;
   mapFile(fd: number): NativeMapping;
   unmapFile(mapping: NativeMapping): void;
-  readMapped(mapping: NativeMapping, offset: number, bytes: number, dst: ArrayBufferView, decodeFloat16: boolean): Promise<void>;
+  readMapped(
+    mapping: NativeMapping,
+    offset: number,
+    bytes: number,
+    dst: ArrayBufferView,
+    decodeFloat16: boolean,
+  ): Promise<void>;
   matmul(
     memory: ArrayBuffer,
     aByteOffset: number,
@@ -59,7 +65,13 @@ export interface NativeAddon {
     transposed: boolean,
   ): void;
   geluTanh(memory: ArrayBuffer, xByteOffset: number, yByteOffset: number, count: number): void;
-  geluTanhGrad(memory: ArrayBuffer, xByteOffset: number, dyByteOffset: number, dxByteOffset: number, count: number): void;
+  geluTanhGrad(
+    memory: ArrayBuffer,
+    xByteOffset: number,
+    dyByteOffset: number,
+    dxByteOffset: number,
+    count: number,
+  ): void;
 }
 
 /** Whether the addon is in use, and if not, why. */
@@ -92,9 +104,14 @@ function findAddon(): string | undefined {
 }
 
 function load(): { addon: NativeAddon | undefined; status: NativeStatus } {
-  if (process.env[NATIVE_ENV_VAR] === '0') return { addon: undefined, status: { loaded: false, reason: `${NATIVE_ENV_VAR}=0` } };
+  if (process.env[NATIVE_ENV_VAR] === '0')
+    return { addon: undefined, status: { loaded: false, reason: `${NATIVE_ENV_VAR}=0` } };
   const path = findAddon();
-  if (!path) return { addon: undefined, status: { loaded: false, reason: 'not built (run `node native/build.mjs` in the package)' } };
+  if (!path)
+    return {
+      addon: undefined,
+      status: { loaded: false, reason: 'not built (run `node native/build.mjs` in the package)' },
+    };
   try {
     const addon = createRequire(thisFile())(path) as NativeAddon;
     return { addon, status: { loaded: true, path, capabilities: addon.capabilities() } };

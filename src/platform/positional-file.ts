@@ -64,9 +64,12 @@ export class PositionalFile {
       const want = Math.min(MAX_SINGLE_READ, dst.length - done);
       const { bytesRead } = await this.handle.read(dst, done, want, offset + done);
       if (bytesRead === 0) {
-        throw new FileFormatError(`truncated: wanted bytes up to ${offset + dst.length} but the file ends at ${offset + done}`, {
-          file: this.path,
-        });
+        throw new FileFormatError(
+          `truncated: wanted bytes up to ${offset + dst.length} but the file ends at ${offset + done}`,
+          {
+            file: this.path,
+          },
+        );
       }
       done += bytesRead;
     }

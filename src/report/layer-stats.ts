@@ -16,7 +16,8 @@ export function centerOfGravity(weights: ArrayLike<number>, layerIndices?: Array
   let moment = 0;
   for (let i = 0; i < weights.length; i++) {
     const w = weights[i]!;
-    if (!Number.isFinite(w) || w < 0) throw new InvalidArgumentError(`mix weight ${i} is ${w}: expected finite and >= 0`);
+    if (!Number.isFinite(w) || w < 0)
+      throw new InvalidArgumentError(`mix weight ${i} is ${w}: expected finite and >= 0`);
     total += w;
     moment += w * (layerIndices ? layerIndices[i]! : i);
   }

@@ -101,13 +101,24 @@ export function layerWeightsSvg(options: LayerWeightsPlotOptions): string {
   );
 
   // Position of the center of gravity between the bars of the neighbouring layer indices.
-  const lo = Math.max(0, indices.findLastIndex((v) => v <= center));
+  const lo = Math.max(
+    0,
+    indices.findLastIndex((v) => v <= center),
+  );
   const hi = Math.min(count - 1, lo + 1);
   const span = indices[hi]! - indices[lo]!;
   const frac = span > 0 ? (center - indices[lo]!) / span : 0;
   const cx = x(lo)! + x.bandwidth() / 2 + frac * (x(hi)! - x(lo)!);
   body.push(
-    element('line', { class: 'center-of-gravity', x1: cx, x2: cx, y1: MARGIN.top - 6, y2: y(0), stroke: '#E45756', 'stroke-width': 2 }),
+    element('line', {
+      class: 'center-of-gravity',
+      x1: cx,
+      x2: cx,
+      y1: MARGIN.top - 6,
+      y2: y(0),
+      stroke: '#E45756',
+      'stroke-width': 2,
+    }),
     text(cx + 4, MARGIN.top + 6, `center of gravity ${center.toFixed(2)}`, { class: 'label', fill: '#E45756' }),
   );
 

@@ -30,21 +30,37 @@ const PANEL_MARGIN = { top: 56, right: 16, bottom: 44, left: 56 };
 
 function seriesNames(history: EpochRecord[], key: 'losses' | 'metrics'): string[] {
   const names: string[] = [];
-  for (const record of history) for (const name of Object.keys(record[key])) if (!names.includes(name)) names.push(name);
+  for (const record of history)
+    for (const name of Object.keys(record[key])) if (!names.includes(name)) names.push(name);
   return names;
 }
 
-function panel(history: EpochRecord[], key: 'losses' | 'metrics', x0: number, x1: number, height: number, heading: string): string[] {
+function panel(
+  history: EpochRecord[],
+  key: 'losses' | 'metrics',
+  x0: number,
+  x1: number,
+  height: number,
+  heading: string,
+): string[] {
   const names = seriesNames(history, key);
-  const values = history.flatMap((r) => names.map((n) => r[key][n]).filter((v): v is number => v !== undefined && Number.isFinite(v)));
+  const values = history.flatMap((r) =>
+    names.map((n) => r[key][n]).filter((v): v is number => v !== undefined && Number.isFinite(v)),
+  );
   const epochs = history.map((r) => r.epoch);
   const x = scaleLinear()
-    .domain([Math.min(...epochs), Math.max(...epochs) === Math.min(...epochs) ? Math.min(...epochs) + 1 : Math.max(...epochs)])
+    .domain([
+      Math.min(...epochs),
+      Math.max(...epochs) === Math.min(...epochs) ? Math.min(...epochs) + 1 : Math.max(...epochs),
+    ])
     .range([x0 + PANEL_MARGIN.left, x1 - PANEL_MARGIN.right]);
   const lo = values.length ? Math.min(...values) : 0;
   const hi = values.length ? Math.max(...values) : 1;
   const pad = hi === lo ? Math.abs(hi) * 0.1 + 1e-3 : (hi - lo) * 0.08;
-  const y = scaleLinear().domain([lo - pad, hi + pad]).nice().range([height - PANEL_MARGIN.bottom, PANEL_MARGIN.top]);
+  const y = scaleLinear()
+    .domain([lo - pad, hi + pad])
+    .nice()
+    .range([height - PANEL_MARGIN.bottom, PANEL_MARGIN.top]);
   const out: string[] = ['<g class="grid">'];
   for (const t of y.ticks(5)) out.push(element('line', { x1: x.range()[0]!, x2: x.range()[1]!, y1: y(t), y2: y(t) }));
   out.push('</g>', '<g class="axis">');
@@ -58,12 +74,28 @@ function panel(history: EpochRecord[], key: 'losses' | 'metrics', x0: number, x1
     const points = history
       .map((r) => [r.epoch, r[key][name]] as const)
       .filter((p): p is readonly [number, number] => p[1] !== undefined && Number.isFinite(p[1]));
-    const path = line<readonly [number, number]>().x((p) => x(p[0])).y((p) => y(p[1]))(points);
-    if (path) out.push(element('path', { class: 'series', 'data-series': name, d: path, fill: 'none', stroke: color, 'stroke-width': 2 }));
+    const path = line<readonly [number, number]>()
+      .x((p) => x(p[0]))
+      .y((p) => y(p[1]))(points);
+    if (path)
+      out.push(
+        element('path', {
+          class: 'series',
+          'data-series': name,
+          d: path,
+          fill: 'none',
+          stroke: color,
+          'stroke-width': 2,
+        }),
+      );
     for (const p of points) {
-      out.push(element('circle', { cx: x(p[0]), cy: y(p[1]), r: 3, fill: color }, tooltip(`${name} @ ${p[0]}: ${p[1]}`)));
+      out.push(
+        element('circle', { cx: x(p[0]), cy: y(p[1]), r: 3, fill: color }, tooltip(`${name} @ ${p[0]}: ${p[1]}`)),
+      );
     }
-    out.push(element('rect', { x: x.range()[0]! + 8 + i * 110, y: PANEL_MARGIN.top - 14, width: 10, height: 10, fill: color }));
+    out.push(
+      element('rect', { x: x.range()[0]! + 8 + i * 110, y: PANEL_MARGIN.top - 14, width: 10, height: 10, fill: color }),
+    );
     out.push(text(x.range()[0]! + 22 + i * 110, PANEL_MARGIN.top - 5, name, { class: 'label' }));
   });
   out.push(text(x.range()[0]!, 42, heading, { class: 'label', 'font-weight': 600 }));
@@ -80,7 +112,9 @@ export function learningCurvesSvg(options: LearningCurvesPlotOptions): string {
   if (history.length === 0) throw new InvalidArgumentError('learning curves need at least one epoch record');
   for (let i = 1; i < history.length; i++) {
     if (!(history[i]!.epoch > history[i - 1]!.epoch)) {
-      throw new InvalidArgumentError(`epochs must increase: record ${i} has epoch ${history[i]!.epoch} after ${history[i - 1]!.epoch}`);
+      throw new InvalidArgumentError(
+        `epochs must increase: record ${i} has epoch ${history[i]!.epoch} after ${history[i - 1]!.epoch}`,
+      );
     }
   }
   const width = options.width ?? 880;

@@ -22,7 +22,14 @@ function niceTicks(lo: number, hi: number): number[] {
   return ticks;
 }
 
-function frame(title: string, xLabel: string, yLabel: string, xRange: [number, number], yMax: number, body: string): string {
+function frame(
+  title: string,
+  xLabel: string,
+  yLabel: string,
+  xRange: [number, number],
+  yMax: number,
+  body: string,
+): string {
   const [x0, x1] = xRange;
   const xTicks = niceTicks(x0, x1).map((v) => {
     const x = MARGIN.left + ((v - x0) / (x1 - x0)) * PLOT_W;
@@ -78,7 +85,8 @@ export function naProbHistogramSvg(values: readonly number[], title: string): st
   const finite = values.filter(Number.isFinite);
   const lo = Math.min(...finite, 0);
   const hi = Math.max(...finite, lo + 1e-12);
-  for (const v of finite) bins[Math.min(19, Math.floor(((v - lo) / (hi - lo)) * 20))]! += 1 / Math.max(1, values.length);
+  for (const v of finite)
+    bins[Math.min(19, Math.floor(((v - lo) / (hi - lo)) * 20))]! += 1 / Math.max(1, values.length);
   const yMax = Math.max(...bins, 1e-12);
   const barW = PLOT_W / 20;
   const body = bins

@@ -46,7 +46,8 @@ export function readSquadQuestions(json: unknown, file?: string): SquadQuestion[
       if (typeof context !== 'string') throw new FileFormatError(`${where}.context must be a string`, { file });
       arrayAt(paragraph.qas, `${where}.qas`, file).forEach((qa, q) => {
         const qaWhere = `${where}.qas[${q}]`;
-        if (!isRecord(qa) || typeof qa.id !== 'string') throw new FileFormatError(`${qaWhere}.id must be a string`, { file });
+        if (!isRecord(qa) || typeof qa.id !== 'string')
+          throw new FileFormatError(`${qaWhere}.id must be a string`, { file });
         const answers = arrayAt(qa.answers, `${qaWhere}.answers`, file);
         const goldTexts = answers.map((answer, i) => {
           if (!isRecord(answer) || typeof answer.text !== 'string') {
@@ -67,7 +68,10 @@ export function readSquadQuestions(json: unknown, file?: string): SquadQuestion[
  * `metadata.example_ids`, so that the store's `example_index` indexes the result.
  * @throws MismatchError naming the first ids that are not in the dataset.
  */
-export function qaExamplesFor(questions: readonly SquadQuestion[], ids: readonly string[]): { id: string; context: string }[] {
+export function qaExamplesFor(
+  questions: readonly SquadQuestion[],
+  ids: readonly string[],
+): { id: string; context: string }[] {
   const contexts = new Map(questions.map((q) => [q.id, q.context]));
   const unknown = ids.filter((id) => !contexts.has(id));
   if (unknown.length > 0) {

@@ -23,7 +23,10 @@ export class BlobBytes implements RandomAccessBytes {
 
   async readAt(offset: number, dst: Uint8Array): Promise<void> {
     const end = offset + dst.length;
-    if (end > this.blob.size) throw new FileFormatError(`truncated: wanted bytes up to ${end} but the file ends at ${this.blob.size}`, { file: this.path });
+    if (end > this.blob.size)
+      throw new FileFormatError(`truncated: wanted bytes up to ${end} but the file ends at ${this.blob.size}`, {
+        file: this.path,
+      });
     if (dst.length === 0) return;
     dst.set(new Uint8Array(await this.readSlice(offset, end)));
   }
@@ -37,7 +40,10 @@ export class BlobBytes implements RandomAccessBytes {
     try {
       return await this.blob.slice(start, end).arrayBuffer();
     } catch (cause) {
-      throw new FileFormatError(`cannot read bytes ${start}..${end}: ${(cause as Error).message}`, { file: this.path, cause });
+      throw new FileFormatError(`cannot read bytes ${start}..${end}: ${(cause as Error).message}`, {
+        file: this.path,
+        cause,
+      });
     }
   }
 

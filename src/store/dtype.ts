@@ -79,11 +79,16 @@ export function checkedElementCount(shape: readonly number[], file: string, tens
   let product = 1;
   for (const dim of shape) {
     if (!Number.isSafeInteger(dim) || dim < 0) {
-      throw new FileFormatError(`tensor '${tensor}' has an invalid dimension ${String(dim)} in shape [${shape.join(', ')}]`, { file });
+      throw new FileFormatError(
+        `tensor '${tensor}' has an invalid dimension ${String(dim)} in shape [${shape.join(', ')}]`,
+        { file },
+      );
     }
     product *= dim;
     if (product > MAX_ELEMENTS) {
-      throw new FileFormatError(`tensor '${tensor}' shape [${shape.join(', ')}] has too many elements (overflow)`, { file });
+      throw new FileFormatError(`tensor '${tensor}' shape [${shape.join(', ')}] has too many elements (overflow)`, {
+        file,
+      });
     }
   }
   return product;

@@ -10,7 +10,10 @@ export class MemoryBytes implements RandomAccessBytes {
    * @param data the file's bytes (not copied: do not change them while the store is open).
    * @param path what to call it in errors (default `'<bytes>'`).
    */
-  constructor(data: ArrayBuffer | Uint8Array, readonly path = '<bytes>') {
+  constructor(
+    data: ArrayBuffer | Uint8Array,
+    readonly path = '<bytes>',
+  ) {
     this.bytes = data instanceof Uint8Array ? data : new Uint8Array(data);
   }
 
@@ -21,7 +24,11 @@ export class MemoryBytes implements RandomAccessBytes {
   readAt(offset: number, dst: Uint8Array): Promise<void> {
     const end = offset + dst.length;
     if (end > this.bytes.length) {
-      return Promise.reject(new FileFormatError(`truncated: wanted bytes up to ${end} but the data ends at ${this.bytes.length}`, { file: this.path }));
+      return Promise.reject(
+        new FileFormatError(`truncated: wanted bytes up to ${end} but the data ends at ${this.bytes.length}`, {
+          file: this.path,
+        }),
+      );
     }
     dst.set(this.bytes.subarray(offset, end));
     return Promise.resolve();

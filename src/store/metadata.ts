@@ -85,7 +85,8 @@ export function parseStoreMetadata(json: string, file: string): StoreMetadata {
   need('positions', (v) => v === 'all' || v === 'cls', '"all" or "cls"');
   need('channels', (v) => Array.isArray(v) && v.every(isString), 'an array of strings');
   need('dtype', (v) => v === 'float16' || v === 'float32', '"float16" or "float32"');
-  if (m['example_ids'] !== undefined) need('example_ids', (v) => Array.isArray(v) && v.every(isString), 'an array of strings');
+  if (m['example_ids'] !== undefined)
+    need('example_ids', (v) => Array.isArray(v) && v.every(isString), 'an array of strings');
   return m as StoreMetadata;
 }
 
@@ -110,7 +111,8 @@ export function checkExpectedMetadata(
   file: string,
   what = 'the model',
 ): void {
-  if (!metadata) throw new MismatchError(`store has no bertvision metadata, so it cannot be checked against ${what}`, { file });
+  if (!metadata)
+    throw new MismatchError(`store has no bertvision metadata, so it cannot be checked against ${what}`, { file });
   const diffs = Object.entries(expected)
     .filter(([key, value]) => value !== undefined && !same(metadata[key], value))
     .map(([key, value]) => `${key}: store has ${describe(metadata[key])}, ${what} expects ${describe(value)}`);
@@ -121,8 +123,16 @@ export function checkExpectedMetadata(
  * Checks two stores may be used together (every key of `COMPATIBILITY_KEYS` equal).
  * @throws MismatchError naming both files and every differing key.
  */
-export function checkCompatible(a: StoreMetadata | undefined, fileA: string, b: StoreMetadata | undefined, fileB: string): void {
-  if (!b) throw new MismatchError(`store has no bertvision metadata, so it cannot be checked against ${fileA}`, { file: fileB });
+export function checkCompatible(
+  a: StoreMetadata | undefined,
+  fileA: string,
+  b: StoreMetadata | undefined,
+  fileB: string,
+): void {
+  if (!b)
+    throw new MismatchError(`store has no bertvision metadata, so it cannot be checked against ${fileA}`, {
+      file: fileB,
+    });
   const expected: ExpectedMetadata = {};
   for (const key of COMPATIBILITY_KEYS) Object.assign(expected, { [key]: b[key] });
   checkExpectedMetadata(a, expected, fileA, `store ${fileB}`);

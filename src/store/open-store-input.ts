@@ -46,7 +46,13 @@ const MAX_METADATA_BYTES = 256 << 20;
 const SNIFF_BYTES = 4096;
 
 function isStoreFiles(input: StoreInput): input is StoreFiles {
-  return typeof input === 'object' && input !== null && 'files' in input && !(input instanceof Blob) && !(input instanceof URL);
+  return (
+    typeof input === 'object' &&
+    input !== null &&
+    'files' in input &&
+    !(input instanceof Blob) &&
+    !(input instanceof URL)
+  );
 }
 
 function resolveUrl(url: string | URL): URL {
@@ -60,13 +66,17 @@ function resolveUrl(url: string | URL): URL {
 /** The `RandomAccessBytes` of one store file. */
 export async function storeBytes(input: StoreBytes, options: OpenInputOptions = {}): Promise<RandomAccessBytes> {
   if (input instanceof Uint8Array || input instanceof ArrayBuffer) return new MemoryBytes(input, options.name);
-  if (typeof Blob !== 'undefined' && input instanceof Blob) return new BlobBytes(input, options.name ?? (input as Partial<File>).name ?? '<blob>');
+  if (typeof Blob !== 'undefined' && input instanceof Blob)
+    return new BlobBytes(input, options.name ?? (input as Partial<File>).name ?? '<blob>');
   if (typeof input === 'string' || input instanceof URL) return UrlBytes.open(resolveUrl(input), options.url);
-  throw new InvalidArgumentError(`cannot open a store from ${Object.prototype.toString.call(input)}: pass an ArrayBuffer, Uint8Array, Blob, File, URL or { files }`);
+  throw new InvalidArgumentError(
+    `cannot open a store from ${Object.prototype.toString.call(input)}: pass an ArrayBuffer, Uint8Array, Blob, File, URL or { files }`,
+  );
 }
 
 async function readText(bytes: RandomAccessBytes, limit: number, what: string): Promise<string> {
-  if (bytes.size > limit) throw new FileFormatError(`${what} of ${bytes.size} bytes is too large`, { file: bytes.path });
+  if (bytes.size > limit)
+    throw new FileFormatError(`${what} of ${bytes.size} bytes is too large`, { file: bytes.path });
   const data = await bytes.readUpTo(0, bytes.size);
   try {
     return new TextDecoder('utf-8', { fatal: true }).decode(data);
@@ -84,13 +94,28 @@ async function openSingle(bytes: RandomAccessBytes, options: OpenStoreOptions): 
   }
   if (head[0] === 0x93 && String.fromCharCode(...head.subarray(1, 6)) === 'NUMPY') {
     const source = new NpySource(options.activations ?? 'hidden_state_activations', bytes, await readNpyHeader(bytes));
-    return new BaseStore({ path, container: 'npy', sources: [source], metadata: undefined, options, close: () => bytes.close() });
+    return new BaseStore({
+      path,
+      container: 'npy',
+      sources: [source],
+      metadata: undefined,
+      options,
+      close: () => bytes.close(),
+    });
   }
   const extension = /\.(h5|hdf5|npy)$/i.exec(path.replace(/[?#].*$/, ''))?.[1];
-  if (extension) throw new FileFormatError(`the extension says ${extension} but the content does not match`, { file: path });
+  if (extension)
+    throw new FileFormatError(`the extension says ${extension} but the content does not match`, { file: path });
   const header = await readSafetensorsHeader(bytes);
   const sources = [...header.tensors].map(([name, entry]) => new SafetensorsSource(name, bytes, entry));
-  return new BaseStore({ path, container: 'safetensors', sources, metadata: safetensorsMetadata(header.metadata, path), options, close: () => bytes.close() });
+  return new BaseStore({
+    path,
+    container: 'safetensors',
+    sources,
+    metadata: safetensorsMetadata(header.metadata, path),
+    options,
+    close: () => bytes.close(),
+  });
 }
 
 /** Opens a sharded store: its index and a way to get each shard by the name the index gives. */
@@ -100,7 +125,10 @@ async function openSharded(
   options: OpenStoreOptions,
 ): Promise<ActivationStore> {
   const parsed = parseShardIndex(await readText(index, MAX_SHARD_INDEX_BYTES, 'index'), index.path);
-  const shards = new Map<string, { bytes: RandomAccessBytes; header: Awaited<ReturnType<typeof readSafetensorsHeader>> }>();
+  const shards = new Map<
+    string,
+    { bytes: RandomAccessBytes; header: Awaited<ReturnType<typeof readSafetensorsHeader>> }
+  >();
   const closeAll = async (): Promise<void> => {
     await Promise.all([index, ...[...shards.values()].map((s) => s.bytes)].map((b) => b.close()));
   };
@@ -114,21 +142,35 @@ async function openSharded(
         shards.set(file, opened);
       }
       const entry = opened.header.tensors.get(name);
-      if (!entry) throw new FileFormatError(`index maps tensor '${name}' to this shard but the shard does not hold it`, { file: opened.bytes.path });
+      if (!entry)
+        throw new FileFormatError(`index maps tensor '${name}' to this shard but the shard does not hold it`, {
+          file: opened.bytes.path,
+        });
       sources.push(new SafetensorsSource(name, opened.bytes, entry));
     }
     const activationShard = shards.get(parsed.weightMap.get(options.activations ?? 'hidden_state_activations') ?? '');
     const metadata =
       safetensorsMetadata(parsed.metadata, index.path) ??
       (activationShard ? safetensorsMetadata(activationShard.header.metadata, activationShard.bytes.path) : undefined);
-    return new BaseStore({ path: index.path, container: 'safetensors-sharded', sources, metadata, options, close: closeAll });
+    return new BaseStore({
+      path: index.path,
+      container: 'safetensors-sharded',
+      sources,
+      metadata,
+      options,
+      close: closeAll,
+    });
   } catch (error) {
     await closeAll();
     throw error;
   }
 }
 
-async function openNpyFiles(files: Map<string, StoreBytes>, name: string, options: OpenInputOptions): Promise<ActivationStore> {
+async function openNpyFiles(
+  files: Map<string, StoreBytes>,
+  name: string,
+  options: OpenInputOptions,
+): Promise<ActivationStore> {
   const opened: RandomAccessBytes[] = [];
   const closeAll = async (): Promise<void> => {
     await Promise.all(opened.map((b) => b.close()));
@@ -183,21 +225,36 @@ export async function openStore(input: StoreInput, options: OpenInputOptions = {
     const indexName = [...files.keys()].find((f) => f.endsWith(INDEX_SUFFIX));
     if (indexName) {
       const index = await storeBytes(files.get(indexName)!, { ...options, name: indexName });
-      return openSharded(index, (shard) => {
-        const data = files.get(shard.split('/').pop()!);
-        if (data === undefined) return Promise.reject(new FileFormatError(`the index names shard '${shard}', which is not among the files given`, { file: index.path }));
-        return storeBytes(data, { ...options, name: shard });
-      }, options);
+      return openSharded(
+        index,
+        (shard) => {
+          const data = files.get(shard.split('/').pop()!);
+          if (data === undefined)
+            return Promise.reject(
+              new FileFormatError(`the index names shard '${shard}', which is not among the files given`, {
+                file: index.path,
+              }),
+            );
+          return storeBytes(data, { ...options, name: shard });
+        },
+        options,
+      );
     }
-    if ([...files.keys()].some((f) => f.endsWith('.npy'))) return openNpyFiles(files, options.name ?? '<npy files>', options);
+    if ([...files.keys()].some((f) => f.endsWith('.npy')))
+      return openNpyFiles(files, options.name ?? '<npy files>', options);
     const only = [...files.values()];
     if (only.length === 1) return openStore(only[0]!, options);
-    throw new FileFormatError(`the files hold neither a '*${INDEX_SUFFIX}' nor .npy files: ${[...files.keys()].join(', ') || 'none'}`, { file: options.name ?? '<files>' });
+    throw new FileFormatError(
+      `the files hold neither a '*${INDEX_SUFFIX}' nor .npy files: ${[...files.keys()].join(', ') || 'none'}`,
+      { file: options.name ?? '<files>' },
+    );
   }
   const bytes = await storeBytes(input, options);
   if (bytes.path.replace(/[?#].*$/, '').endsWith(INDEX_SUFFIX)) {
     if (!(bytes instanceof UrlBytes)) {
-      throw new FileFormatError('a sharded store needs its shards too: pass { files: [index, ...shards] }', { file: bytes.path });
+      throw new FileFormatError('a sharded store needs its shards too: pass { files: [index, ...shards] }', {
+        file: bytes.path,
+      });
     }
     return openSharded(bytes, (shard) => UrlBytes.open(new URL(shard, bytes.path), options.url), options);
   }

@@ -24,7 +24,10 @@ import type { ActivationStore, OpenStoreOptions } from './store.js';
  * @throws FileFormatError naming the file and the problem for anything unreadable; MismatchError when
  *   `options.expect` is not met.
  */
-export async function openStore(path: string | StoreInput, options: OpenStoreOptions & OpenInputOptions = {}): Promise<ActivationStore> {
+export async function openStore(
+  path: string | StoreInput,
+  options: OpenStoreOptions & OpenInputOptions = {},
+): Promise<ActivationStore> {
   if (typeof path !== 'string') return openInputStore(path, options);
   let info;
   try {
@@ -47,9 +50,12 @@ export async function openStore(path: string | StoreInput, options: OpenStoreOpt
     await file.close();
   }
   if (hasHdf5Signature(head)) return openHdf5Store(path, options);
-  if (head[0] === 0x93 && String.fromCharCode(...head.subarray(1, 6)) === 'NUMPY') return openNpyFileStore(path, options);
+  if (head[0] === 0x93 && String.fromCharCode(...head.subarray(1, 6)) === 'NUMPY')
+    return openNpyFileStore(path, options);
   if (/\.(h5|hdf5|npy)$/i.test(path)) {
-    throw new FileFormatError(`the extension says ${path.split('.').pop()!} but the content does not match`, { file: path });
+    throw new FileFormatError(`the extension says ${path.split('.').pop()!} but the content does not match`, {
+      file: path,
+    });
   }
   return openSafetensorsStore(path, options);
 }

@@ -79,7 +79,10 @@ export class BaseStore implements ActivationStore {
       );
     }
     const rank = act.shape.length;
-    if (rank < 2) throw new FileFormatError(`tensor '${this.activations}' has rank ${rank}; need at least [N, ...]`, { file: path });
+    if (rank < 2)
+      throw new FileFormatError(`tensor '${this.activations}' has rank ${rank}; need at least [N, ...]`, {
+        file: path,
+      });
     this.storedLayerAxis = options.layerAxis ?? rank - 1;
     if (!Number.isInteger(this.storedLayerAxis) || this.storedLayerAxis < 1 || this.storedLayerAxis >= rank) {
       throw new InvalidArgumentError(
@@ -118,7 +121,10 @@ export class BaseStore implements ActivationStore {
   private source(name: string): TensorSource {
     if (this.closed) throw new BertVisionError('E_CLOSED', 'store is closed', { file: this.path });
     const s = this.sources.get(name);
-    if (!s) throw new InvalidArgumentError(`no tensor '${name}' (found: ${[...this.sources.keys()].join(', ')})`, { file: this.path });
+    if (!s)
+      throw new InvalidArgumentError(`no tensor '${name}' (found: ${[...this.sources.keys()].join(', ')})`, {
+        file: this.path,
+      });
     return s;
   }
 
@@ -136,7 +142,9 @@ export class BaseStore implements ActivationStore {
     const s = this.source(name);
     const n = s.shape[0]!;
     if (!Number.isSafeInteger(start) || !Number.isSafeInteger(count) || start < 0 || count < 0 || start + count > n) {
-      throw new InvalidArgumentError(`read of '${name}' [${start}, ${start + count}) is outside 0..${n}`, { file: this.path });
+      throw new InvalidArgumentError(`read of '${name}' [${start}, ${start + count}) is outside 0..${n}`, {
+        file: this.path,
+      });
     }
     const perExample = s.shape.slice(1).reduce((a, b) => a * b, 1);
     const length = count * perExample;
@@ -159,18 +167,28 @@ export class BaseStore implements ActivationStore {
 
   private scratchFor(like: Float32Array | Float64Array, length: number): Float32Array | Float64Array {
     const current = this.transposeScratch;
-    if (current && current.constructor === like.constructor && current.length >= length) return current.subarray(0, length);
+    if (current && current.constructor === like.constructor && current.length >= length)
+      return current.subarray(0, length);
     this.transposeScratch = like instanceof Float64Array ? new Float64Array(length) : new Float32Array(length);
     return this.transposeScratch;
   }
 
-  private async readStored(s: TensorSource, start: number, count: number, perExample: number, out: StoreArray): Promise<void> {
+  private async readStored(
+    s: TensorSource,
+    start: number,
+    count: number,
+    perExample: number,
+    out: StoreArray,
+  ): Promise<void> {
     if (count === 0 || perExample === 0) return;
     const exampleBytes = perExample * dtypeByteSize(s.dtype);
     if (exampleBytes > s.maxReadBytes) {
-      throw new InvalidArgumentError(`one example of '${s.name}' (${exampleBytes} bytes) exceeds the ${s.maxReadBytes}-byte read limit`, {
-        file: this.path,
-      });
+      throw new InvalidArgumentError(
+        `one example of '${s.name}' (${exampleBytes} bytes) exceeds the ${s.maxReadBytes}-byte read limit`,
+        {
+          file: this.path,
+        },
+      );
     }
     const pieceLimit = Math.min(s.maxReadBytes, s.dtype === 'float16' ? F16_PIECE_BYTES : PIECE_BYTES);
     const perPiece = Math.max(1, Math.floor(pieceLimit / exampleBytes));
@@ -223,7 +241,8 @@ export class BaseStore implements ActivationStore {
       let j = i + 1;
       while (j < indices.length && indices[j] === indices[j - 1]! + 1) j++;
       const first = indices[i]!;
-      if (!Number.isSafeInteger(first)) throw new InvalidArgumentError(`bad example index ${String(first)}`, { file: this.path });
+      if (!Number.isSafeInteger(first))
+        throw new InvalidArgumentError(`bad example index ${String(first)}`, { file: this.path });
       await this.read(name, first, j - i, target.subarray(i * perExample, j * perExample) as StoreArray);
       i = j;
     }

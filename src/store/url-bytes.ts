@@ -53,13 +53,17 @@ export class UrlBytes implements RandomAccessBytes {
     }
     const range = checkPartial(response, href, 0);
     const head = new Uint8Array(await response.arrayBuffer());
-    if (head.length !== range.end - range.start + 1) throw new FileFormatError(`the server sent ${head.length} bytes for range 0-${range.end}`, { file: href });
+    if (head.length !== range.end - range.start + 1)
+      throw new FileFormatError(`the server sent ${head.length} bytes for range 0-${range.end}`, { file: href });
     return new UrlBytes(href, range.total, head, fetchFn, headers);
   }
 
   async readAt(offset: number, dst: Uint8Array): Promise<void> {
     const end = offset + dst.length;
-    if (end > this.size) throw new FileFormatError(`truncated: wanted bytes up to ${end} but the file ends at ${this.size}`, { file: this.path });
+    if (end > this.size)
+      throw new FileFormatError(`truncated: wanted bytes up to ${end} but the file ends at ${this.size}`, {
+        file: this.path,
+      });
     if (dst.length === 0) return;
     if (end <= this.head.length) {
       dst.set(this.head.subarray(offset, end));
@@ -69,7 +73,10 @@ export class UrlBytes implements RandomAccessBytes {
     const range = checkPartial(response, this.path, offset);
     const body = new Uint8Array(await response.arrayBuffer());
     if (range.end !== end - 1 || body.length !== dst.length) {
-      throw new FileFormatError(`the server sent ${body.length} bytes for range ${offset}-${end - 1} (file changed or truncated?)`, { file: this.path });
+      throw new FileFormatError(
+        `the server sent ${body.length} bytes for range ${offset}-${end - 1} (file changed or truncated?)`,
+        { file: this.path },
+      );
     }
     dst.set(body);
   }
@@ -86,7 +93,13 @@ export class UrlBytes implements RandomAccessBytes {
   }
 }
 
-async function request(fetchFn: typeof fetch, url: string, headers: Record<string, string>, first: number, last: number): Promise<Response> {
+async function request(
+  fetchFn: typeof fetch,
+  url: string,
+  headers: Record<string, string>,
+  first: number,
+  last: number,
+): Promise<Response> {
   try {
     // no-store: a cached 200 must not answer a range request
     return await fetchFn(url, { headers: { ...headers, Range: `bytes=${first}-${last}` }, cache: 'no-store' });

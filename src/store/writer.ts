@@ -78,7 +78,12 @@ function plan(path: string, options: StoreWriterOptions): { tensors: PlannedTens
       );
     }
     const dtype = defaultDtype(name, activations, options);
-    return { name, dtype, shape: [...shape], exampleBytes: checkedElementCount(shape.slice(1), path, name) * dtypeByteSize(dtype) };
+    return {
+      name,
+      dtype,
+      shape: [...shape],
+      exampleBytes: checkedElementCount(shape.slice(1), path, name) * dtypeByteSize(dtype),
+    };
   });
   const actDtype = tensors.find((t) => t.name === activations)!.dtype;
   if (options.metadata && options.metadata.dtype !== actDtype) {
@@ -99,7 +104,8 @@ function toBytes(array: WritableArray, t: PlannedTensor, path: string): Uint8Arr
     (t.dtype === 'int32' && array instanceof Int32Array) ||
     (t.dtype === 'int64' && array instanceof BigInt64Array) ||
     ((t.dtype === 'uint8' || t.dtype === 'bool') && array instanceof Uint8Array);
-  if (!fits) throw new InvalidArgumentError(`'${t.name}' is ${t.dtype}; got a ${array.constructor.name}`, { file: path });
+  if (!fits)
+    throw new InvalidArgumentError(`'${t.name}' is ${t.dtype}; got a ${array.constructor.name}`, { file: path });
   if (t.dtype === 'float16' && array instanceof Float32Array) {
     const bits = new Uint16Array(array.length);
     encodeFloat16(array, bits);
@@ -126,7 +132,10 @@ export async function createStoreWriter(path: string, options: StoreWriterOption
   if (options.format === 'safetensors') sink = await openSafetensorsSink(path, tensors, metadata);
   else if (options.format === 'npy') {
     if (!path.endsWith('.npy')) {
-      const exists = await access(path).then(() => true, () => false);
+      const exists = await access(path).then(
+        () => true,
+        () => false,
+      );
       if (exists) throw new InvalidArgumentError('target directory already exists', { file: path });
     }
     sink = await openNpySink(path, tensors, metadata, options.activations ?? 'hidden_state_activations');
@@ -174,7 +183,9 @@ class StreamingWriter implements StoreWriter {
   async finish(): Promise<void> {
     if (this.done) throw new InvalidArgumentError('writer is already finished or aborted', { file: this.path });
     if (this.written !== this.total) {
-      throw new ShapeError(`only ${this.written} of the declared ${this.total} examples were appended`, { file: this.path });
+      throw new ShapeError(`only ${this.written} of the declared ${this.total} examples were appended`, {
+        file: this.path,
+      });
     }
     this.done = true;
     try {

@@ -53,7 +53,11 @@ const FLOAT16_LIMIT = 65520; // values at or above round to infinity in float16
 /** tools/extract's container rule: `.h5`/`.hdf5` HDF5, `.safetensors`, anything else an npy directory. */
 export function storeFormatOf(path: string): StoreFormat {
   const lower = path.toLowerCase();
-  return lower.endsWith('.h5') || lower.endsWith('.hdf5') ? 'hdf5' : lower.endsWith('.safetensors') ? 'safetensors' : 'npy';
+  return lower.endsWith('.h5') || lower.endsWith('.hdf5')
+    ? 'hdf5'
+    : lower.endsWith('.safetensors')
+      ? 'safetensors'
+      : 'npy';
 }
 
 /** `["embeddings", "layer_1", …]`, with `"pooled"` first for a CLS store of a model with a pooler. */
@@ -84,7 +88,15 @@ function concat(windows: readonly QaWindow[], pick: (w: QaWindow) => Int32Array)
 }
 
 /** [B, S, H, L] → [B, keep, H, C] with the pooler output as channel 0 when `pooled` is given. */
-function stored(hidden: Float32Array, pooled: Float32Array | undefined, batch: number, seq: number, size: number, layers: number, keep: number): Float32Array {
+function stored(
+  hidden: Float32Array,
+  pooled: Float32Array | undefined,
+  batch: number,
+  seq: number,
+  size: number,
+  layers: number,
+  keep: number,
+): Float32Array {
   const channels = layers + (pooled ? 1 : 0);
   const out = new Float32Array(batch * keep * size * channels);
   for (let b = 0; b < batch; b++) {
@@ -100,7 +112,12 @@ function stored(hidden: Float32Array, pooled: Float32Array | undefined, batch: n
   return out;
 }
 
-function keepColumns(values: Float32Array | Int32Array, batch: number, width: number, keep: number): Float32Array | Int32Array {
+function keepColumns(
+  values: Float32Array | Int32Array,
+  batch: number,
+  width: number,
+  keep: number,
+): Float32Array | Int32Array {
   if (keep === width) return values;
   const out = new (values.constructor as Float32ArrayConstructor | Int32ArrayConstructor)(batch * keep);
   for (let b = 0; b < batch; b++) out.set(values.subarray(b * width, b * width + keep), b * keep);
@@ -121,11 +138,20 @@ export async function extractActivations(options: ExtractActivationsOptions): Pr
   const batchSize = options.batchSize ?? 8;
   const clsOnly = options.clsOnly ?? false;
   const format = options.format ?? storeFormatOf(output);
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new InvalidArgumentError(`batchSize must be a positive integer, got ${batchSize}`);
-  if (examples.length === 0) throw new InvalidArgumentError('no questions to extract (empty input, or every question was filtered out)');
+  if (!Number.isInteger(batchSize) || batchSize < 1)
+    throw new InvalidArgumentError(`batchSize must be a positive integer, got ${batchSize}`);
+  if (examples.length === 0)
+    throw new InvalidArgumentError('no questions to extract (empty input, or every question was filtered out)');
   const { numLayers, hiddenSize } = encoder.info;
-  if (numLayers === undefined || hiddenSize === undefined) throw new InvalidArgumentError('the encoder has no num_layers/hidden_size (its tools/onnx/export.py sidecar is missing)');
-  const settings = { maxSeqLength: options.windows?.maxSeqLength ?? 384, docStride: options.windows?.docStride ?? 128, maxQueryLength: options.windows?.maxQueryLength };
+  if (numLayers === undefined || hiddenSize === undefined)
+    throw new InvalidArgumentError(
+      'the encoder has no num_layers/hidden_size (its tools/onnx/export.py sidecar is missing)',
+    );
+  const settings = {
+    maxSeqLength: options.windows?.maxSeqLength ?? 384,
+    docStride: options.windows?.docStride ?? 128,
+    maxQueryLength: options.windows?.maxQueryLength,
+  };
   const withPooled = clsOnly && encoder.hasPooler;
   const channels = channelNames(numLayers, withPooled);
   const seq = settings.maxSeqLength;
@@ -140,7 +166,8 @@ export async function extractActivations(options: ExtractActivationsOptions): Pr
     version: 1,
     model_id: options.modelId ?? encoder.info.modelId ?? 'unknown',
     model_revision: options.modelRevision ?? encoder.info.modelRevision ?? 'unknown',
-    tokenizer_id: options.tokenizerId ?? encoder.info.tokenizerId ?? options.modelId ?? encoder.info.modelId ?? 'unknown',
+    tokenizer_id:
+      options.tokenizerId ?? encoder.info.tokenizerId ?? options.modelId ?? encoder.info.modelId ?? 'unknown',
     max_seq_length: seq,
     doc_stride: settings.docStride,
     max_query_length: settings.maxQueryLength ?? null,
@@ -151,7 +178,11 @@ export async function extractActivations(options: ExtractActivationsOptions): Pr
     ...(options.source ? { source: options.source } : {}),
     created_by: EXTRACT_TOOL_NAME,
     ...(clsOnly
-      ? { pooler: withPooled ? "the model's own pooler (tanh(dense(last-layer CLS))) from the checkpoint weights" : "none: the model has no pooler weights, so there is no 'pooled' channel" }
+      ? {
+          pooler: withPooled
+            ? "the model's own pooler (tanh(dense(last-layer CLS))) from the checkpoint weights"
+            : "none: the model has no pooler weights, so there is no 'pooled' channel",
+        }
       : {}),
   };
   const shapes: Record<string, number[]> = {
@@ -177,11 +208,23 @@ export async function extractActivations(options: ExtractActivationsOptions): Pr
         sequence: seq,
       });
       if (out.layers !== numLayers + 1 || out.hidden !== hiddenSize) {
-        throw new ShapeError(`the encoder gave ${out.layers} hidden states of size ${out.hidden}; its sidecar says ${numLayers + 1} of ${hiddenSize}`);
+        throw new ShapeError(
+          `the encoder gave ${out.layers} hidden states of size ${out.hidden}; its sidecar says ${numLayers + 1} of ${hiddenSize}`,
+        );
       }
-      const hidden = stored(out.hiddenStates, withPooled ? out.pooled : undefined, n, seq, hiddenSize, out.layers, keep);
+      const hidden = stored(
+        out.hiddenStates,
+        withPooled ? out.pooled : undefined,
+        n,
+        seq,
+        hiddenSize,
+        out.layers,
+        keep,
+      );
       if (dtype === 'float16' && hidden.some((v) => !(Math.abs(v) < FLOAT16_LIMIT))) {
-        throw new InvalidArgumentError(`windows ${done}..${done + n - 1}: hidden states overflow float16 (use dtype float32)`);
+        throw new InvalidArgumentError(
+          `windows ${done}..${done + n - 1}: hidden states overflow float16 (use dtype float32)`,
+        );
       }
       const tensors: Record<string, WritableArray> = {
         hidden_state_activations: hidden,
@@ -189,7 +232,12 @@ export async function extractActivations(options: ExtractActivationsOptions): Pr
         end_positions: Int32Array.from(batch, (w) => w.endPosition),
         is_impossible: Int32Array.from(batch, (w) => w.isImpossible),
         example_index: Int32Array.from(batch, (w) => w.exampleIndex),
-        offset_mapping: keepColumns(concat(batch, (w) => w.offsets), n, 2 * seq, 2 * keep) as Int32Array,
+        offset_mapping: keepColumns(
+          concat(batch, (w) => w.offsets),
+          n,
+          2 * seq,
+          2 * keep,
+        ) as Int32Array,
       };
       if (encoder.hasQaHead) {
         tensors.start_logits = keepColumns(out.startLogits as Float32Array, n, seq, keep) as Float32Array;

@@ -48,7 +48,8 @@ export async function loadOnnxEncoder(path: string, options: OnnxEncoderOptions 
   try {
     return await createOnnxEncoder(bytes, { ...options, info });
   } catch (error) {
-    if (error instanceof InvalidArgumentError && !error.file) throw new InvalidArgumentError(error.message, { file: path, cause: error });
+    if (error instanceof InvalidArgumentError && !error.file)
+      throw new InvalidArgumentError(error.message, { file: path, cause: error });
     throw error;
   }
 }

@@ -66,7 +66,8 @@ function toInt64(values: Int32Array): BigInt64Array {
 
 function float32(tensor: OrtTensor | undefined, name: string): Float32Array | undefined {
   if (!tensor) return undefined;
-  if (!(tensor.data instanceof Float32Array)) throw new ShapeError(`ONNX output '${name}' is ${tensor.type}, not float32`);
+  if (!(tensor.data instanceof Float32Array))
+    throw new ShapeError(`ONNX output '${name}' is ${tensor.type}, not float32`);
   return tensor.data;
 }
 
@@ -102,15 +103,23 @@ export class OnnxEncoder {
   async run(input: EncoderInput): Promise<EncoderOutput> {
     const { batch, sequence } = input;
     const size = batch * sequence;
-    for (const [name, array] of [['inputIds', input.inputIds], ['attentionMask', input.attentionMask], ['tokenTypeIds', input.tokenTypeIds]] as const) {
-      if (array && array.length !== size) throw new ShapeError(`encoder input ${name} has ${array.length} values, not batch ${batch} × sequence ${sequence}`);
+    for (const [name, array] of [
+      ['inputIds', input.inputIds],
+      ['attentionMask', input.attentionMask],
+      ['tokenTypeIds', input.tokenTypeIds],
+    ] as const) {
+      if (array && array.length !== size)
+        throw new ShapeError(
+          `encoder input ${name} has ${array.length} values, not batch ${batch} × sequence ${sequence}`,
+        );
     }
     const dims = [batch, sequence];
     const feeds: Record<string, OrtTensor> = {
       input_ids: new this.ort.Tensor('int64', toInt64(input.inputIds), dims),
       attention_mask: new this.ort.Tensor('int64', toInt64(input.attentionMask), dims),
     };
-    if (this.takesTokenTypes) feeds.token_type_ids = new this.ort.Tensor('int64', toInt64(input.tokenTypeIds ?? new Int32Array(size)), dims);
+    if (this.takesTokenTypes)
+      feeds.token_type_ids = new this.ort.Tensor('int64', toInt64(input.tokenTypeIds ?? new Int32Array(size)), dims);
     const out = await this.session.run(feeds);
     try {
       const hidden = out.hidden_states as OrtTensor;
@@ -141,7 +150,9 @@ export class OnnxEncoder {
  * const encoder = await createOnnxEncoder(new Uint8Array(await (await fetch('minilm.onnx')).arrayBuffer()));
  */
 export async function createOnnxEncoder(model: Uint8Array, options: OnnxEncoderOptions = {}): Promise<OnnxEncoder> {
-  const { ort, runtime } = options.ort ? { ort: options.ort, runtime: 'onnxruntime (given)' } : await loadOrt(options.runtime);
+  const { ort, runtime } = options.ort
+    ? { ort: options.ort, runtime: 'onnxruntime (given)' }
+    : await loadOrt(options.runtime);
   if (options.threads !== undefined && ort.env.wasm) ort.env.wasm.numThreads = options.threads;
   let session: OrtSession;
   try {

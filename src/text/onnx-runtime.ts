@@ -50,9 +50,15 @@ function isNode(): boolean {
  * The ONNX Runtime module for `choice`, with the name of the package that provided it.
  * @throws InvalidArgumentError saying which package to install when none can be loaded.
  */
-export async function loadOrt(choice: OrtChoice = 'auto'): Promise<{ ort: OrtModule; runtime: 'onnxruntime-node' | 'onnxruntime-web' }> {
+export async function loadOrt(
+  choice: OrtChoice = 'auto',
+): Promise<{ ort: OrtModule; runtime: 'onnxruntime-node' | 'onnxruntime-web' }> {
   const candidates: ('onnxruntime-node' | 'onnxruntime-web')[] =
-    choice === 'node' ? ['onnxruntime-node'] : choice === 'web' || !isNode() ? ['onnxruntime-web'] : ['onnxruntime-node', 'onnxruntime-web'];
+    choice === 'node'
+      ? ['onnxruntime-node']
+      : choice === 'web' || !isNode()
+        ? ['onnxruntime-web']
+        : ['onnxruntime-node', 'onnxruntime-web'];
   const failures: string[] = [];
   for (const name of candidates) {
     try {

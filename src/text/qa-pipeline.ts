@@ -59,7 +59,12 @@ function concat(windows: readonly QaWindow[], pick: (w: QaWindow) => Int32Array)
   return out;
 }
 
-async function headLogits(head: tf.LayersModel, out: EncoderOutput, batch: number, seq: number): Promise<[Float32Array, Float32Array]> {
+async function headLogits(
+  head: tf.LayersModel,
+  out: EncoderOutput,
+  batch: number,
+  seq: number,
+): Promise<[Float32Array, Float32Array]> {
   const x = tf.tensor4d(out.hiddenStates, [batch, seq, out.hidden, out.layers]);
   const outputs = tf.tidy(() => {
     const y = head.apply(x, { training: false });
@@ -67,7 +72,10 @@ async function headLogits(head: tf.LayersModel, out: EncoderOutput, batch: numbe
   });
   x.dispose();
   try {
-    if (outputs.length !== 2) throw new MismatchError(`the head '${head.name}' has ${outputs.length} outputs; a span head has two (start and end logits)`);
+    if (outputs.length !== 2)
+      throw new MismatchError(
+        `the head '${head.name}' has ${outputs.length} outputs; a span head has two (start and end logits)`,
+      );
     return [(await outputs[0]!.data()) as Float32Array, (await outputs[1]!.data()) as Float32Array];
   } finally {
     tf.dispose(outputs);
@@ -77,7 +85,10 @@ async function headLogits(head: tf.LayersModel, out: EncoderOutput, batch: numbe
 /** UTF-16 index of each code-point index of `text` (and of its end). */
 function utf16Index(text: string): (cp: number) => number {
   if (!/[\uD800-\uDFFF]/.test(text)) return (cp) => cp;
-  const starts = [...text].reduce<number[]>((acc, ch) => (acc.push((acc[acc.length - 1] as number) + ch.length), acc), [0]);
+  const starts = [...text].reduce<number[]>(
+    (acc, ch) => (acc.push((acc[acc.length - 1] as number) + ch.length), acc),
+    [0],
+  );
   return (cp) => starts[cp] as number;
 }
 
@@ -90,13 +101,17 @@ function utf16Index(text: string): (cp: number) => number {
  */
 export function createQaPipeline(options: QaPipelineOptions): QaPipeline {
   const { tokenizer, encoder, head } = options;
-  if (!head && !encoder.hasQaHead) throw new InvalidArgumentError('the encoder has no QA head (start_logits/end_logits outputs): pass a bertvision head');
+  if (!head && !encoder.hasQaHead)
+    throw new InvalidArgumentError(
+      'the encoder has no QA head (start_logits/end_logits outputs): pass a bertvision head',
+    );
   const maker = new QaWindowMaker(tokenizer, options.windows);
   const seq = options.windows?.maxSeqLength ?? 384;
   const batchSize = options.batchSize ?? 8;
   return {
     async answer(question: string, context: string): Promise<QaAnswer> {
-      if (typeof question !== 'string' || typeof context !== 'string') throw new InvalidArgumentError('answer(question, context) takes two strings');
+      if (typeof question !== 'string' || typeof context !== 'string')
+        throw new InvalidArgumentError('answer(question, context) takes two strings');
       const windows = maker.windowsOf({ question, context }, 0);
       const features: QaFeature[] = [];
       for (let from = 0; from < windows.length; from += batchSize) {
@@ -108,9 +123,16 @@ export function createQaPipeline(options: QaPipelineOptions): QaPipeline {
           batch: batch.length,
           sequence: seq,
         });
-        const [start, end] = head ? await headLogits(head, out, batch.length, seq) : [out.startLogits as Float32Array, out.endLogits as Float32Array];
+        const [start, end] = head
+          ? await headLogits(head, out, batch.length, seq)
+          : [out.startLogits as Float32Array, out.endLogits as Float32Array];
         batch.forEach((w, i) => {
-          features.push({ exampleIndex: 0, startLogits: start.subarray(i * seq, (i + 1) * seq), endLogits: end.subarray(i * seq, (i + 1) * seq), offsets: w.offsets });
+          features.push({
+            exampleIndex: 0,
+            startLogits: start.subarray(i * seq, (i + 1) * seq),
+            endLogits: end.subarray(i * seq, (i + 1) * seq),
+            offsets: w.offsets,
+          });
         });
       }
       const decoded = postprocessQaPredictions([{ id: 'q', context }], features, options.decode);

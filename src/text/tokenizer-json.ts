@@ -4,7 +4,9 @@ import type { BertNormalizerSettings } from './bert-normalizer.js';
 import type { WordPieceModel } from './wordpiece.js';
 
 /** One piece of a post-processing template: a sequence (A or B) or a special token, with its type id. */
-export type TemplatePiece = { kind: 'sequence'; sequence: 0 | 1; typeId: number } | { kind: 'special'; ids: number[]; typeId: number };
+export type TemplatePiece =
+  | { kind: 'sequence'; sequence: 0 | 1; typeId: number }
+  | { kind: 'special'; ids: number[]; typeId: number };
 
 /** An added token matched in the raw text before normalization (BERT's `[CLS]`, `[SEP]`, `[MASK]`…). */
 export interface AddedToken {
@@ -38,9 +40,13 @@ function fail(source: string | undefined, message: string): never {
 function readNormalizer(json: unknown, source: string | undefined): BertNormalizerSettings | null {
   if (json === null || json === undefined) return null;
   if (!isObject(json) || json.type !== 'BertNormalizer') {
-    fail(source, `normalizer ${JSON.stringify(isObject(json) ? json.type : json)} is not supported (only BertNormalizer)`);
+    fail(
+      source,
+      `normalizer ${JSON.stringify(isObject(json) ? json.type : json)} is not supported (only BertNormalizer)`,
+    );
   }
-  const flag = (name: string, fallback: boolean): boolean => (typeof json[name] === 'boolean' ? (json[name] as boolean) : fallback);
+  const flag = (name: string, fallback: boolean): boolean =>
+    typeof json[name] === 'boolean' ? (json[name] as boolean) : fallback;
   return {
     cleanText: flag('clean_text', true),
     handleChineseChars: flag('handle_chinese_chars', true),
@@ -63,7 +69,8 @@ function readModel(json: unknown, source: string | undefined): WordPieceModel {
   const unkId = vocab.get(unkToken);
   if (unkId === undefined) fail(source, `the unknown token ${JSON.stringify(unkToken)} is not in the vocabulary`);
   const maxChars = json.max_input_chars_per_word ?? 100;
-  if (!Number.isInteger(maxChars) || (maxChars as number) < 1) fail(source, 'model.max_input_chars_per_word must be a positive integer');
+  if (!Number.isInteger(maxChars) || (maxChars as number) < 1)
+    fail(source, 'model.max_input_chars_per_word must be a positive integer');
   return {
     vocab,
     unkId,
@@ -77,20 +84,26 @@ function readTemplate(json: unknown, specials: Json, which: string, source: stri
   return json.map((piece: unknown): TemplatePiece => {
     if (isObject(piece) && isObject(piece.Sequence)) {
       const { id, type_id: typeId } = piece.Sequence;
-      if (id !== 'A' && id !== 'B') fail(source, `post_processor.${which}: sequence id ${JSON.stringify(id)} is not A or B`);
+      if (id !== 'A' && id !== 'B')
+        fail(source, `post_processor.${which}: sequence id ${JSON.stringify(id)} is not A or B`);
       return { kind: 'sequence', sequence: id === 'A' ? 0 : 1, typeId: Number(typeId ?? 0) };
     }
     if (isObject(piece) && isObject(piece.SpecialToken)) {
       const { id, type_id: typeId } = piece.SpecialToken;
       const special = specials[String(id)];
-      if (!isObject(special) || !Array.isArray(special.ids)) fail(source, `post_processor: special token ${JSON.stringify(id)} is not defined`);
+      if (!isObject(special) || !Array.isArray(special.ids))
+        fail(source, `post_processor: special token ${JSON.stringify(id)} is not defined`);
       return { kind: 'special', ids: special.ids.map(Number), typeId: Number(typeId ?? 0) };
     }
     return fail(source, `post_processor.${which}: unknown piece ${JSON.stringify(piece)}`);
   });
 }
 
-function readPostProcessor(json: unknown, vocab: ReadonlyMap<string, number>, source: string | undefined): [TemplatePiece[], TemplatePiece[]] {
+function readPostProcessor(
+  json: unknown,
+  vocab: ReadonlyMap<string, number>,
+  source: string | undefined,
+): [TemplatePiece[], TemplatePiece[]] {
   const a: TemplatePiece = { kind: 'sequence', sequence: 0, typeId: 0 };
   const b: TemplatePiece = { kind: 'sequence', sequence: 1, typeId: 1 };
   if (json === null || json === undefined) return [[a], [a, { ...b, typeId: 0 }]];
@@ -112,19 +125,28 @@ function readPostProcessor(json: unknown, vocab: ReadonlyMap<string, number>, so
       [special([cls], 0), { ...a }, special([sep], 0), b, special([sep], 1)],
     ];
   }
-  return fail(source, `post_processor ${JSON.stringify(isObject(json) ? json.type : json)} is not supported (TemplateProcessing or BertProcessing)`);
+  return fail(
+    source,
+    `post_processor ${JSON.stringify(isObject(json) ? json.type : json)} is not supported (TemplateProcessing or BertProcessing)`,
+  );
 }
 
 function readAddedTokens(json: unknown, source: string | undefined): AddedToken[] {
   if (json === undefined || json === null) return [];
   if (!Array.isArray(json)) fail(source, 'added_tokens is not a list');
-  return json.map((token: unknown) => {
-    if (!isObject(token) || typeof token.content !== 'string' || !Number.isInteger(token.id)) fail(source, `added token ${JSON.stringify(token)} is malformed`);
-    if (token.normalized === true || token.single_word === true || token.lstrip === true || token.rstrip === true) {
-      fail(source, `added token ${JSON.stringify(token.content)}: normalized, single_word, lstrip and rstrip matching are not supported`);
-    }
-    return { content: token.content, id: token.id as number };
-  }).filter((token) => token.content.length > 0);
+  return json
+    .map((token: unknown) => {
+      if (!isObject(token) || typeof token.content !== 'string' || !Number.isInteger(token.id))
+        fail(source, `added token ${JSON.stringify(token)} is malformed`);
+      if (token.normalized === true || token.single_word === true || token.lstrip === true || token.rstrip === true) {
+        fail(
+          source,
+          `added token ${JSON.stringify(token.content)}: normalized, single_word, lstrip and rstrip matching are not supported`,
+        );
+      }
+      return { content: token.content, id: token.id as number };
+    })
+    .filter((token) => token.content.length > 0);
 }
 
 /** Read a parsed `tokenizer.json`. @throws FileFormatError naming `source` and the unsupported or malformed part. */
@@ -132,7 +154,10 @@ export function readTokenizerJson(json: unknown, source?: string): TokenizerSpec
   if (!isObject(json)) fail(source, 'not a JSON object');
   const preTokenizer = json.pre_tokenizer;
   if (!isObject(preTokenizer) || preTokenizer.type !== 'BertPreTokenizer') {
-    fail(source, `pre_tokenizer ${JSON.stringify(isObject(preTokenizer) ? preTokenizer.type : preTokenizer)} is not supported (only BertPreTokenizer)`);
+    fail(
+      source,
+      `pre_tokenizer ${JSON.stringify(isObject(preTokenizer) ? preTokenizer.type : preTokenizer)} is not supported (only BertPreTokenizer)`,
+    );
   }
   const model = readModel(json.model, source);
   const [single, pair] = readPostProcessor(json.post_processor, model.vocab, source);

@@ -41,7 +41,10 @@ export class BertTokenizer {
 
   /** Number of special tokens the template adds to a single text (1) or a pair (2). BERT: 2 and 3. */
   specialTokenCount(pair: boolean): number {
-    return (pair ? this.spec.pair : this.spec.single).reduce((n, piece) => n + (piece.kind === 'special' ? piece.ids.length : 0), 0);
+    return (pair ? this.spec.pair : this.spec.single).reduce(
+      (n, piece) => n + (piece.kind === 'special' ? piece.ids.length : 0),
+      0,
+    );
   }
 
   /** Token ids and UTF-16 offsets of `text` alone, without special tokens. */
@@ -113,8 +116,11 @@ export class BertTokenizer {
 
   private encodeSegment(text: string, from: number, to: number, out: TokenSequence): void {
     if (to <= from) return;
-    const aligned = this.spec.normalizer ? normalizeBert(text, from, to, this.spec.normalizer) : identity(text, from, to);
-    for (const [start, end] of preTokenizeBert(aligned)) wordPiece(this.spec.model, aligned, start, end, out.ids, out.offsets);
+    const aligned = this.spec.normalizer
+      ? normalizeBert(text, from, to, this.spec.normalizer)
+      : identity(text, from, to);
+    for (const [start, end] of preTokenizeBert(aligned))
+      wordPiece(this.spec.model, aligned, start, end, out.ids, out.offsets);
   }
 }
 
@@ -141,7 +147,10 @@ export function tokenizerFromJson(json: unknown, source?: string): BertTokenizer
     try {
       parsed = JSON.parse(json);
     } catch (cause) {
-      throw new FileFormatError(`tokenizer.json: not valid JSON (${(cause as Error).message})`, source ? { file: source, cause } : { cause });
+      throw new FileFormatError(
+        `tokenizer.json: not valid JSON (${(cause as Error).message})`,
+        source ? { file: source, cause } : { cause },
+      );
     }
   }
   return new BertTokenizer(readTokenizerJson(parsed, source));

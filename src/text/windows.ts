@@ -47,7 +47,8 @@ export interface QaWindow {
 /** Python's `str.lstrip()`. */
 function pythonLstrip(text: string): string {
   let at = 0;
-  while (at < text.length && isPythonWhitespace(text.codePointAt(at) as number)) at += (text.codePointAt(at) as number) > 0xffff ? 2 : 1;
+  while (at < text.length && isPythonWhitespace(text.codePointAt(at) as number))
+    at += (text.codePointAt(at) as number) > 0xffff ? 2 : 1;
   return text.slice(at);
 }
 
@@ -55,16 +56,25 @@ function clipQuestion(tokenizer: BertTokenizer, question: string, maxQueryLength
   const stripped = pythonLstrip(question);
   if (maxQueryLength === undefined) return stripped;
   const { offsets } = tokenizer.encodeSequence(stripped);
-  return offsets.length <= maxQueryLength ? stripped : stripped.slice(0, (offsets[maxQueryLength - 1] as [number, number])[1]);
+  return offsets.length <= maxQueryLength
+    ? stripped
+    : stripped.slice(0, (offsets[maxQueryLength - 1] as [number, number])[1]);
 }
 
 /** run_qa's prepare_train_features labelling of one window (offsets in code points, raw, not masked). */
-function spanLabel(offsets: [number, number][], sequenceIds: (0 | 1 | null)[], answerStart: number, answerEnd: number, cls: number): [number, number] {
+function spanLabel(
+  offsets: [number, number][],
+  sequenceIds: (0 | 1 | null)[],
+  answerStart: number,
+  answerEnd: number,
+  cls: number,
+): [number, number] {
   let first = 0;
   while (sequenceIds[first] !== 1) first++;
   let last = sequenceIds.length - 1;
   while (sequenceIds[last] !== 1) last--;
-  if (!((offsets[first] as [number, number])[0] <= answerStart && (offsets[last] as [number, number])[1] >= answerEnd)) return [cls, cls];
+  if (!((offsets[first] as [number, number])[0] <= answerStart && (offsets[last] as [number, number])[1] >= answerEnd))
+    return [cls, cls];
   while (first < offsets.length && (offsets[first] as [number, number])[0] <= answerStart) first++;
   while ((offsets[last] as [number, number])[1] >= answerEnd) last--;
   return [first - 1, last + 1];
@@ -88,14 +98,24 @@ export class QaWindowMaker {
   private readonly maxQueryLength: number | undefined;
   private lastContext: { text: string; tokens: TokenSequence; codePoints: [number, number][] } | undefined;
 
-  constructor(private readonly tokenizer: BertTokenizer, settings: WindowSettings = {}) {
+  constructor(
+    private readonly tokenizer: BertTokenizer,
+    settings: WindowSettings = {},
+  ) {
     this.maxSeqLength = settings.maxSeqLength ?? 384;
     this.docStride = settings.docStride ?? 128;
     this.maxQueryLength = settings.maxQueryLength;
-    for (const [name, value] of [['maxSeqLength', this.maxSeqLength], ['docStride', this.docStride]] as const) {
-      if (!Number.isInteger(value) || value < 0) throw new InvalidArgumentError(`windows: ${name} must be a non-negative integer, got ${value}`);
+    for (const [name, value] of [
+      ['maxSeqLength', this.maxSeqLength],
+      ['docStride', this.docStride],
+    ] as const) {
+      if (!Number.isInteger(value) || value < 0)
+        throw new InvalidArgumentError(`windows: ${name} must be a non-negative integer, got ${value}`);
     }
-    if (this.docStride >= this.maxSeqLength) throw new InvalidArgumentError(`windows: docStride (${this.docStride}) must be smaller than maxSeqLength (${this.maxSeqLength})`);
+    if (this.docStride >= this.maxSeqLength)
+      throw new InvalidArgumentError(
+        `windows: docStride (${this.docStride}) must be smaller than maxSeqLength (${this.maxSeqLength})`,
+      );
     if (this.maxQueryLength !== undefined && !(Number.isInteger(this.maxQueryLength) && this.maxQueryLength > 0)) {
       throw new InvalidArgumentError(`windows: maxQueryLength must be a positive integer, got ${this.maxQueryLength}`);
     }
@@ -128,8 +148,12 @@ export class QaWindowMaker {
       const window = this.padded(encoding.ids, encoding.typeIds, encoding.offsets, encoding.sequenceIds, exampleIndex);
       const cls = this.tokenizer.clsId === undefined ? 0 : Math.max(0, encoding.ids.indexOf(this.tokenizer.clsId));
       if (answer) {
-        const rawOffsets = encoding.offsets.concat(Array.from({ length: this.maxSeqLength - encoding.ids.length }, () => [0, 0] as [number, number]));
-        const sequenceIds = encoding.sequenceIds.concat(new Array<null>(this.maxSeqLength - encoding.ids.length).fill(null));
+        const rawOffsets = encoding.offsets.concat(
+          Array.from({ length: this.maxSeqLength - encoding.ids.length }, () => [0, 0] as [number, number]),
+        );
+        const sequenceIds = encoding.sequenceIds.concat(
+          new Array<null>(this.maxSeqLength - encoding.ids.length).fill(null),
+        );
         [window.startPosition, window.endPosition] = spanLabel(rawOffsets, sequenceIds, answerStart, answerEnd, cls);
       } else {
         [window.startPosition, window.endPosition] = [cls, cls];
@@ -147,7 +171,13 @@ export class QaWindowMaker {
     return this.lastContext;
   }
 
-  private padded(ids: number[], typeIds: number[], offsets: [number, number][], sequenceIds: (0 | 1 | null)[], exampleIndex: number): QaWindow {
+  private padded(
+    ids: number[],
+    typeIds: number[],
+    offsets: [number, number][],
+    sequenceIds: (0 | 1 | null)[],
+    exampleIndex: number,
+  ): QaWindow {
     const S = this.maxSeqLength;
     const window: QaWindow = {
       exampleIndex,
@@ -177,7 +207,11 @@ export class QaWindowMaker {
  * const windows = buildWindows(tokenizer, [{ question: 'Who?', context: 'Ann wrote it.', answers: [{ text: 'Ann', start: 0 }] }]);
  * windows[0].startPosition; // 4: [CLS] who ? [SEP] ann
  */
-export function buildWindows(tokenizer: BertTokenizer, examples: readonly QaExample[], settings: WindowSettings = {}): QaWindow[] {
+export function buildWindows(
+  tokenizer: BertTokenizer,
+  examples: readonly QaExample[],
+  settings: WindowSettings = {},
+): QaWindow[] {
   const maker = new QaWindowMaker(tokenizer, settings);
   return examples.flatMap((example, i) => maker.windowsOf(example, i));
 }

@@ -20,7 +20,13 @@ const PUNCTUATION = /^\p{P}$/u;
 
 /** BertPreTokenizer's punctuation: ASCII punctuation (symbols such as `$+<=>^|~` included) or Unicode category P*. */
 function isBertPunctuation(cp: number): boolean {
-  if (cp < 0x80) return (cp >= 0x21 && cp <= 0x2f) || (cp >= 0x3a && cp <= 0x40) || (cp >= 0x5b && cp <= 0x60) || (cp >= 0x7b && cp <= 0x7e);
+  if (cp < 0x80)
+    return (
+      (cp >= 0x21 && cp <= 0x2f) ||
+      (cp >= 0x3a && cp <= 0x40) ||
+      (cp >= 0x5b && cp <= 0x60) ||
+      (cp >= 0x7b && cp <= 0x7e)
+    );
   return PUNCTUATION.test(String.fromCodePoint(cp));
 }
 
@@ -51,7 +57,12 @@ export function preTokenizeBert(text: AlignedText): [number, number][] {
  * offsets to `ids` and `offsets`.
  */
 export function wordPiece(
-  model: WordPieceModel, text: AlignedText, start: number, end: number, ids: number[], offsets: [number, number][],
+  model: WordPieceModel,
+  text: AlignedText,
+  start: number,
+  end: number,
+  ids: number[],
+  offsets: [number, number][],
 ): void {
   const { codePoints, starts, ends } = text;
   if (end - start > model.maxInputCharsPerWord) {

@@ -99,7 +99,9 @@ export function decodeCheckpoint(bytes: Uint8Array, file: string): Checkpoint {
     throw new FileFormatError('checkpoint header is not valid JSON', { file, cause });
   }
   if (header.format !== 'bertvision-checkpoint' || header.version !== 1) {
-    throw new FileFormatError(`unsupported checkpoint format ${String(header.format)} v${String(header.version)}`, { file });
+    throw new FileFormatError(`unsupported checkpoint format ${String(header.format)} v${String(header.version)}`, {
+      file,
+    });
   }
   const data = bytes.subarray(12 + headerLength);
   const modelBytes = specBytes(header.model, file);
@@ -110,7 +112,8 @@ export function decodeCheckpoint(bytes: Uint8Array, file: string): Checkpoint {
       { file },
     );
   }
-  if (crc32(data) !== header.crc32) throw new FileFormatError('checkpoint data fails its CRC-32 check: corrupt', { file });
+  if (crc32(data) !== header.crc32)
+    throw new FileFormatError('checkpoint data fails its CRC-32 check: corrupt', { file });
   // Copy into fresh ArrayBuffers: `bytes` may be a view into a larger (pooled) buffer, as Node's Buffers are.
   const copy = (start: number, length: number): ArrayBuffer => {
     const out = new Uint8Array(length);

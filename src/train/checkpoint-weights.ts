@@ -11,7 +11,11 @@ import type { TrainerState } from './trainer-state.js';
  * @throws FileFormatError when there is no such checkpoint or it is corrupt; MismatchError when its weights do not
  *   fit the model.
  */
-export async function restoreModelWeights(model: tf.LayersModel, store: CheckpointStore, kind: CheckpointKind): Promise<TrainerState> {
+export async function restoreModelWeights(
+  model: tf.LayersModel,
+  store: CheckpointStore,
+  kind: CheckpointKind,
+): Promise<TrainerState> {
   const stored = await store.load(kind);
   if (!stored) throw new FileFormatError(`no '${kind}' checkpoint`);
   const checkpoint = decodeCheckpoint(stored.bytes, stored.location);

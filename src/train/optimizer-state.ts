@@ -44,7 +44,9 @@ export async function getOptimizerState(optimizer: tf.Optimizer): Promise<NamedT
  */
 export async function setOptimizerState(optimizer: tf.Optimizer, state: NamedTensor[]): Promise<void> {
   const regular = state.filter((s) => !s.name.startsWith(EXTRA_PREFIX));
-  const extra = new Map(state.filter((s) => s.name.startsWith(EXTRA_PREFIX)).map((s) => [s.name.slice(EXTRA_PREFIX.length), s.tensor]));
+  const extra = new Map(
+    state.filter((s) => s.name.startsWith(EXTRA_PREFIX)).map((s) => [s.name.slice(EXTRA_PREFIX.length), s.tensor]),
+  );
   await optimizer.setWeights(regular);
   for (const [key, variable] of privateVariables(optimizer)) {
     const saved = extra.get(key);

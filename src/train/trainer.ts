@@ -65,7 +65,12 @@ function fingerprintOf(model: tf.LayersModel, batchesPerEpoch: number): string {
   return `weights[${shapes}];optimizer=${model.optimizer?.getClassName() ?? 'none'};batchesPerEpoch=${batchesPerEpoch}`;
 }
 
-async function saveCheckpoint(model: tf.LayersModel, store: CheckpointStore, kind: CheckpointKind, state: TrainerState): Promise<void> {
+async function saveCheckpoint(
+  model: tf.LayersModel,
+  store: CheckpointStore,
+  kind: CheckpointKind,
+  state: TrainerState,
+): Promise<void> {
   const optimizerState = await getOptimizerState(model.optimizer);
   const modelWeights = model.weights.map((w) => ({ name: w.name, tensor: w.read() }));
   try {
@@ -159,7 +164,11 @@ export async function fit(model: tf.LayersModel, options: FitOptions): Promise<F
       }
     }
     const metrics = options.evaluate ? await options.evaluate(model, state.epoch + 1) : {};
-    const summary: EpochSummary = { epoch: state.epoch + 1, loss: state.lossCount ? state.lossSum / state.lossCount : Number.NaN, metrics };
+    const summary: EpochSummary = {
+      epoch: state.epoch + 1,
+      loss: state.lossCount ? state.lossSum / state.lossCount : Number.NaN,
+      metrics,
+    };
     state.history.push(summary);
     state.epoch += 1;
     state.batch = 0;

@@ -54,7 +54,11 @@ describe('backend choice', () => {
   });
 
   it('falls back past a candidate whose loader fails', async () => {
-    registerBackendCandidate({ name: 'webgl', source: 'test-broken', load: async () => ({ ok: false, reason: 'boom' }) });
+    registerBackendCandidate({
+      name: 'webgl',
+      source: 'test-broken',
+      load: async () => ({ ok: false, reason: 'boom' }),
+    });
     const choice = await initBackend({ backend: 'auto' });
     expect(choice.skipped.map((s) => s.reason)).toContain('boom');
     expect(choice.backend).toBe('wasm');

@@ -1,6 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { MIN_OUTPUT_DIM, TRANSPOSE_LIMIT, installTransposedMatMul } from '../../src/backend/kernels/transposed-matmul.js';
+import {
+  MIN_OUTPUT_DIM,
+  TRANSPOSE_LIMIT,
+  installTransposedMatMul,
+} from '../../src/backend/kernels/transposed-matmul.js';
 import { useBackend } from '../helpers/backends.js';
 
 type Case = { a: number[]; b: number[]; tA: boolean; tB: boolean };

@@ -19,7 +19,13 @@ import { useBackend } from '../helpers/backends.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const models = mkdtempSync(join(tmpdir(), 'bv-browser-'));
-const TYPES: Record<string, string> = { '.js': 'text/javascript', '.json': 'application/json', '.bin': 'application/octet-stream', '.html': 'text/html', '.map': 'application/json' };
+const TYPES: Record<string, string> = {
+  '.js': 'text/javascript',
+  '.json': 'application/json',
+  '.bin': 'application/octet-stream',
+  '.html': 'text/html',
+  '.map': 'application/json',
+};
 let server: Server;
 let browser: Browser;
 let origin = '';
@@ -28,10 +34,14 @@ let origin = '';
 function serve(): Promise<string> {
   server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
-    const path = url.pathname.startsWith('/models/') ? join(models, normalize(url.pathname.slice(8))) : join(root, normalize(url.pathname));
+    const path = url.pathname.startsWith('/models/')
+      ? join(models, normalize(url.pathname.slice(8)))
+      : join(root, normalize(url.pathname));
     if (url.pathname === '/') {
       res.writeHead(200, { 'content-type': 'text/html' });
-      res.end(`<!doctype html><script type="importmap">{"imports":{"@tensorflow/tfjs":"/node_modules/@tensorflow/tfjs/dist/tf.fesm.js"}}</script>`);
+      res.end(
+        `<!doctype html><script type="importmap">{"imports":{"@tensorflow/tfjs":"/node_modules/@tensorflow/tfjs/dist/tf.fesm.js"}}</script>`,
+      );
       return;
     }
     if (!existsSync(path) || !statSync(path).isFile()) {
@@ -41,13 +51,16 @@ function serve(): Promise<string> {
     res.writeHead(200, { 'content-type': TYPES[extname(path)] ?? 'application/octet-stream' });
     createReadStream(path).pipe(res);
   });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as { port: number }).port}`)));
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as { port: number }).port}`)),
+  );
 }
 
 const inputs: Record<string, { shape: number[]; values: number[]; expected: number[][] }> = {};
 
 beforeAll(async () => {
-  if (!existsSync(join(root, 'dist/index.js'))) throw new Error('run `npm run build` first: the browser suite loads dist/index.js');
+  if (!existsSync(join(root, 'dist/index.js')))
+    throw new Error('run `npm run build` first: the browser suite loads dist/index.js');
   await useBackend('cpu');
   const heads = {
     'tenney-small': buildBinaryAdapter('tenney-small', { inputShape: [1, 16, 5] }),
@@ -65,7 +78,16 @@ beforeAll(async () => {
   origin = await serve();
   browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 });
 

@@ -9,7 +9,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeSpanWindows, openStore, predictStore, readSquadQuestions, readStoreWindows } from '../../src/index.node.js';
+import {
+  decodeSpanWindows,
+  openStore,
+  predictStore,
+  readSquadQuestions,
+  readStoreWindows,
+} from '../../src/index.node.js';
 import { loadHeadForStore } from '../../src/jobs/load-head.js';
 import { readJsonFile } from '../../src/jobs/json-files.js';
 import { DEMO_DATA } from '../../examples/web/src/data-config.js';
@@ -28,7 +34,8 @@ const nodeAnswers = new Map<string, string>();
 let layerCount = 0;
 
 beforeAll(async () => {
-  if (!existsSync(join(built, 'index.html'))) throw new Error('run `npm run web:build` first: this suite drives examples/web/dist');
+  if (!existsSync(join(built, 'index.html')))
+    throw new Error('run `npm run web:build` first: this suite drives examples/web/dist');
   mkdirSync(shots, { recursive: true });
   // The head's answers, decoded in Node from the same store, head and SQuAD file the page uses.
   await useBackend('cpu');
@@ -37,7 +44,13 @@ beforeAll(async () => {
   const out = await predictStore(model, store, { batchSize: 2 });
   if (out.task !== 'span') throw new Error('span head expected');
   const questions = readSquadQuestions(await readJsonFile(join(root, DEMO_DATA.squadFile)), DEMO_DATA.squadFile);
-  for (const [id, text] of decodeSpanWindows(out.start, out.end, await readStoreWindows(store, { offsets: true }), questions).predictions) nodeAnswers.set(id, text);
+  for (const [id, text] of decodeSpanWindows(
+    out.start,
+    out.end,
+    await readStoreWindows(store, { offsets: true }),
+    questions,
+  ).predictions)
+    nodeAnswers.set(id, text);
   model.dispose();
   await store.close();
   const train = await openStore(join(root, DEMO_DATA.trainStore));
@@ -47,7 +60,15 @@ beforeAll(async () => {
   server = await serveFolder(built);
   browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
   });
   context = await browser.newContext({ viewport: { width: 1360, height: 1000 } });
   page = await context.newPage();
@@ -57,7 +78,8 @@ beforeAll(async () => {
     const w = window as unknown as { layoutShift: number };
     w.layoutShift = 0;
     new PerformanceObserver((list) => {
-      for (const entry of list.getEntries() as unknown as { value: number; hadRecentInput: boolean }[]) if (!entry.hadRecentInput) w.layoutShift += entry.value;
+      for (const entry of list.getEntries() as unknown as { value: number; hadRecentInput: boolean }[])
+        if (!entry.hadRecentInput) w.layoutShift += entry.value;
     }).observe({ type: 'layout-shift', buffered: true });
   });
   await page.goto(`${server.origin}/index.html`);
@@ -87,7 +109,8 @@ describe('the demo page', () => {
     await page.waitForSelector('#train-status[data-done="true"]', { timeout: 180_000 });
     const epochs = await page.locator('#dev-accuracy li').allTextContents();
     expect(epochs).toHaveLength(3);
-    for (const line of epochs) expect(line).toMatch(/^epoch \d: dev accuracy (0\.\d{3}|1\.000) · no-answer F1 \d\.\d{3} · loss \d+\.\d{3}$/);
+    for (const line of epochs)
+      expect(line).toMatch(/^epoch \d: dev accuracy (0\.\d{3}|1\.000) · no-answer F1 \d\.\d{3} · loss \d+\.\d{3}$/);
     expect(await page.textContent('#train-status')).toMatch(/final dev accuracy (0\.\d{3}|1\.000)/);
     expect(await page.locator('#layer-weights [data-layer]').count()).toBe(layerCount);
     expect(await page.textContent('#layer-weights')).toMatch(/after epoch 3/);
@@ -124,7 +147,9 @@ describe('the demo page', () => {
     expect(await page.locator('#drop-tensors tbody tr').count()).toBe(Object.keys(node.tensors).length);
     expect(await page.textContent('#drop-metadata')).toContain(node.metadata!.model_id);
     await node.close();
-    expect(await page.locator('#drop-predictions li').first().textContent()).toMatch(/^window 0: P\(no answer\) \d\.\d{3}$/);
+    expect(await page.locator('#drop-predictions li').first().textContent()).toMatch(
+      /^window 0: P\(no answer\) \d\.\d{3}$/,
+    );
     await page.screenshot({ path: join(shots, 'drop.png'), fullPage: true });
   });
 

@@ -26,7 +26,15 @@ beforeAll(async () => {
   server = await serveFolder(root, { routes: { '/': PAGE } });
   browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
   });
   page = await browser.newPage();
   await page.goto(server.origin);
@@ -41,7 +49,8 @@ const stores = manifest.stores.filter((s) => s.container !== 'hdf5-dir');
 
 /** The files of a fixture store as the page should get them: one file, or a directory's / sharded store's files. */
 function filesOf(path: string): { single: string } | { files: string[] } {
-  if (statSync(join(FIXTURES, path)).isDirectory()) return { files: readdirSync(join(FIXTURES, path)).map((f) => `${path}/${f}`) };
+  if (statSync(join(FIXTURES, path)).isDirectory())
+    return { files: readdirSync(join(FIXTURES, path)).map((f) => `${path}/${f}`) };
   if (path.endsWith('.safetensors.index.json')) {
     return { files: [path, ...readdirSync(FIXTURES).filter((f) => /^store-\d+-of-\d+\.safetensors$/.test(f))] };
   }
@@ -99,7 +108,9 @@ describe('stores in a browser', () => {
     it.each(stores.map((s) => [`${s.path} ${JSON.stringify(s.options ?? {})}`, s] as const))(
       '%s: every tensor equals what Node reads, byte for byte',
       async (_, fixture) => {
-        const got = (await page.evaluate(`(${READ_IN_PAGE})(${JSON.stringify({ kind, layout: filesOf(fixture.path), options: fixture.options ?? {}, base: fixturesUrl })})`)) as PageStore;
+        const got = (await page.evaluate(
+          `(${READ_IN_PAGE})(${JSON.stringify({ kind, layout: filesOf(fixture.path), options: fixture.options ?? {}, base: fixturesUrl })})`,
+        )) as PageStore;
         const node = await openStore(join(FIXTURES, fixture.path), fixture.options);
         try {
           expect(got.container).toBe(node.container);
@@ -121,7 +132,8 @@ describe('stores in a browser', () => {
   });
 
   it('reports a server that ignores ranges with a RangeRequestError', async () => {
-    const got = await page.evaluate(`import('/dist/index.js').then((bv) => bv.openStore('/no-ranges${fixturesUrl}/store.safetensors')
+    const got =
+      await page.evaluate(`import('/dist/index.js').then((bv) => bv.openStore('/no-ranges${fixturesUrl}/store.safetensors')
       .then(() => 'opened', (e) => ({ name: e.name, code: e.code, isRange: e instanceof bv.RangeRequestError, message: e.message })))`);
     expect(got).toMatchObject({ name: 'RangeRequestError', code: 'E_RANGE_REQUEST', isRange: true });
     expect((got as { message: string }).message).toMatch(/store\.safetensors: the server ignores HTTP range requests/);
@@ -129,7 +141,9 @@ describe('stores in a browser', () => {
 
   it('reads URL stores with range requests only', async () => {
     const before = server.requests.length;
-    await page.evaluate(`(${READ_IN_PAGE})(${JSON.stringify({ kind: 'url', layout: { single: 'store.safetensors' }, options: {}, base: fixturesUrl })})`);
+    await page.evaluate(
+      `(${READ_IN_PAGE})(${JSON.stringify({ kind: 'url', layout: { single: 'store.safetensors' }, options: {}, base: fixturesUrl })})`,
+    );
     const seen = server.requests.slice(before).filter((r) => r.path.endsWith('store.safetensors'));
     expect(seen.length).toBeGreaterThan(0);
     expect(seen.every((r) => r.range !== undefined)).toBe(true);

@@ -12,8 +12,15 @@ const spanStore = join(root, 'data/minilm/span-eval-6q-finetuned.safetensors');
 const clsTrain = join(root, 'data/minilm/cls-train-300q.h5');
 const clsEval = join(root, 'data/minilm/cls-eval-200q.h5');
 const squad = join(root, 'data/squad/dev-v2.0.json');
-type Expected = { predictions: Record<string, string>; null_odds: Record<string, number>; metrics: Record<string, number> };
-const expected = JSON.parse(readFileSync(join(root, 'test/fixtures/eval/ensemble-expected.json'), 'utf8')) as Record<string, Expected> & { question_ids: string[] };
+type Expected = {
+  predictions: Record<string, string>;
+  null_odds: Record<string, number>;
+  metrics: Record<string, number>;
+};
+const expected = JSON.parse(readFileSync(join(root, 'test/fixtures/eval/ensemble-expected.json'), 'utf8')) as Record<
+  string,
+  Expected
+> & { question_ids: string[] };
 const work = mkdtempSync(join(tmpdir(), 'bv-predict-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
@@ -26,14 +33,30 @@ const spanHead = join(work, 'span-head');
 const binaryHead = join(work, 'binary-head');
 beforeAll(async () => {
   const common = ['--epochs', '1', '--backend', 'cpu'];
-  expect((await cli(['train', spanStore, '--arch', 'learned-pooling', '--out', spanHead, '--batch-size', '2', ...common])).code).toBe(0);
-  expect((await cli(['train', clsTrain, '--arch', 'tenney-small', '--out', binaryHead, '--batch-size', '64', ...common])).code).toBe(0);
+  expect(
+    (await cli(['train', spanStore, '--arch', 'learned-pooling', '--out', spanHead, '--batch-size', '2', ...common]))
+      .code,
+  ).toBe(0);
+  expect(
+    (await cli(['train', clsTrain, '--arch', 'tenney-small', '--out', binaryHead, '--batch-size', '64', ...common]))
+      .code,
+  ).toBe(0);
 });
 
 describe('bertvision predict', () => {
   it('writes run_qa.py-style files for a span head and scores them', async () => {
     const out = join(work, 'pred-span');
-    const r = await cli(['predict', spanStore, '--model', join(spanHead, 'model'), '--squad', squad, '--out', out, '--json']);
+    const r = await cli([
+      'predict',
+      spanStore,
+      '--model',
+      join(spanHead, 'model'),
+      '--squad',
+      squad,
+      '--out',
+      out,
+      '--json',
+    ]);
     expect(r.code).toBe(0);
     const result = JSON.parse(r.out);
     const predictions = JSON.parse(readFileSync(join(out, 'predictions.json'), 'utf8'));
@@ -65,8 +88,23 @@ describe('bertvision predict', () => {
 
 describe('bertvision ensemble', () => {
   it("scores the stored BERT logits exactly as Python's decoder and metric do", async () => {
-    for (const [flags, key] of [[[], 'bert'], [['--null-score-diff-threshold', '1e9'], 'bert_forced']] as const) {
-      const r = await cli(['ensemble', spanStore, '--squad', squad, '--out', join(work, `ens-${key}`), '--bert', '--model', join(spanHead, 'model'), ...flags, '--json']);
+    for (const [flags, key] of [
+      [[], 'bert'],
+      [['--null-score-diff-threshold', '1e9'], 'bert_forced'],
+    ] as const) {
+      const r = await cli([
+        'ensemble',
+        spanStore,
+        '--squad',
+        squad,
+        '--out',
+        join(work, `ens-${key}`),
+        '--bert',
+        '--model',
+        join(spanHead, 'model'),
+        ...flags,
+        '--json',
+      ]);
       expect(r.code).toBe(0);
       expectMetricsClose(JSON.parse(r.out).metrics.bert, expected[key]!.metrics);
     }
@@ -74,16 +112,49 @@ describe('bertvision ensemble', () => {
 
   it('a weighted probability mean that selects BERT alone decodes its log-probabilities', async () => {
     const out = join(work, 'ens-weighted');
-    const r = await cli(['ensemble', spanStore, '--squad', squad, '--out', out, '--bert', '--model', join(spanHead, 'model'),
-      '--method', 'weighted-mean-probability', '--weights', '1,0', '--null-score-diff-threshold', '1e9']);
+    const r = await cli([
+      'ensemble',
+      spanStore,
+      '--squad',
+      squad,
+      '--out',
+      out,
+      '--bert',
+      '--model',
+      join(spanHead, 'model'),
+      '--method',
+      'weighted-mean-probability',
+      '--weights',
+      '1,0',
+      '--null-score-diff-threshold',
+      '1e9',
+    ]);
     expect(r.code).toBe(0);
-    expect(JSON.parse(readFileSync(join(out, 'predictions.json'), 'utf8'))).toEqual(expected.bert_log_softmax_forced!.predictions);
+    expect(JSON.parse(readFileSync(join(out, 'predictions.json'), 'utf8'))).toEqual(
+      expected.bert_log_softmax_forced!.predictions,
+    );
   });
 
   it("gates the seed's max-probability ensemble with a binary head", async () => {
     const out = join(work, 'ens-gated');
-    const r = await cli(['ensemble', spanStore, '--squad', squad, '--out', out, '--bert', '--model', join(spanHead, 'model'),
-      '--gate', join(binaryHead, 'model'), '--gate-store', clsEval, '--gate-threshold', '2', '--json']);
+    const r = await cli([
+      'ensemble',
+      spanStore,
+      '--squad',
+      squad,
+      '--out',
+      out,
+      '--bert',
+      '--model',
+      join(spanHead, 'model'),
+      '--gate',
+      join(binaryHead, 'model'),
+      '--gate-store',
+      clsEval,
+      '--gate-threshold',
+      '2',
+      '--json',
+    ]);
     expect(r.code).toBe(0);
     // p(no answer) never exceeds 2: the gate answers every question with the ensemble's span.
     const predictions = JSON.parse(readFileSync(join(out, 'predictions.json'), 'utf8')) as Record<string, string>;
@@ -102,9 +173,50 @@ describe('bertvision ensemble', () => {
   });
 
   it('rejects a lone head, a binary head as a member and bad weights', async () => {
-    expect((await cli(['ensemble', spanStore, '--squad', squad, '--out', join(work, 'e1'), '--model', join(spanHead, 'model')])).err).toMatch(/needs two members/);
-    const binary = await cli(['ensemble', spanStore, '--squad', squad, '--out', join(work, 'e2'), '--bert', '--model', join(binaryHead, 'model')]);
+    expect(
+      (
+        await cli([
+          'ensemble',
+          spanStore,
+          '--squad',
+          squad,
+          '--out',
+          join(work, 'e1'),
+          '--model',
+          join(spanHead, 'model'),
+        ])
+      ).err,
+    ).toMatch(/needs two members/);
+    const binary = await cli([
+      'ensemble',
+      spanStore,
+      '--squad',
+      squad,
+      '--out',
+      join(work, 'e2'),
+      '--bert',
+      '--model',
+      join(binaryHead, 'model'),
+    ]);
     expect(binary.code).toBe(1);
-    expect((await cli(['ensemble', spanStore, '--squad', squad, '--out', join(work, 'e3'), '--bert', '--model', join(spanHead, 'model'), '--method', 'max-probability', '--weights', '1,2'])).code).toBe(1);
+    expect(
+      (
+        await cli([
+          'ensemble',
+          spanStore,
+          '--squad',
+          squad,
+          '--out',
+          join(work, 'e3'),
+          '--bert',
+          '--model',
+          join(spanHead, 'model'),
+          '--method',
+          'max-probability',
+          '--weights',
+          '1,2',
+        ])
+      ).code,
+    ).toBe(1);
   });
 });

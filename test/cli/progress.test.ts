@@ -53,7 +53,13 @@ describe('ProgressBar resumed part-way', () => {
   it('counts only the work done since it started for the ETA', () => {
     let t = 0;
     const out: string[] = [];
-    const bar = new ProgressBar({ total: 10, initial: 6, sink: { write: (s) => out.push(s), isTTY: false }, now: () => t, logEveryMs: 0 });
+    const bar = new ProgressBar({
+      total: 10,
+      initial: 6,
+      sink: { write: (s) => out.push(s), isTTY: false },
+      now: () => t,
+      logEveryMs: 0,
+    });
     t = 1000;
     bar.update({ done: 8, examples: 20 });
     expect(out.at(-1)).toContain('8/10 · 20.0 ex/s · ETA 1s');

@@ -10,7 +10,15 @@ describe('CLI reference and --help', () => {
   });
 
   it('every subcommand answers --help with its usage and exit 0', async () => {
-    expect(commands.map((c) => c.name).sort()).toEqual(['convert', 'ensemble', 'evaluate', 'extract', 'inspect', 'predict', 'train']);
+    expect(commands.map((c) => c.name).sort()).toEqual([
+      'convert',
+      'ensemble',
+      'evaluate',
+      'extract',
+      'inspect',
+      'predict',
+      'train',
+    ]);
     for (const c of commands) {
       let out = '';
       expect(await runCli([c.name, '--help'], { stdout: (t) => (out += t), stderr: () => undefined })).toBe(0);

@@ -14,7 +14,20 @@ const squad = join(root, 'data/squad/dev-v2.0.json');
 const work = mkdtempSync(join(tmpdir(), 'bv-train-cli-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-const baseArgs = (out: string) => ['train', trainStore, '--arch', 'tenney-small', '--out', out, '--epochs', '2', '--batch-size', '32', '--backend', 'cpu'];
+const baseArgs = (out: string) => [
+  'train',
+  trainStore,
+  '--arch',
+  'tenney-small',
+  '--out',
+  out,
+  '--epochs',
+  '2',
+  '--batch-size',
+  '32',
+  '--backend',
+  'cpu',
+];
 
 describe('bertvision train', () => {
   it('trains a binary head on real activations, evaluates dev at question level and writes every output', async () => {
@@ -24,10 +37,25 @@ describe('bertvision train', () => {
     const result = JSON.parse(r.out);
     expect(result.state.history).toHaveLength(2);
     const metrics = result.state.history[1].metrics;
-    expect(Object.keys(metrics).sort()).toEqual(['accuracy', 'f1', 'precision', 'questions', 'recall', 'window_accuracy']);
+    expect(Object.keys(metrics).sort()).toEqual([
+      'accuracy',
+      'f1',
+      'precision',
+      'questions',
+      'recall',
+      'window_accuracy',
+    ]);
     expect(metrics.questions).toBe(200);
     expect(result.state.best.metric).toBe('f1');
-    for (const f of ['model/model.json', 'best-model/model.json', 'history.json', 'learning-curves.svg', 'layer-weights.svg', 'checkpoints/last.ckpt', 'checkpoints/best.ckpt']) {
+    for (const f of [
+      'model/model.json',
+      'best-model/model.json',
+      'history.json',
+      'learning-curves.svg',
+      'layer-weights.svg',
+      'checkpoints/last.ckpt',
+      'checkpoints/best.ckpt',
+    ]) {
       expect(existsSync(join(out, f)), f).toBe(true);
     }
     // 8 channels: pooled, embeddings and 6 layers of MiniLM.
@@ -42,8 +70,21 @@ describe('bertvision train', () => {
     expect(again.code).toBe(1);
     expect(again.err).toMatch(/already holds a training run; pass resume/);
     expect((await cli([...baseArgs(join(work, 'x')), '--epochs', 'two'])).code).toBe(2);
-    expect((await cli(['train', trainStore, '--arch', 'resnet', '--out', join(work, 'y')])).err).toMatch(/--arch: 'resnet' is not one of/);
-    const span = await cli(['train', trainStore, '--arch', 'learned-pooling', '--out', join(work, 'z'), '--backend', 'cpu', '--epochs', '1']);
+    expect((await cli(['train', trainStore, '--arch', 'resnet', '--out', join(work, 'y')])).err).toMatch(
+      /--arch: 'resnet' is not one of/,
+    );
+    const span = await cli([
+      'train',
+      trainStore,
+      '--arch',
+      'learned-pooling',
+      '--out',
+      join(work, 'z'),
+      '--backend',
+      'cpu',
+      '--epochs',
+      '1',
+    ]);
     expect(span.code).toBe(1);
     expect(span.err).toMatch(/span heads need full-sequence activations/);
   });
@@ -55,7 +96,10 @@ describe('bertvision train', () => {
     const killed = join(work, 'killed');
     const args = [...baseArgs(killed), '--epochs', '3', '--checkpoint-every', '3'].map(String);
     const signal = await new Promise<NodeJS.Signals | null>((resolve, reject) => {
-      const proc = spawn(process.execPath, ['--import', 'tsx', join(root, 'src/cli/main.ts'), ...args], { cwd: root, stdio: 'ignore' });
+      const proc = spawn(process.execPath, ['--import', 'tsx', join(root, 'src/cli/main.ts'), ...args], {
+        cwd: root,
+        stdio: 'ignore',
+      });
       let watcher: ReturnType<typeof watch> | undefined;
       const arm = setInterval(() => {
         if (!existsSync(join(killed, 'checkpoints'))) return;
@@ -77,7 +121,9 @@ describe('bertvision train', () => {
     const resumed = await cli([...args.slice(0), '--resume', '--json']);
     expect(resumed.code).toBe(0);
     expect(JSON.parse(resumed.out).resumedFrom).toBe(join(killed, 'checkpoints/last.ckpt'));
-    expect(readFileSync(join(killed, 'model/weights.bin')).equals(readFileSync(join(reference, 'model/weights.bin')))).toBe(true);
+    expect(
+      readFileSync(join(killed, 'model/weights.bin')).equals(readFileSync(join(reference, 'model/weights.bin'))),
+    ).toBe(true);
   });
 });
 
@@ -86,7 +132,14 @@ describe('trainHead', () => {
     const tf = await import('@tensorflow/tfjs');
     const { trainHead } = await import('../../src/jobs/train.js');
     const before = tf.memory().numTensors;
-    await trainHead({ trainStore, devStore, architecture: 'tenney-small', outDir: join(work, 'leak'), epochs: 2, batchSize: 64 });
+    await trainHead({
+      trainStore,
+      devStore,
+      architecture: 'tenney-small',
+      outDir: join(work, 'leak'),
+      epochs: 2,
+      batchSize: 64,
+    });
     expect(tf.memory().numTensors).toBe(before);
   });
 });

@@ -21,7 +21,9 @@ import { useBackend } from '../helpers/backends.js';
 import { expectedBytes, FIXTURES, manifest } from '../store/fixtures.js';
 
 const fixture = manifest.stores.find((s) => s.path === 'store_npy')!;
-const expectedActivations = new Float32Array(expectedBytes(fixture.tensors['hidden_state_activations']!).buffer.slice(0));
+const expectedActivations = new Float32Array(
+  expectedBytes(fixture.tensors['hidden_state_activations']!).buffer.slice(0),
+);
 const expectedInt = (name: string): Int32Array => new Int32Array(expectedBytes(fixture.tensors[name]!).buffer.slice(0));
 const PER = 3 * 4 * 2;
 
@@ -48,7 +50,9 @@ describe('storeBatches', () => {
     for (const b of batches) {
       expect(b.shape).toEqual([b.indices.length, 3, 4, 2]);
       b.indices.forEach((example, k) => {
-        expect(b.x.subarray(k * PER, (k + 1) * PER)).toEqual(expectedActivations.subarray(example * PER, (example + 1) * PER));
+        expect(b.x.subarray(k * PER, (k + 1) * PER)).toEqual(
+          expectedActivations.subarray(example * PER, (example + 1) * PER),
+        );
         expect(b.noAnswer![k]).toBe(impossible[example]);
       });
     }
@@ -56,7 +60,10 @@ describe('storeBatches', () => {
 
   it('span batches carry start/end; dropRemainder drops the short batch', async () => {
     const batches = await collect(storeBatches(store, { batchSize: 2, labels: 'span', dropRemainder: true }));
-    expect(batches.map((b) => b.indices)).toEqual([[0, 1], [2, 3]]);
+    expect(batches.map((b) => b.indices)).toEqual([
+      [0, 1],
+      [2, 3],
+    ]);
     expect(batches.flatMap((b) => [...b.start!])).toEqual([...expectedInt('start_positions').subarray(0, 4)]);
     expect(batches.flatMap((b) => [...b.end!])).toEqual([...expectedInt('end_positions').subarray(0, 4)]);
   });
@@ -133,10 +140,15 @@ describe('storeDataset', () => {
     expect(seen.flat().sort()).toEqual([...expectedInt('is_impossible')].sort());
     expect(tf.memory().numTensors).toBe(before);
 
-    const model = tf.sequential({ layers: [tf.layers.flatten({ inputShape: [3, 4, 2] }), tf.layers.dense({ units: 2, activation: 'softmax' })] });
+    const model = tf.sequential({
+      layers: [tf.layers.flatten({ inputShape: [3, 4, 2] }), tf.layers.dense({ units: 2, activation: 'softmax' })],
+    });
     model.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy' });
     const withModel = tf.memory().numTensors;
-    const history = await model.fitDataset(dataset as unknown as tf.data.Dataset<{ xs: tf.Tensor; ys: tf.Tensor }>, { epochs: 2, verbose: 0 });
+    const history = await model.fitDataset(dataset as unknown as tf.data.Dataset<{ xs: tf.Tensor; ys: tf.Tensor }>, {
+      epochs: 2,
+      verbose: 0,
+    });
     expect(history.history['loss']).toHaveLength(2);
     expect(tf.memory().numTensors).toBeLessThanOrEqual(withModel + 2); // optimizer state only
     model.dispose();
@@ -173,4 +185,3 @@ describe('storeDataset', () => {
     expect(() => storeBatchSource(store, { batchSize: 2 })).toThrow(InvalidArgumentError);
   });
 });
-

@@ -26,7 +26,10 @@ describe('predictStore', () => {
       const indices = [4, 0, 2];
       const out = await predictStore(model, store, { batchSize: 2, indices });
       expect(out.task).toBe('binary');
-      const x = tf.tensor(Float32Array.from(indices.flatMap((i) => [...all.subarray(i * per, (i + 1) * per)])), [indices.length, ...t.shape.slice(1)]);
+      const x = tf.tensor(Float32Array.from(indices.flatMap((i) => [...all.subarray(i * per, (i + 1) * per)])), [
+        indices.length,
+        ...t.shape.slice(1),
+      ]);
       const y = model.predict(x) as tf.Tensor;
       const want = Array.from(await y.data());
       tf.dispose([x, y]);

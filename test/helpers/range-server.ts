@@ -28,7 +28,10 @@ export interface RangeServer {
  * Serves `root` on 127.0.0.1 (a free port). `routes` answers some paths itself (e.g. a test page); paths under
  * `/no-ranges/` are served from `root` as a server that ignores ranges would (200, whole body).
  */
-export function serveFolder(root: string, options: { ignoreRanges?: boolean; routes?: Record<string, string> } = {}): Promise<RangeServer> {
+export function serveFolder(
+  root: string,
+  options: { ignoreRanges?: boolean; routes?: Record<string, string> } = {},
+): Promise<RangeServer> {
   const requests: RangeServer['requests'] = [];
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
@@ -54,7 +57,9 @@ export function serveFolder(root: string, options: { ignoreRanges?: boolean; rou
     const type = TYPES[extname(path)] ?? 'application/octet-stream';
     const m = range && !noRanges ? /^bytes=(\d+)-(\d*)$/.exec(range) : null;
     if (!m) {
-      res.writeHead(200, { 'content-type': type, 'content-length': size, 'accept-ranges': noRanges ? 'none' : 'bytes' }).end(body);
+      res
+        .writeHead(200, { 'content-type': type, 'content-length': size, 'accept-ranges': noRanges ? 'none' : 'bytes' })
+        .end(body);
       return;
     }
     const start = Number(m[1]);
@@ -63,7 +68,11 @@ export function serveFolder(root: string, options: { ignoreRanges?: boolean; rou
       res.writeHead(416, { 'content-range': `bytes */${size}` }).end();
       return;
     }
-    res.writeHead(206, { 'content-type': type, 'content-range': `bytes ${start}-${end}/${size}`, 'content-length': end - start + 1 });
+    res.writeHead(206, {
+      'content-type': type,
+      'content-range': `bytes ${start}-${end}/${size}`,
+      'content-length': end - start + 1,
+    });
     res.end(body.subarray(start, end + 1));
   });
   return new Promise((resolve) =>

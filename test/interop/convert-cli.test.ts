@@ -36,8 +36,17 @@ describe('bertvision convert', () => {
   it('a weights-only .h5 with --architecture → model dir → .h5 again', async () => {
     const c = fixture.cases['adapter-64-skip'];
     const out = join(dir, 'a64');
-    const r = await cli(['convert', fixturePath(c.files.keras2Weights), out, '--architecture', 'adapter-64-skip',
-      '--input-shape', c.inputShape.join(','), '--adapter-dim', String(c.adapterDim)]);
+    const r = await cli([
+      'convert',
+      fixturePath(c.files.keras2Weights),
+      out,
+      '--architecture',
+      'adapter-64-skip',
+      '--input-shape',
+      c.inputShape.join(','),
+      '--adapter-dim',
+      String(c.adapterDim),
+    ]);
     expect(r.err).toMatch(/note: layer names differ/);
     expect(r.code).toBe(0);
     const model = await loadModel(out);
@@ -77,7 +86,17 @@ describe('bertvision convert', () => {
     expect(noArch.err).toMatch(/weights only.*--architecture/);
     const noShape = await cli(['convert', weightsOnly, join(dir, 'x'), '--architecture', 'tenney-small']);
     expect(noShape.code).toBe(2);
-    const wrong = await cli(['convert', weightsOnly, join(dir, 'x'), '--architecture', 'adapter-pooler-tenney', '--input-shape', '1,16,6', '--adapter-dim', '4']);
+    const wrong = await cli([
+      'convert',
+      weightsOnly,
+      join(dir, 'x'),
+      '--architecture',
+      'adapter-pooler-tenney',
+      '--input-shape',
+      '1,16,6',
+      '--adapter-dim',
+      '4',
+    ]);
     expect(wrong.code).toBe(1);
     expect(wrong.err).toContain(weightsOnly);
     expect(wrong.err).toMatch(/the file has 2 layers with weights/);

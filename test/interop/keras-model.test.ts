@@ -26,18 +26,22 @@ describe('loadKerasModel', () => {
     const { model, source, notes } = await loadKerasModel(fixturePath(c.files.keras2Model!));
     expect(source).toBe('keras-h5');
     expectOutputs(model, c, fixture.tolerance);
-    if (c.adapterDim !== null) expect(notes.join('\n')).toMatch(/AdapterPooler.*inferred (sharedWeights=true|activation)/);
+    if (c.adapterDim !== null)
+      expect(notes.join('\n')).toMatch(/AdapterPooler.*inferred (sharedWeights=true|activation)/);
     model.dispose();
   });
 
-  it.each(cases.filter(([, c]) => c.files.keras3Model))('%s: Keras 3 .keras archive, leaking no tensor', async (_name, c) => {
-    const before = tf.memory().numTensors;
-    const { model, source } = await loadKerasModel(fixturePath(c.files.keras3Model!));
-    expect(source).toBe('keras-archive');
-    expectOutputs(model, c, fixture.tolerance);
-    model.dispose();
-    expect(tf.memory().numTensors).toBe(before);
-  });
+  it.each(cases.filter(([, c]) => c.files.keras3Model))(
+    '%s: Keras 3 .keras archive, leaking no tensor',
+    async (_name, c) => {
+      const before = tf.memory().numTensors;
+      const { model, source } = await loadKerasModel(fixturePath(c.files.keras3Model!));
+      expect(source).toBe('keras-archive');
+      expectOutputs(model, c, fixture.tolerance);
+      model.dispose();
+      expect(tf.memory().numTensors).toBe(before);
+    },
+  );
 
   it.each(cases.filter(([, c]) => c.files.tfjs))('%s: tensorflowjs_converter output (model.json)', async (_name, c) => {
     const { model, source } = await loadKerasModel(fixturePath(c.files.tfjs!));
@@ -61,7 +65,9 @@ describe('loadKerasModel', () => {
     await expect(loadKerasModel(weightsOnly)).rejects.toThrow(FileFormatError);
     await expect(loadKerasModel(weightsOnly)).rejects.toThrow(/no 'model_config'.*loadKerasWeights/);
     const archive = fixturePath(fixture.bad.missingWeightsMember);
-    await expect(loadKerasModel(archive)).rejects.toThrow(`${archive}: member 'model.weights.h5': missing from the archive`);
+    await expect(loadKerasModel(archive)).rejects.toThrow(
+      `${archive}: member 'model.weights.h5': missing from the archive`,
+    );
   });
 });
 
@@ -77,7 +83,9 @@ describe('tf.loadLayersModel on tensorflowjs converter output, with bertvision i
       load: async () => {
         const json = JSON.parse(await readFile(join(dir, 'model.json'), 'utf8')) as tf.io.ModelJSON;
         return tf.io.getModelArtifactsForJSON(json, async (manifest) => {
-          const buffers = await Promise.all(manifest.flatMap((g) => g.paths).map(async (p) => (await readFile(join(dir, p))).buffer as ArrayBuffer));
+          const buffers = await Promise.all(
+            manifest.flatMap((g) => g.paths).map(async (p) => (await readFile(join(dir, p))).buffer as ArrayBuffer),
+          );
           return [manifest.flatMap((g) => g.weights), tf.io.CompositeArrayBuffer.join(buffers)];
         });
       },

@@ -34,8 +34,20 @@ describe('saveKerasWeights', () => {
     const file = await readKerasWeights(path);
     expect(file.format).toBe('keras2');
     expect(file.layers.map((l) => [l.name, l.weights.map((w) => [w.name, w.shape])])).toEqual([
-      ['bert_concat', [['bert_concat/weights:0', [3]], ['bert_concat/probes:0', [1]]]],
-      ['head', [['head/kernel:0', [8, 2]], ['head/bias:0', [2]]]],
+      [
+        'bert_concat',
+        [
+          ['bert_concat/weights:0', [3]],
+          ['bert_concat/probes:0', [1]],
+        ],
+      ],
+      [
+        'head',
+        [
+          ['head/kernel:0', [8, 2]],
+          ['head/bias:0', [2]],
+        ],
+      ],
     ]);
     expect(Array.from(file.layers[0]!.weights[1]!.values)).toEqual([1]);
     expect((await readdir(dir)).sort()).toEqual(['head.h5']);

@@ -29,12 +29,15 @@ describe('loadKerasWeights', () => {
     model.dispose();
   });
 
-  it.each(cases.filter(([, c]) => c.files.keras2Model))('%s: the weights of a whole-model Keras 2 .h5', async (name, c) => {
-    const model = buildFor(name, c);
-    await loadKerasWeights(model, fixturePath(c.files.keras2Model!));
-    expectOutputs(model, c, fixture.tolerance);
-    model.dispose();
-  });
+  it.each(cases.filter(([, c]) => c.files.keras2Model))(
+    '%s: the weights of a whole-model Keras 2 .h5',
+    async (name, c) => {
+      const model = buildFor(name, c);
+      await loadKerasWeights(model, fixturePath(c.files.keras2Model!));
+      expectOutputs(model, c, fixture.tolerance);
+      model.dispose();
+    },
+  );
 
   it.each(cases.filter(([, c]) => c.files.keras3Weights))('%s: Keras 3 .weights.h5 and .keras', async (name, c) => {
     for (const file of [c.files.keras3Weights!, c.files.keras3Model!]) {
@@ -64,23 +67,31 @@ describe('loadKerasWeights', () => {
     const mismatch = error as WeightsMismatchError;
     expect(mismatch.file).toBe(file);
     expect(mismatch.layer).toBe('adapter_pooler');
-    expect(mismatch.differences.join('\n')).toMatch(/'adapter_pooler\/kernel:0' is \[16, 3\] in the file, 'adapter_pooler\/kernel' is \[5, 16, 3\] in the model/);
+    expect(mismatch.differences.join('\n')).toMatch(
+      /'adapter_pooler\/kernel:0' is \[16, 3\] in the file, 'adapter_pooler\/kernel' is \[5, 16, 3\] in the model/,
+    );
     model.dispose();
   });
 
   it('a layer count that differs lists both sides', async () => {
     const c = fixture.cases['tenney-small'];
     const model = buildFor('adapter-pooler-tenney', { ...c, adapterDim: 4 });
-    const error = (await loadKerasWeights(model, fixturePath(c.files.keras2Weights)).catch((e: unknown) => e)) as WeightsMismatchError;
+    const error = (await loadKerasWeights(model, fixturePath(c.files.keras2Weights)).catch(
+      (e: unknown) => e,
+    )) as WeightsMismatchError;
     expect(error).toBeInstanceOf(WeightsMismatchError);
-    expect(error.message).toMatch(/the file has 2 layers with weights \(bert_concat, dense\), the model 3 \(bert_concat, adapter_pooler, head\)/);
+    expect(error.message).toMatch(
+      /the file has 2 layers with weights \(bert_concat, dense\), the model 3 \(bert_concat, adapter_pooler, head\)/,
+    );
     model.dispose();
   });
 
   it('forced matching by name lists the missing and the extra layers', async () => {
     const c = fixture.cases['tenney-small'];
     const model = buildFor('tenney-small', c);
-    const error = (await loadKerasWeights(model, fixturePath(c.files.keras2Weights), { matching: 'name' }).catch((e: unknown) => e)) as WeightsMismatchError;
+    const error = (await loadKerasWeights(model, fixturePath(c.files.keras2Weights), { matching: 'name' }).catch(
+      (e: unknown) => e,
+    )) as WeightsMismatchError;
     expect(error.differences).toEqual([
       "layer 'head' (Dense, 2 weights) is not in the file",
       "the file's layer 'dense' (2 weights) is not in the model",

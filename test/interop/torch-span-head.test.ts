@@ -9,7 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FileFormatError, InvalidArgumentError, WeightsMismatchError } from '../../src/errors.js';
-import { buildSafetensorsHeader, parseSafetensorsHeader, safetensorsHeaderLength } from '../../src/store/safetensors/header.js';
+import {
+  buildSafetensorsHeader,
+  parseSafetensorsHeader,
+  safetensorsHeaderLength,
+} from '../../src/store/safetensors/header.js';
 import { loadTorchSpanHead, saveTorchStateDict } from '../../src/interop/torch-span-head.js';
 import { getArchitecture } from '../../src/models/index.js';
 import { TEST_BACKENDS, useBackend } from '../helpers/backends.js';
@@ -28,26 +32,33 @@ describe('torch AP_SQuAD ↔ bertvision span head', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it.each(TEST_BACKENDS)('loads and predicts torch\'s start/end logits (erf GELU, S = A) on %s, leaking no tensor', async (backend) => {
-    await useBackend(backend);
-    const before = tf.memory().numTensors;
-    const { model, inputShape, adapterDim, notes } = await loadTorchSpanHead(fixturePath(t.file));
-    expect(inputShape).toEqual(t.inputShape);
-    expect(adapterDim).toBe(t.inputShape[0]);
-    expect(notes.join('\n')).toMatch(/linear2.*ignored/);
-    expect(model.getLayer('adapter_pooler').getConfig()['activation']).toBe('gelu');
-    const x = tf.tensor(t.input, [t.batch, ...t.inputShape]);
-    const y = model.predict(x) as tf.Tensor[];
-    expect(maxDifference(y, t.outputs)).toBeLessThanOrEqual(fixture.tolerance);
-    tf.dispose([x, ...y]);
-    model.dispose();
-    expect(tf.memory().numTensors).toBe(before);
-    await useBackend('cpu');
-  });
+  it.each(TEST_BACKENDS)(
+    "loads and predicts torch's start/end logits (erf GELU, S = A) on %s, leaking no tensor",
+    async (backend) => {
+      await useBackend(backend);
+      const before = tf.memory().numTensors;
+      const { model, inputShape, adapterDim, notes } = await loadTorchSpanHead(fixturePath(t.file));
+      expect(inputShape).toEqual(t.inputShape);
+      expect(adapterDim).toBe(t.inputShape[0]);
+      expect(notes.join('\n')).toMatch(/linear2.*ignored/);
+      expect(model.getLayer('adapter_pooler').getConfig()['activation']).toBe('gelu');
+      const x = tf.tensor(t.input, [t.batch, ...t.inputShape]);
+      const y = model.predict(x) as tf.Tensor[];
+      expect(maxDifference(y, t.outputs)).toBeLessThanOrEqual(fixture.tolerance);
+      tf.dispose([x, ...y]);
+      model.dispose();
+      expect(tf.memory().numTensors).toBe(before);
+      await useBackend('cpu');
+    },
+  );
 
   it('the tanh GELU would not match: the erf option matters', async () => {
     const { model } = await loadTorchSpanHead(fixturePath(t.file));
-    const tanh = getArchitecture('adapter-386').build({ inputShape: t.inputShape, adapterDim: t.inputShape[0], compile: false });
+    const tanh = getArchitecture('adapter-386').build({
+      inputShape: t.inputShape,
+      adapterDim: t.inputShape[0],
+      compile: false,
+    });
     tanh.setWeights(model.getWeights());
     const x = tf.tensor(t.input, [t.batch, ...t.inputShape]);
     const y = tanh.predict(x) as tf.Tensor[];
@@ -57,12 +68,16 @@ describe('torch AP_SQuAD ↔ bertvision span head', () => {
     tanh.dispose();
   });
 
-  it('saveTorchStateDict writes the seed\'s keys and shapes; it reloads to the same outputs', async () => {
+  it("saveTorchStateDict writes the seed's keys and shapes; it reloads to the same outputs", async () => {
     const { model } = await loadTorchSpanHead(fixturePath(t.file));
     const out = join(dir, 'copy.safetensors');
     await saveTorchStateDict(model, out);
     const bytes = await readFile(out);
-    const header = parseSafetensorsHeader(bytes.subarray(8, 8 + safetensorsHeaderLength(bytes, bytes.length, out)), bytes.length, out);
+    const header = parseSafetensorsHeader(
+      bytes.subarray(8, 8 + safetensorsHeaderLength(bytes, bytes.length, out)),
+      bytes.length,
+      out,
+    );
     expect(Object.fromEntries([...header.tensors].map(([name, e]) => [name, e.shape]))).toEqual({
       'AP1.pooler_layer.module.weight': [6, 16],
       'AP1.pooler_layer.module.bias': [6],
@@ -91,7 +106,10 @@ describe('torch AP_SQuAD ↔ bertvision span head', () => {
   });
 
   it('a state dict of another model: a WeightsMismatchError naming the file and the key', async () => {
-    const { bytes, offsets } = buildSafetensorsHeader([{ name: 'classifier.weight', dtype: 'float32', shape: [2, 3] }], {});
+    const { bytes, offsets } = buildSafetensorsHeader(
+      [{ name: 'classifier.weight', dtype: 'float32', shape: [2, 3] }],
+      {},
+    );
     const data = new Uint8Array(bytes.length + 24);
     data.set(bytes);
     expect(offsets.get('classifier.weight')).toBe(bytes.length);

@@ -17,9 +17,12 @@ describe('CheckpointDirectory', () => {
     const store = new CheckpointDirectory(join(work, 'run', 'checkpoints'));
     expect(await store.load('last')).toBeNull();
     await store.save('last', [Uint8Array.of(1, 2), Uint8Array.of(3)]);
-    await store.save('best', (async function* () {
-      yield Uint8Array.of(9);
-    })());
+    await store.save(
+      'best',
+      (async function* () {
+        yield Uint8Array.of(9);
+      })(),
+    );
     await store.save('last', [Uint8Array.of(4, 5, 6, 7)]);
     expect((await store.load('last'))!.bytes).toEqual(Uint8Array.of(4, 5, 6, 7));
     expect((await store.load('best'))!.bytes).toEqual(Uint8Array.of(9));

@@ -19,7 +19,11 @@ import {
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const spanStore = join(root, 'data/minilm/span-eval-6q-finetuned.safetensors');
 const squad = join(root, 'data/squad/dev-v2.0.json');
-type Expected = { predictions: Record<string, string>; null_odds: Record<string, number>; metrics: Record<string, number> };
+type Expected = {
+  predictions: Record<string, string>;
+  null_odds: Record<string, number>;
+  metrics: Record<string, number>;
+};
 const expected = JSON.parse(readFileSync(join(root, 'test/fixtures/eval/ensemble-expected.json'), 'utf8')) as Record<
   string,
   Expected
@@ -37,19 +41,25 @@ function expectMetricsClose(actual: Record<string, number> | undefined, want: Re
 
 describe('ensembleHeads', () => {
   it("decodes and scores the stored BERT logits as Python's decoder and metric do", async () => {
-    for (const [decode, key] of [[{}, 'bert'], [{ nullScoreDiffThreshold: 1e9 }, 'bert_forced']] as const) {
+    for (const [decode, key] of [
+      [{}, 'bert'],
+      [{ nullScoreDiffThreshold: 1e9 }, 'bert_forced'],
+    ] as const) {
       const outDir = join(work, key);
       const { metrics, files } = await ensembleHeads({ spanStore, squadFile: squad, outDir, bert: true, decode });
       expectMetricsClose(metrics.bert, expected[key]!.metrics);
       expectMetricsClose(metrics.ensemble, expected[key]!.metrics);
       expect(JSON.parse(readFileSync(files.predictions, 'utf8'))).toEqual(expected[key]!.predictions);
       const nullOdds = JSON.parse(readFileSync(files.nullOdds!, 'utf8')) as Record<string, number>;
-      for (const [qid, value] of Object.entries(expected[key]!.null_odds)) expect(nullOdds[qid], qid).toBeCloseTo(value, 4);
+      for (const [qid, value] of Object.entries(expected[key]!.null_odds))
+        expect(nullOdds[qid], qid).toBeCloseTo(value, 4);
     }
   });
 
   it('refuses an ensemble without members', async () => {
-    await expect(ensembleHeads({ spanStore, squadFile: squad, outDir: join(work, 'none') })).rejects.toThrow(InvalidArgumentError);
+    await expect(ensembleHeads({ spanStore, squadFile: squad, outDir: join(work, 'none') })).rejects.toThrow(
+      InvalidArgumentError,
+    );
   });
 });
 
@@ -71,7 +81,9 @@ describe('evaluatePredictionsFile', () => {
     delete all[first!];
     const { writeFileSync } = await import('node:fs');
     writeFileSync(partial, JSON.stringify(all));
-    await expect(evaluatePredictionsFile({ dataFile: squad, predictionsFile: partial })).rejects.toThrow(MissingPredictionsError);
+    await expect(evaluatePredictionsFile({ dataFile: squad, predictionsFile: partial })).rejects.toThrow(
+      MissingPredictionsError,
+    );
     const evaluation = await evaluatePredictionsFile({ dataFile: squad, predictionsFile: partial, missing: 'abstain' });
     expect(evaluation.abstained).toEqual([first]);
   });

@@ -26,7 +26,11 @@ afterAll(async () => {
 
 function smallModel(name: string, cnnWidth = 48): tf.LayersModel {
   const info = getArchitecture(name);
-  const inputShape = name.startsWith('xception') ? [1, cnnWidth, 6] as const : info.task === 'binary' ? BINARY_SMALL : SPAN_SMALL;
+  const inputShape = name.startsWith('xception')
+    ? ([1, cnnWidth, 6] as const)
+    : info.task === 'binary'
+      ? BINARY_SMALL
+      : SPAN_SMALL;
   return info.build({ inputShape, ...(info.defaultAdapterDim === null ? {} : { adapterDim: 4 }) });
 }
 
@@ -54,7 +58,9 @@ describe.each(TEST_BACKENDS)('saveModel/loadModel on %s', (backend) => {
     expect(loaded.layers.map((l) => l.getClassName())).toEqual(model.layers.map((l) => l.getClassName()));
     expect(architectureOf(loaded)).toEqual(architectureOf(model));
     const got = outputsOf(loaded, x);
-    got.forEach((values, i) => expect(Buffer.from(values.buffer).equals(Buffer.from((expected[i] as Float32Array).buffer))).toBe(true));
+    got.forEach((values, i) =>
+      expect(Buffer.from(values.buffer).equals(Buffer.from((expected[i] as Float32Array).buffer))).toBe(true),
+    );
     tf.dispose(x);
     model.dispose();
     loaded.dispose();
@@ -62,32 +68,43 @@ describe.each(TEST_BACKENDS)('saveModel/loadModel on %s', (backend) => {
 
   // Conv2D/DepthwiseConv2D filter gradients are not implemented on wasm in tfjs 4.22, so the CNNs train on cpu only,
   // where their backward pass is slow: a narrow input (width 12) and 3 steps keep it to a few seconds.
-  const trainable = ['tenney-small', 'adapter-pooler-tenney', 'adapter-64-unshared-skip', 'learned-pooling-adapter-386-skip']
-    .concat(backend === 'cpu' ? ['xception-abbreviated-cls'] : []);
-  it.each(trainable.map((n) => [n]))('a reloaded %s compiles with the seed defaults and keeps training', async (name) => {
-    const isCnn = name.startsWith('xception');
-    const model = smallModel(name, 12);
-    const dir = join(root, backend, `train-${name}`);
-    await saveModel(model, dir);
-    model.dispose();
-    const loaded = compileAdapter(await loadModel(dir));
-    const shape = loaded.inputs[0]?.shape.slice(1) as number[];
-    const x = tf.randomNormal([6, ...shape], 0, 1, 'float32', 3);
-    const task = architectureOf(loaded)?.task;
-    const labels = task === 'binary'
-      ? tf.oneHot(tf.tensor1d([0, 1, 1, 0, 1, 0], 'int32'), 2)
-      : [tf.oneHot(tf.tensor1d([0, 1, 2, 3, 4, 5], 'int32'), shape[0] as number), tf.oneHot(tf.tensor1d([1, 2, 3, 4, 5, 6], 'int32'), shape[0] as number)];
-    const losses: number[] = [];
-    for (let step = 0; step < (isCnn ? 3 : 8); step++) {
-      const result = await loaded.trainOnBatch(x, labels);
-      losses.push(Array.isArray(result) ? (result[0] as number) : result);
-    }
-    expect(losses.every(Number.isFinite)).toBe(true);
-    expect(losses.at(-1) as number).toBeLessThan(losses[0] as number);
-    await saveModel(loaded, dir); // a compiled, trained model (custom loss function) still saves
-    tf.dispose([x, labels]);
-    loaded.dispose();
-  });
+  const trainable = [
+    'tenney-small',
+    'adapter-pooler-tenney',
+    'adapter-64-unshared-skip',
+    'learned-pooling-adapter-386-skip',
+  ].concat(backend === 'cpu' ? ['xception-abbreviated-cls'] : []);
+  it.each(trainable.map((n) => [n]))(
+    'a reloaded %s compiles with the seed defaults and keeps training',
+    async (name) => {
+      const isCnn = name.startsWith('xception');
+      const model = smallModel(name, 12);
+      const dir = join(root, backend, `train-${name}`);
+      await saveModel(model, dir);
+      model.dispose();
+      const loaded = compileAdapter(await loadModel(dir));
+      const shape = loaded.inputs[0]?.shape.slice(1) as number[];
+      const x = tf.randomNormal([6, ...shape], 0, 1, 'float32', 3);
+      const task = architectureOf(loaded)?.task;
+      const labels =
+        task === 'binary'
+          ? tf.oneHot(tf.tensor1d([0, 1, 1, 0, 1, 0], 'int32'), 2)
+          : [
+              tf.oneHot(tf.tensor1d([0, 1, 2, 3, 4, 5], 'int32'), shape[0] as number),
+              tf.oneHot(tf.tensor1d([1, 2, 3, 4, 5, 6], 'int32'), shape[0] as number),
+            ];
+      const losses: number[] = [];
+      for (let step = 0; step < (isCnn ? 3 : 8); step++) {
+        const result = await loaded.trainOnBatch(x, labels);
+        losses.push(Array.isArray(result) ? (result[0] as number) : result);
+      }
+      expect(losses.every(Number.isFinite)).toBe(true);
+      expect(losses.at(-1) as number).toBeLessThan(losses[0] as number);
+      await saveModel(loaded, dir); // a compiled, trained model (custom loss function) still saves
+      tf.dispose([x, labels]);
+      loaded.dispose();
+    },
+  );
 });
 
 describe('model directory layout', () => {
@@ -109,7 +126,9 @@ describe('model directory layout', () => {
     expect(json.weightsManifest[0].weights.map((w: { name: string }) => w.name)).toContain('adapter_pooler/kernel');
     expect(json.userDefinedMetadata.bertvision.architecture).toBe('adapter-386-skip');
     const fetchFunc = (async (url: string | URL | Request): Promise<Response> =>
-      new Response(await readFile(join(dir, new URL(String(url)).pathname.split('/').at(-1) as string)))) as typeof fetch;
+      new Response(
+        await readFile(join(dir, new URL(String(url)).pathname.split('/').at(-1) as string)),
+      )) as typeof fetch;
     const viaHttp = await tf.loadLayersModel('http://example.invalid/m/model.json', { fetchFunc });
     const x = tf.ones([1, ...SPAN_SMALL]);
     expect(outputsOf(viaHttp, x)).toEqual(outputsOf(model, x));
@@ -152,7 +171,9 @@ describe('model directory layout', () => {
     await writeFile(join(notModel, 'notes.txt'), 'keep me');
     await expect(saveModel(model, notModel)).rejects.toThrow(/not a saved model; refusing to replace it/);
     await expect(saveModel(model, join(notModel, 'notes.txt'))).rejects.toThrow(InvalidArgumentError);
-    await expect(saveModel(model, join(notModel, 'notes.txt', 'model'))).rejects.toThrow(/cannot create the parent directory/);
+    await expect(saveModel(model, join(notModel, 'notes.txt', 'model'))).rejects.toThrow(
+      /cannot create the parent directory/,
+    );
     expect(await readFile(join(notModel, 'notes.txt'), 'utf8')).toBe('keep me');
     model.dispose();
   });
@@ -199,7 +220,11 @@ describe('loadModel errors', () => {
   it('reports weight data shorter or longer than the manifest, and a missing weight file', async () => {
     const size = (await stat(join(dir, WEIGHTS_BIN))).size;
     const short = await broken('short', (c) => truncate(join(c, WEIGHTS_BIN), size - 4));
-    await expect(loadModel(short)).rejects.toThrow(new RegExp(`weights\\.bin: weight data is ${size - 4} bytes but model\\.json describes ${size} bytes \\(truncated\\)`));
+    await expect(loadModel(short)).rejects.toThrow(
+      new RegExp(
+        `weights\\.bin: weight data is ${size - 4} bytes but model\\.json describes ${size} bytes \\(truncated\\)`,
+      ),
+    );
     const long = await broken('long', (c) => writeFile(join(c, WEIGHTS_BIN), new Uint8Array(size + 8)));
     await expect(loadModel(long)).rejects.toThrow(/too long/);
     const missing = await broken('missing', (c) => rm(join(c, WEIGHTS_BIN)));

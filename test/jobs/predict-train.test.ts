@@ -10,7 +10,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MismatchError, UsageError, initBackend, loadModel, openStore, predictHead, trainHead } from '../../src/index.node.js';
+import {
+  MismatchError,
+  UsageError,
+  initBackend,
+  loadModel,
+  openStore,
+  predictHead,
+  trainHead,
+} from '../../src/index.node.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const spanStore = join(root, 'data/minilm/span-eval-6q-finetuned.safetensors');
@@ -20,7 +28,9 @@ const squad = join(root, 'data/squad/dev-v2.0.json');
 const ensembleExpected = JSON.parse(readFileSync(join(root, 'test/fixtures/eval/ensemble-expected.json'), 'utf8')) as {
   question_ids: string[];
 };
-const clsEvalExpected = JSON.parse(readFileSync(join(root, 'test/fixtures/real/cls-eval-200q.expected.json'), 'utf8')) as {
+const clsEvalExpected = JSON.parse(
+  readFileSync(join(root, 'test/fixtures/real/cls-eval-200q.expected.json'), 'utf8'),
+) as {
   questions: Record<string, unknown>;
 };
 const work = mkdtempSync(join(tmpdir(), 'bv-jobs-'));
@@ -30,7 +40,14 @@ const binaryRun = join(work, 'binary-run');
 beforeAll(async () => {
   await initBackend({ backend: 'cpu' });
   await trainHead({ trainStore: spanStore, architecture: 'learned-pooling', outDir: spanRun, epochs: 1, batchSize: 2 });
-  await trainHead({ trainStore: clsTrain, devStore: clsEval, architecture: 'tenney-small', outDir: binaryRun, epochs: 1, batchSize: 64 });
+  await trainHead({
+    trainStore: clsTrain,
+    devStore: clsEval,
+    architecture: 'tenney-small',
+    outDir: binaryRun,
+    epochs: 1,
+    batchSize: 64,
+  });
 });
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
@@ -77,7 +94,9 @@ describe('predictHead', () => {
       const x = Float32Array.from((await store.read(store.activations, 0, n!)) as ArrayLike<number>);
       const index = Array.from((await store.read('example_index', 0, n!)) as ArrayLike<number>, Number);
       const ids = store.metadata!.example_ids as string[];
-      const probs = tf.tidy(() => tf.softmax(model.predict(tf.tensor(x, [n!, ...shape])) as tf.Tensor).arraySync() as number[][]);
+      const probs = tf.tidy(
+        () => tf.softmax(model.predict(tf.tensor(x, [n!, ...shape])) as tf.Tensor).arraySync() as number[][],
+      );
       const want = new Map<string, number>();
       index.forEach((e, w) => want.set(ids[e]!, Math.max(want.get(ids[e]!) ?? -Infinity, probs[w]![1]!)));
       for (const [qid, value] of want) expect(p[qid], qid).toBeCloseTo(value, 5);
@@ -88,11 +107,11 @@ describe('predictHead', () => {
   });
 
   it('refuses a head trained on another backbone and a span head without the SQuAD file', async () => {
-    await expect(predictHead({ store: clsEval, model: join(spanRun, 'model'), outDir: join(work, 'x') })).rejects.toThrow(
-      MismatchError,
-    );
-    await expect(predictHead({ store: spanStore, model: join(spanRun, 'model'), outDir: join(work, 'y') })).rejects.toThrow(
-      UsageError,
-    );
+    await expect(
+      predictHead({ store: clsEval, model: join(spanRun, 'model'), outDir: join(work, 'x') }),
+    ).rejects.toThrow(MismatchError);
+    await expect(
+      predictHead({ store: spanStore, model: join(spanRun, 'model'), outDir: join(work, 'y') }),
+    ).rejects.toThrow(UsageError);
   });
 });

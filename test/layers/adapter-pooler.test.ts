@@ -11,7 +11,12 @@ import { AdapterPooler, type AdapterPoolerArgs, BertConcat, geluTanh } from '../
 import { TEST_BACKENDS, useBackend } from '../helpers/backends.js';
 import { goldenCase, layerGradients, maxAbsDiff, need, toTensor } from './golden.js';
 
-const GOLDEN = ['adapter_shared_gelu_tanh', 'adapter_unshared_gelu_tanh', 'adapter_shared_gelu', 'adapter_unshared_linear'];
+const GOLDEN = [
+  'adapter_shared_gelu_tanh',
+  'adapter_unshared_gelu_tanh',
+  'adapter_shared_gelu',
+  'adapter_unshared_linear',
+];
 
 describe.each(TEST_BACKENDS)('AdapterPooler on %s', (backend) => {
   beforeAll(async () => {
@@ -49,7 +54,9 @@ describe.each(TEST_BACKENDS)('AdapterPooler on %s', (backend) => {
     const x = toTensor(c.input);
     const eager = new AdapterPooler({ adapterDim: 4 });
     tf.dispose(eager.apply(x) as tf.Tensor);
-    expect(() => tf.grad((xx: tf.Tensor) => tf.sum(eager.apply(xx) as tf.Tensor))(x)).toThrow(/Cannot compute gradient/);
+    expect(() => tf.grad((xx: tf.Tensor) => tf.sum(eager.apply(xx) as tf.Tensor))(x)).toThrow(
+      /Cannot compute gradient/,
+    );
     const gradsOfMix = (inputGradient: boolean | 'auto'): number[] => {
       const input = tf.input({ shape: [3, 8, 5, 2] });
       const mix = new BertConcat({ mixInitializer: 'zeros' });
@@ -59,7 +66,10 @@ describe.each(TEST_BACKENDS)('AdapterPooler on %s', (backend) => {
       const model = tf.model({ inputs: input, outputs: pooled as tf.SymbolicTensor });
       const xx = tf.randomNormal([2, 3, 8, 5, 2], 0, 1, 'float32', 7);
       const variables = mix.trainableWeights.map((w) => w.read() as tf.Variable);
-      const { value, grads } = tf.variableGrads(() => tf.sum(tf.square(model.apply(xx) as tf.Tensor)) as tf.Scalar, variables);
+      const { value, grads } = tf.variableGrads(
+        () => tf.sum(tf.square(model.apply(xx) as tf.Tensor)) as tf.Scalar,
+        variables,
+      );
       const out = variables.flatMap((v) => Array.from(need(grads[v.name], v.name).dataSync()));
       tf.dispose([xx, value, ...Object.values(grads)]);
       model.dispose();
@@ -84,9 +94,12 @@ describe.each(TEST_BACKENDS)('AdapterPooler on %s', (backend) => {
       z.dispose();
       return tf.sum(out);
     };
-    expect(() => tf.variableGrads(freed, layer.trainableWeights.map((w) => w.read() as tf.Variable))).toThrow(
-      InvalidArgumentError,
-    );
+    expect(() =>
+      tf.variableGrads(
+        freed,
+        layer.trainableWeights.map((w) => w.read() as tf.Variable),
+      ),
+    ).toThrow(InvalidArgumentError);
     y.dispose();
     layer.dispose();
   });
@@ -123,13 +136,23 @@ describe.each(TEST_BACKENDS)('AdapterPooler on %s', (backend) => {
         const ref = tf.variableGrads(() => lossOf(plain)(x), [kernel, bias]);
         const dxOurs = tf.grad(lossOf((t) => layer.apply(t) as tf.Tensor))(x);
         const dxRef = tf.grad(lossOf(plain))(x);
-        const gap = (a: tf.Tensor, b: tf.Tensor): number => tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0] ?? 0);
+        const gap = (a: tf.Tensor, b: tf.Tensor): number =>
+          tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0] ?? 0);
         expect(gap(ours.value, ref.value)).toBeLessThan(1e-4);
         for (const v of [kernel, bias]) {
           expect(gap(need(ours.grads[v.name], v.name), need(ref.grads[v.name], v.name))).toBeLessThan(1e-4);
         }
         expect(gap(dxOurs, dxRef)).toBeLessThan(1e-4);
-        tf.dispose([x, r, dxOurs, dxRef, ours.value, ref.value, ...Object.values(ours.grads), ...Object.values(ref.grads)]);
+        tf.dispose([
+          x,
+          r,
+          dxOurs,
+          dxRef,
+          ours.value,
+          ref.value,
+          ...Object.values(ours.grads),
+          ...Object.values(ref.grads),
+        ]);
         layer.dispose();
       }),
       { numRuns: 8 },
@@ -137,7 +160,10 @@ describe.each(TEST_BACKENDS)('AdapterPooler on %s', (backend) => {
   });
 
   it('parameter counts at the seed sizes (E=1024, A=386, L=25): 395,650 shared, 9,891,250 not shared', () => {
-    for (const [sharedWeights, expected] of [[true, 395_650], [false, 9_891_250]] as const) {
+    for (const [sharedWeights, expected] of [
+      [true, 395_650],
+      [false, 9_891_250],
+    ] as const) {
       const layer = new AdapterPooler({ adapterDim: 386, sharedWeights });
       const input = tf.input({ shape: [386, 1024, 25] });
       const output = layer.apply(input) as tf.SymbolicTensor;
@@ -161,7 +187,12 @@ describe.each(TEST_BACKENDS)('AdapterPooler on %s', (backend) => {
   });
 
   it('does not leak in predict or a training step (shared / not shared, on the input / after a BertConcat)', () => {
-    for (const [sharedWeights, afterMix] of [[true, false], [false, false], [true, true], [false, true]] as const) {
+    for (const [sharedWeights, afterMix] of [
+      [true, false],
+      [false, false],
+      [true, true],
+      [false, true],
+    ] as const) {
       const input = tf.input({ shape: afterMix ? [3, 8, 5, 2] : [3, 8, 5] });
       const fed = afterMix ? (new BertConcat().apply(input) as tf.SymbolicTensor) : input;
       const pooled = new AdapterPooler({ adapterDim: 4, sharedWeights }).apply(fed) as tf.SymbolicTensor;
@@ -227,9 +258,9 @@ describe.each(TEST_BACKENDS)('AdapterPooler on %s', (backend) => {
     expect(() => new AdapterPooler({ adapterDim: 4, activation: 'relu' as never })).toThrow(/unknown activation/);
     expect(() => new AdapterPooler({ adapterDim: 4 }).apply(tf.input({ shape: [8] }))).toThrow(ShapeError);
     expect(() => new AdapterPooler({ adapterDim: 4 }).apply(tf.input({ shape: [3, null, 5] }))).toThrow(ShapeError);
-    expect(() => new AdapterPooler({ adapterDim: 4, sharedWeights: false }).apply(tf.input({ shape: [3, 8, null] }))).toThrow(
-      ShapeError,
-    );
+    expect(() =>
+      new AdapterPooler({ adapterDim: 4, sharedWeights: false }).apply(tf.input({ shape: [3, 8, null] })),
+    ).toThrow(ShapeError);
     const layer = new AdapterPooler({ adapterDim: 4 });
     tf.dispose(layer.apply(tf.zeros([1, 2, 8, 5])) as tf.Tensor);
     const wrong = tf.zeros([1, 2, 6, 5]);

@@ -73,7 +73,9 @@ describe.each(TEST_BACKENDS)('BertConcat on %s', (backend) => {
     const got = layerGradients(layer, x, r, false);
     expect(maxAbsDiff(need(got['weights'], 'w'), need(c.grads?.['weights'], 'w'))).toBeLessThan(1e-4);
     expect(maxAbsDiff(need(got['probes'], 'γ'), need(c.grads?.['probes'], 'γ'))).toBeLessThan(1e-4);
-    expect(() => tf.grad((xx: tf.Tensor) => tf.sum(layer.apply(xx) as tf.Tensor))(x)).toThrow(/Cannot compute gradient/);
+    expect(() => tf.grad((xx: tf.Tensor) => tf.sum(layer.apply(xx) as tf.Tensor))(x)).toThrow(
+      /Cannot compute gradient/,
+    );
     tf.dispose([x, r, ...Object.values(got)]);
     layer.dispose();
   });
@@ -89,7 +91,10 @@ describe.each(TEST_BACKENDS)('BertConcat on %s', (backend) => {
     for (const kwargs of [{ training: true }, {}]) {
       const { value, grads } = tf.variableGrads(loss(kwargs), variables);
       // d sum(γ Σ p_l x_l) / dγ = Σ p_l x_l summed: equals the output sum divided by γ (= 1 at init).
-      expect(need(grads[(variables[1] as tf.Variable).name], 'dγ').dataSync()[0]).toBeCloseTo(value.dataSync()[0] as number, 3);
+      expect(need(grads[(variables[1] as tf.Variable).name], 'dγ').dataSync()[0]).toBeCloseTo(
+        value.dataSync()[0] as number,
+        3,
+      );
       tf.dispose([value, ...Object.values(grads)]);
     }
     const fresh = new BertConcat();
@@ -101,9 +106,12 @@ describe.each(TEST_BACKENDS)('BertConcat on %s', (backend) => {
       z.dispose();
       return tf.sum(out);
     };
-    expect(() => tf.variableGrads(freed, fresh.trainableWeights.map((w) => w.read() as tf.Variable))).toThrow(
-      InvalidArgumentError,
-    );
+    expect(() =>
+      tf.variableGrads(
+        freed,
+        fresh.trainableWeights.map((w) => w.read() as tf.Variable),
+      ),
+    ).toThrow(InvalidArgumentError);
     tf.dispose([x, y]);
     fresh.dispose();
     model.dispose();
@@ -114,10 +122,15 @@ describe.each(TEST_BACKENDS)('BertConcat on %s', (backend) => {
     const kernelGrad = (inputGradient: boolean | 'auto', trainable: boolean): tf.Tensor | undefined => {
       const input = tf.input({ shape: [3, 4] });
       const dense = tf.layers.dense({ units: 5, kernelInitializer: 'ones', trainable });
-      const mixed = new BertConcat({ inputGradient, mixInitializer: 'zeros' }).apply(dense.apply(input) as tf.SymbolicTensor);
+      const mixed = new BertConcat({ inputGradient, mixInitializer: 'zeros' }).apply(
+        dense.apply(input) as tf.SymbolicTensor,
+      );
       const model = tf.model({ inputs: input, outputs: mixed as tf.SymbolicTensor });
       const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
-      const { value, grads } = tf.variableGrads(() => tf.sum(tf.square(model.apply(x) as tf.Tensor)) as tf.Scalar, variables);
+      const { value, grads } = tf.variableGrads(
+        () => tf.sum(tf.square(model.apply(x) as tf.Tensor)) as tf.Scalar,
+        variables,
+      );
       expect(Object.keys(grads)).toHaveLength(variables.length); // the mix (and any trainable upstream) trains
       const kernel = grads[(dense.weights[0]?.read() as tf.Variable).name];
       const kept = kernel === undefined ? undefined : tf.keep(kernel.clone());
@@ -141,7 +154,9 @@ describe.each(TEST_BACKENDS)('BertConcat on %s', (backend) => {
     const y = tf.randomNormal([4, 3, 2]);
     const optimizer = tf.train.sgd(0.1);
     const step = (): void => {
-      optimizer.minimize(() => tf.losses.meanSquaredError(y, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar);
+      optimizer.minimize(
+        () => tf.losses.meanSquaredError(y, model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar,
+      );
     };
     step(); // first step may create optimizer state
     const before = tf.memory().numTensors;
@@ -284,7 +299,12 @@ describe.each(TEST_BACKENDS)('BertConcat on %s', (backend) => {
         const x = tf.randomNormal([2, size, 3], 0, 1, 'float32', seed);
         const a = makeLayer({ layerAxis: 1 }, x, logits, 1.5);
         const xPermuted = tf.gather(x, perm, 1);
-        const b = makeLayer({ layerAxis: 1 }, xPermuted, perm.map((j) => logits[j] as number), 1.5);
+        const b = makeLayer(
+          { layerAxis: 1 },
+          xPermuted,
+          perm.map((j) => logits[j] as number),
+          1.5,
+        );
         const ya = a.apply(x) as tf.Tensor;
         const yb = b.apply(xPermuted) as tf.Tensor;
         expect(tf.max(tf.abs(tf.sub(ya, yb))).dataSync()[0]).toBeLessThan(1e-5);
@@ -314,7 +334,12 @@ describe.each(TEST_BACKENDS)('BertConcat on %s', (backend) => {
     fc.assert(
       fc.property(cases, ([shape, axis, subset, seed]) => {
         const x = tf.randomNormal(shape, 0, 1, 'float32', seed);
-        const layer = new BertConcat({ layerAxis: axis, layers: subset, inputGradient: true, mixInitializer: 'glorotUniform' });
+        const layer = new BertConcat({
+          layerAxis: axis,
+          layers: subset,
+          inputGradient: true,
+          mixInitializer: 'glorotUniform',
+        });
         tf.dispose(layer.apply(x) as tf.Tensor);
         const [w, gamma] = layer.trainableWeights.map((v) => v.read() as tf.Variable) as [tf.Variable, tf.Variable];
         const chosen = subset ?? [...Array(shape[axis]).keys()];
@@ -328,19 +353,35 @@ describe.each(TEST_BACKENDS)('BertConcat on %s', (backend) => {
           });
           return tf.mul(tf.addN(terms), gamma);
         };
-        const r = tf.randomNormal(shape.filter((_d, i) => i !== axis), 0, 1, 'float32', seed + 1);
+        const r = tf.randomNormal(
+          shape.filter((_d, i) => i !== axis),
+          0,
+          1,
+          'float32',
+          seed + 1,
+        );
         const lossOf = (f: (t: tf.Tensor) => tf.Tensor) => (xx: tf.Tensor) => tf.sum(tf.mul(f(xx), r)) as tf.Scalar;
         const ours = tf.variableGrads(() => lossOf((t) => layer.apply(t) as tf.Tensor)(x), [w, gamma]);
         const ref = tf.variableGrads(() => lossOf(plain)(x), [w, gamma]);
         const dxOurs = tf.grad(lossOf((t) => layer.apply(t) as tf.Tensor))(x);
         const dxRef = tf.grad(lossOf(plain))(x);
-        const gap = (a: tf.Tensor, b: tf.Tensor): number => tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0] ?? 0);
+        const gap = (a: tf.Tensor, b: tf.Tensor): number =>
+          tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0] ?? 0);
         expect(gap(ours.value, ref.value)).toBeLessThan(1e-5);
         for (const v of [w, gamma]) {
           expect(gap(need(ours.grads[v.name], v.name), need(ref.grads[v.name], v.name))).toBeLessThan(1e-5);
         }
         expect(gap(dxOurs, dxRef)).toBeLessThan(1e-5);
-        tf.dispose([x, r, dxOurs, dxRef, ours.value, ref.value, ...Object.values(ours.grads), ...Object.values(ref.grads)]);
+        tf.dispose([
+          x,
+          r,
+          dxOurs,
+          dxRef,
+          ours.value,
+          ref.value,
+          ...Object.values(ours.grads),
+          ...Object.values(ref.grads),
+        ]);
         layer.dispose();
       }),
       { numRuns: 12 },

@@ -62,9 +62,14 @@ export function lcgValues(spec: WeightSpec): Float32Array {
 export function setGoldenWeights(model: tf.LayersModel, specs: readonly WeightSpec[]): void {
   const byLayer = new Map<string, WeightSpec[]>();
   for (const spec of specs) byLayer.set(spec.layer, [...(byLayer.get(spec.layer) ?? []), spec]);
-  const withWeights = model.layers.filter((l) => l.weights.length > 0).map((l) => l.name).sort();
+  const withWeights = model.layers
+    .filter((l) => l.weights.length > 0)
+    .map((l) => l.name)
+    .sort();
   if (JSON.stringify(withWeights) !== JSON.stringify([...byLayer.keys()].sort())) {
-    throw new Error(`layers with weights differ: bertvision ${withWeights.join(',')} vs Keras ${[...byLayer.keys()].join(',')}`);
+    throw new Error(
+      `layers with weights differ: bertvision ${withWeights.join(',')} vs Keras ${[...byLayer.keys()].join(',')}`,
+    );
   }
   for (const [layerName, layerSpecs] of byLayer) {
     const layer = model.getLayer(layerName);
@@ -73,7 +78,9 @@ export function setGoldenWeights(model: tf.LayersModel, specs: readonly WeightSp
       .map((spec, i) => {
         const shape = layer.weights[i]?.shape;
         if (JSON.stringify(shape) !== JSON.stringify(spec.shape)) {
-          throw new Error(`${spec.name}: Keras shape ${JSON.stringify(spec.shape)} vs bertvision ${JSON.stringify(shape)}`);
+          throw new Error(
+            `${spec.name}: Keras shape ${JSON.stringify(spec.shape)} vs bertvision ${JSON.stringify(shape)}`,
+          );
         }
         return tf.tensor(lcgValues(spec), spec.shape);
       });

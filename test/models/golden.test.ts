@@ -55,8 +55,11 @@ describe.each(TEST_BACKENDS)('Keras golden models on %s', (backend) => {
       tf.dispose(predicted);
 
       const targets = c.gradients.map((g) => model.getLayer(g.layer).weights[g.index]?.read() as tf.Variable);
-      const { value, grads } = tf.variableGrads(() => trainingLoss(c, model.apply(x, { training: true }) as tf.Tensor[]), targets);
-      expect(Math.abs(value.dataSync()[0] as number - c.loss)).toBeLessThan(1e-4 * Math.max(1, Math.abs(c.loss)));
+      const { value, grads } = tf.variableGrads(
+        () => trainingLoss(c, model.apply(x, { training: true }) as tf.Tensor[]),
+        targets,
+      );
+      expect(Math.abs((value.dataSync()[0] as number) - c.loss)).toBeLessThan(1e-4 * Math.max(1, Math.abs(c.loss)));
       for (const [i, g] of c.gradients.entries()) {
         const got = grads[(targets[i] as tf.Variable).name] as tf.Tensor;
         expect(maxAbsDiff(got.dataSync(), g.values), `${g.layer}[${g.index}]`).toBeLessThan(1e-4);
@@ -70,7 +73,11 @@ describe.each(TEST_BACKENDS)('Keras golden models on %s', (backend) => {
   it('covers every gradient the seed trains through a learned mix', () => {
     const withMix = fixture.cases.filter((c) => c.gradients.some((g) => g.layer === 'bert_concat'));
     expect(withMix.map((c) => c.architecture).sort()).toEqual([
-      'adapter-pooler-tenney', 'learned-pooling', 'learned-pooling-adapter-386', 'learned-pooling-adapter-386-skip', 'tenney-small',
+      'adapter-pooler-tenney',
+      'learned-pooling',
+      'learned-pooling-adapter-386',
+      'learned-pooling-adapter-386-skip',
+      'tenney-small',
     ]);
   });
 });

@@ -8,7 +8,12 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ARCHITECTURE_NAMES, type ArchitectureName, countParameters, getArchitecture } from '../../src/models/index.js';
 import { useBackend } from '../helpers/backends.js';
 
-interface Size { s: number; e: number; l: number; a: number }
+interface Size {
+  s: number;
+  e: number;
+  l: number;
+  a: number;
+}
 
 const dense2 = (inputs: number): number => inputs * 2 + 2;
 const mix = ({ l }: Size): number => l + 1;

@@ -62,9 +62,19 @@ describe('architecture registry at the seed size', () => {
     }
     expect(model.inputs[0]?.shape).toEqual([null, ...info.defaultInputShape]);
     const s = info.defaultInputShape[0];
-    expect(model.outputs.map((o) => o.shape)).toEqual(info.task === 'binary' ? [[null, 2]] : [[null, s], [null, s]]);
+    expect(model.outputs.map((o) => o.shape)).toEqual(
+      info.task === 'binary'
+        ? [[null, 2]]
+        : [
+            [null, s],
+            [null, s],
+          ],
+    );
     expect(architectureOf(model)).toEqual({
-      architecture: name, task: info.task, inputShape: [...info.defaultInputShape], adapterDim: info.defaultAdapterDim,
+      architecture: name,
+      task: info.task,
+      inputShape: [...info.defaultInputShape],
+      adapterDim: info.defaultAdapterDim,
     });
     model.dispose();
   });
@@ -102,7 +112,14 @@ describe('builders at other sizes', () => {
         const y = model.predict(tf.randomNormal([2, ...shape])) as tf.Tensor | tf.Tensor[];
         return (Array.isArray(y) ? y : [y]).map((t) => t.shape);
       });
-      expect(out, name).toEqual(info.task === 'binary' ? [[2, 2]] : [[2, shape[0]], [2, shape[0]]]);
+      expect(out, name).toEqual(
+        info.task === 'binary'
+          ? [[2, 2]]
+          : [
+              [2, shape[0]],
+              [2, shape[0]],
+            ],
+      );
       expect(tf.memory().numTensors).toBe(before);
       model.dispose();
     }
@@ -111,13 +128,21 @@ describe('builders at other sizes', () => {
   it('counts scale with the sizes as the spec formulas say', () => {
     // adapter shared: E·A + A + (A·L)·2 + 2; unshared: L·(E·A + A) + ...; skip adds 2·E
     const [s, e, l, a] = [64, 384, 7, 32];
-    const count = (m: tf.LayersModel): number => { const c = countParameters(m).total; m.dispose(); return c; };
-    expect(count(buildSpanAdapter('adapter-64', { inputShape: [s, e, l], adapterDim: a }))).toBe(e * a + a + a * l * 2 + 2);
-    expect(count(buildSpanAdapter('adapter-64-unshared-skip', { inputShape: [s, e, l], adapterDim: a })))
-      .toBe(l * (e * a + a) + (a * l + e) * 2 + 2);
+    const count = (m: tf.LayersModel): number => {
+      const c = countParameters(m).total;
+      m.dispose();
+      return c;
+    };
+    expect(count(buildSpanAdapter('adapter-64', { inputShape: [s, e, l], adapterDim: a }))).toBe(
+      e * a + a + a * l * 2 + 2,
+    );
+    expect(count(buildSpanAdapter('adapter-64-unshared-skip', { inputShape: [s, e, l], adapterDim: a }))).toBe(
+      l * (e * a + a) + (a * l + e) * 2 + 2,
+    );
     expect(count(buildSpanAdapter('learned-pooling', { inputShape: [s, e, l] }))).toBe(l + 1 + e * 2 + 2);
-    expect(count(buildBinaryAdapter('adapter-pooler-tenney', { inputShape: [1, e, l], adapterDim: a })))
-      .toBe(l + 1 + e * a + a + (a + e) * 2 + 2);
+    expect(count(buildBinaryAdapter('adapter-pooler-tenney', { inputShape: [1, e, l], adapterDim: a }))).toBe(
+      l + 1 + e * a + a + (a + e) * 2 + 2,
+    );
   });
 });
 
@@ -143,9 +168,12 @@ describe('builder options', () => {
     expect(() => buildSpanAdapter('adapter-64', { inputShape: [8, 16.5, 5] })).toThrow(InvalidArgumentError);
     expect(() => buildSpanAdapter('adapter-64', { inputShape: [8, 16] as never })).toThrow(ShapeError);
     expect(() => buildSpanAdapter('adapter-64', { inputShape: [8, 16, 5], adapterDim: -3 })).toThrow(/adapterDim/);
-    expect(() => buildSpanAdapter('learned-pooling', { inputShape: [8, 16, 5], adapterDim: 4 })).toThrow(/has no adapter/);
+    expect(() => buildSpanAdapter('learned-pooling', { inputShape: [8, 16, 5], adapterDim: 4 })).toThrow(
+      /has no adapter/,
+    );
     expect(() => buildBinaryAdapter('xception-abbreviated', { inputShape: [1, 8, 5] })).toThrow(ShapeError);
-    expect(() => buildSpanAdapter('adapter-64', { inputShape: [8, 16, 5], optimizer: { learningRate: Number.NaN } }))
-      .toThrow(/learningRate/);
+    expect(() =>
+      buildSpanAdapter('adapter-64', { inputShape: [8, 16, 5], optimizer: { learningRate: Number.NaN } }),
+    ).toThrow(/learningRate/);
   });
 });

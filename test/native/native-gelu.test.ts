@@ -15,7 +15,14 @@ const DIR = join(import.meta.dirname, '..', 'fixtures', 'kernels');
 const { count } = JSON.parse(readFileSync(join(DIR, 'gelu-cases.json'), 'utf8')) as { count: number };
 const blob = new Float32Array(new Uint8Array(readFileSync(join(DIR, 'gelu-cases.bin'))).buffer);
 const part = (i: number): Float32Array => blob.subarray(i * count, (i + 1) * count);
-const [x, dy, y, dx, yBound, dxBound] = [0, 1, 2, 3, 4, 5].map(part) as Float32Array[] as [Float32Array, Float32Array, Float32Array, Float32Array, Float32Array, Float32Array];
+const [x, dy, y, dx, yBound, dxBound] = [0, 1, 2, 3, 4, 5].map(part) as Float32Array[] as [
+  Float32Array,
+  Float32Array,
+  Float32Array,
+  Float32Array,
+  Float32Array,
+  Float32Array,
+];
 
 /** Largest error in units of the bound: ≤ 1 passes. */
 function worst(got: ArrayLike<number>, want: Float32Array, bound: Float32Array): number {
@@ -40,7 +47,6 @@ describe('geluTanh on the wasm backend (fused where the native kernels are built
     tf.dispose([input, upstream, value, grad]);
     expect(tf.memory().numTensors).toBe(before);
   });
-
 });
 
 describe.skipIf(!nativeKernelStatus().capabilities?.avx2Fma)('fused GELU kernels on the wasm backend', () => {
@@ -57,12 +63,21 @@ describe.skipIf(!nativeKernelStatus().capabilities?.avx2Fma)('fused GELU kernels
     const big = new Float32Array(count * repeats);
     for (let r = 0; r < repeats; r++) big.set(x, r * count);
     const got = tf.tidy(() => geluTanh(tf.tensor1d(big)).dataSync());
-    for (let r = 0; r < repeats; r += 13) expect(worst(got.subarray(r * count, (r + 1) * count), y, yBound)).toBeLessThanOrEqual(1);
+    for (let r = 0; r < repeats; r += 13)
+      expect(worst(got.subarray(r * count, (r + 1) * count), y, yBound)).toBeLessThanOrEqual(1);
   });
 
   it('propagates NaN', () => {
     expect(tf.tidy(() => Array.from(geluTanh(tf.tensor1d([NaN, 1, 2, 3, 4, 5, 6, 7, NaN])).dataSync()))).toEqual([
-      NaN, expect.any(Number), expect.any(Number), expect.any(Number), expect.any(Number), expect.any(Number), expect.any(Number), expect.any(Number), NaN,
+      NaN,
+      expect.any(Number),
+      expect.any(Number),
+      expect.any(Number),
+      expect.any(Number),
+      expect.any(Number),
+      expect.any(Number),
+      expect.any(Number),
+      NaN,
     ]);
   });
 });

@@ -37,24 +37,31 @@ describe.skipIf(!nativeKernelStatus().capabilities?.avx2Fma)('native matMul on t
     installNativeMatMul({ minMultiplyAdds: 2 ** 20, minColumns: 16, minRows: 6 });
   });
 
-  it.each(cases.map((c) => [`${JSON.stringify(c.a)}${c.transposeA ? 'ᵀ' : ''} × ${JSON.stringify(c.b)}${c.transposeB ? 'ᵀ' : ''}`, c] as const))(
-    '%s equals NumPy within float32 accumulation error',
-    (_, c) => {
-      const before = tf.memory().numTensors;
-      const callsBefore = nativeMatMulCalls();
-      const product = tf.tidy(() => tf.matMul(tf.tensor(slice(c.aAt, c.a), c.a), tf.tensor(slice(c.bAt, c.b), c.b), c.transposeA, c.transposeB));
-      expect(nativeMatMulCalls() - callsBefore).toBe(1);
-      expect(product.shape).toEqual(c.c);
-      const got = product.dataSync();
-      const want = slice(c.cAt, c.c);
-      const bound = slice(c.boundAt, c.c);
-      let worst = 0;
-      for (let i = 0; i < got.length; i++) worst = Math.max(worst, Math.abs(got[i]! - want[i]!) / (bound[i]! + 1e-30));
-      expect(worst).toBeLessThanOrEqual(1);
-      product.dispose();
-      expect(tf.memory().numTensors).toBe(before);
-    },
-  );
+  it.each(
+    cases.map(
+      (c) =>
+        [
+          `${JSON.stringify(c.a)}${c.transposeA ? 'ᵀ' : ''} × ${JSON.stringify(c.b)}${c.transposeB ? 'ᵀ' : ''}`,
+          c,
+        ] as const,
+    ),
+  )('%s equals NumPy within float32 accumulation error', (_, c) => {
+    const before = tf.memory().numTensors;
+    const callsBefore = nativeMatMulCalls();
+    const product = tf.tidy(() =>
+      tf.matMul(tf.tensor(slice(c.aAt, c.a), c.a), tf.tensor(slice(c.bAt, c.b), c.b), c.transposeA, c.transposeB),
+    );
+    expect(nativeMatMulCalls() - callsBefore).toBe(1);
+    expect(product.shape).toEqual(c.c);
+    const got = product.dataSync();
+    const want = slice(c.cAt, c.c);
+    const bound = slice(c.boundAt, c.c);
+    let worst = 0;
+    for (let i = 0; i < got.length; i++) worst = Math.max(worst, Math.abs(got[i]! - want[i]!) / (bound[i]! + 1e-30));
+    expect(worst).toBeLessThanOrEqual(1);
+    product.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
 
   it('gradients through the native kernel match NumPy products (dA = dC·Bᵀ, dB = Aᵀ·dC)', () => {
     const c = cases.find((x) => x.a.join() === '70,520' && !x.transposeA && !x.transposeB)!;
@@ -62,9 +69,14 @@ describe.skipIf(!nativeKernelStatus().capabilities?.avx2Fma)('native matMul on t
     const b = tf.tensor(slice(c.bAt, c.b), c.b);
     // d/dA of sum(A·B) is 1·Bᵀ: every row equals the row sums of B
     const [da] = tf.grads((x: tf.Tensor) => tf.sum(tf.matMul(x, b)))([a]);
-    const rowSums = Array.from({ length: c.b[0]! }, (_, k) => slice(c.bAt, c.b).subarray(k * c.b[1]!, (k + 1) * c.b[1]!).reduce((s, v) => s + v, 0));
+    const rowSums = Array.from({ length: c.b[0]! }, (_, k) =>
+      slice(c.bAt, c.b)
+        .subarray(k * c.b[1]!, (k + 1) * c.b[1]!)
+        .reduce((s, v) => s + v, 0),
+    );
     const got = da!.dataSync();
-    for (let i = 0; i < c.a[0]!; i++) for (let k = 0; k < c.a[1]!; k++) expect(got[i * c.a[1]! + k]).toBeCloseTo(rowSums[k]!, 3);
+    for (let i = 0; i < c.a[0]!; i++)
+      for (let k = 0; k < c.a[1]!; k++) expect(got[i * c.a[1]! + k]).toBeCloseTo(rowSums[k]!, 3);
     tf.dispose([a, b, da!]);
   });
 });
@@ -76,7 +88,11 @@ describe.skipIf(!nativeKernelStatus().capabilities?.avx2Fma)('native matrix × v
     const x = tf.randomNormal([rows, 25], 0, 1, 'float32', 7);
     const w = tf.randomNormal([25, 1], 0, 1, 'float32', 8);
     const dy = tf.randomNormal([rows, 1], 0, 1, 'float32', 9);
-    const [xs, ws, dys] = [x, w, dy].map((t) => t.dataSync() as Float32Array) as [Float32Array, Float32Array, Float32Array];
+    const [xs, ws, dys] = [x, w, dy].map((t) => t.dataSync() as Float32Array) as [
+      Float32Array,
+      Float32Array,
+      Float32Array,
+    ];
     installNativeMatMul({ minMultiplyAdds: 2 ** 20 });
     const callsBefore = nativeMatMulCalls();
     const [y, g] = [tf.matMul(x, w), tf.matMul(x, dy, true, false)].map((t) => {

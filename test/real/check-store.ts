@@ -144,7 +144,9 @@ export async function checkStore(expectedPath: string): Promise<StoreCheckCounts
       }
     }
     // Every answerable question has its answer inside at least one of its windows.
-    const answerable = [...new Set([...exampleIndex].map((i) => ids[i]!))].filter((q) => !expected.questions[q]!.is_impossible);
+    const answerable = [...new Set([...exampleIndex].map((i) => ids[i]!))].filter(
+      (q) => !expected.questions[q]!.is_impossible,
+    );
     expect(answered).toEqual(new Set(answerable));
 
     const lastHidden = await readF32(base, expected.last_hidden);

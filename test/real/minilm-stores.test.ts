@@ -38,8 +38,13 @@ describe('committed MiniLM stores', () => {
     expect(result).toEqual({ windows: 6, exactSpans: 5, outsideWindows: 0 });
     const opened = await openStore(dataFile(SPAN.store));
     expect(opened.container).toBe('safetensors');
-    expect(opened.metadata).toMatchObject({ model_id: 'all-MiniLM-L6-v2-squad2-devtrain-0.1ep', max_seq_length: 128,
-      doc_stride: 64, positions: 'all', dtype: 'float16' });
+    expect(opened.metadata).toMatchObject({
+      model_id: 'all-MiniLM-L6-v2-squad2-devtrain-0.1ep',
+      max_seq_length: 128,
+      doc_stride: 64,
+      positions: 'all',
+      dtype: 'float16',
+    });
     expect(opened.metadata?.model_revision).toMatch(/^sha256:[0-9a-f]{64}$/);
     await opened.close();
   });

@@ -71,7 +71,9 @@ describe('layerWeightsSvg', () => {
     expect(XMLValidator.validate(out)).toBe(true);
     expect(out).toContain('&lt;emb&gt;');
     expect(() => layerWeightsSvg({ weights: [0.5, 0.5], labels: ['x'] })).toThrow(InvalidArgumentError);
-    expect(XMLValidator.validate(learningCurvesSvg({ history: [{ epoch: 1, losses: { '<l>': 1 }, metrics: {} }] }))).toBe(true);
+    expect(
+      XMLValidator.validate(learningCurvesSvg({ history: [{ epoch: 1, losses: { '<l>': 1 }, metrics: {} }] })),
+    ).toBe(true);
   });
 });
 

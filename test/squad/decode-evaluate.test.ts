@@ -12,7 +12,8 @@ import { readSquadJson } from './shared-data.js';
 describe('null-odds threshold: decoder and scorer agree', () => {
   const ids = new Set(golden.examples.map((e) => e.id));
   const questions = readSquadQuestions(readSquadJson('dev-v2.0.json')).filter((q) => ids.has(q.id));
-  const decode = (threshold: number) => postprocessQaPredictions(golden.examples, fixtureFeatures(), { nullScoreDiffThreshold: threshold });
+  const decode = (threshold: number) =>
+    postprocessQaPredictions(golden.examples, fixtureFeatures(), { nullScoreDiffThreshold: threshold });
 
   it('scores -t T on always-answer predictions exactly as decoding with threshold T', () => {
     expect(questions).toHaveLength(golden.examples.length - 1); // all but the synthetic context are dev questions
@@ -24,17 +25,24 @@ describe('null-odds threshold: decoder and scorer agree', () => {
       const viaDecoder = evaluateSquadV2(questions, decode(t).predictions).metrics;
       expect([viaScorer.exact, viaScorer.f1]).toEqual([viaDecoder.exact, viaDecoder.f1]);
     }
-    expect(tuned.metrics.best_f1).toBeGreaterThanOrEqual(evaluateSquadV2(questions, decode(0).predictions).metrics.f1 as number);
+    expect(tuned.metrics.best_f1).toBeGreaterThanOrEqual(
+      evaluateSquadV2(questions, decode(0).predictions).metrics.f1 as number,
+    );
   });
 });
 
 describe('qaExamplesFor', () => {
   const questions = readSquadQuestions(readSquadJson('dev-v2.0.json'));
   it('gives the fixture contexts for store example ids, in id order', () => {
-    const ids = golden.examples.filter((e) => e.id !== 'synthetic-astral').map((e) => e.id).reverse();
+    const ids = golden.examples
+      .filter((e) => e.id !== 'synthetic-astral')
+      .map((e) => e.id)
+      .reverse();
     expect(qaExamplesFor(questions, ids)).toEqual(golden.examples.filter((e) => ids.includes(e.id)).reverse());
   });
   it('names ids that are not in the dataset', () => {
-    expect(() => qaExamplesFor(questions, ['56ddde6b9a695914005b9628', 'nope'])).toThrow(/1 example ids are not questions of the dataset \(first: nope\)/);
+    expect(() => qaExamplesFor(questions, ['56ddde6b9a695914005b9628', 'nope'])).toThrow(
+      /1 example ids are not questions of the dataset \(first: nope\)/,
+    );
   });
 });

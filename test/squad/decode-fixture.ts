@@ -26,7 +26,12 @@ export interface DecodeGolden {
   decoded: Record<
     string,
     {
-      options: { n_best_size?: number; max_answer_length?: number; null_score_diff_threshold?: number; version_2_with_negative?: boolean };
+      options: {
+        n_best_size?: number;
+        max_answer_length?: number;
+        null_score_diff_threshold?: number;
+        version_2_with_negative?: boolean;
+      };
       predictions: Record<string, string>;
       nbest: Record<string, NBestJson[]>;
       null_odds: Record<string, number>;
@@ -36,13 +41,28 @@ export interface DecodeGolden {
   legacy: Record<string, LegacyJson>;
   ensemble: {
     weights: number[];
-    combined: Record<string, { start: number[][]; end: number[][]; predictions: Record<string, string>; null_odds: Record<string, number>; legacy?: Record<string, LegacyJson> }>;
+    combined: Record<
+      string,
+      {
+        start: number[][];
+        end: number[][];
+        predictions: Record<string, string>;
+        null_odds: Record<string, number>;
+        legacy?: Record<string, LegacyJson>;
+      }
+    >;
   };
-  gate: { no_answer_probability: Record<string, number>; binary: Record<string, string>; sum: Record<string, { score: number; prediction: string }> };
+  gate: {
+    no_answer_probability: Record<string, number>;
+    binary: Record<string, string>;
+    sum: Record<string, { score: number; prediction: string }>;
+  };
 }
 
 /** The parsed fixture. */
-export const golden = JSON.parse(readFileSync(new URL('../fixtures/squad/decode-golden.json', import.meta.url), 'utf8')) as DecodeGolden;
+export const golden = JSON.parse(
+  readFileSync(new URL('../fixtures/squad/decode-golden.json', import.meta.url), 'utf8'),
+) as DecodeGolden;
 
 /** The fixture's windows as decoder input (Float32Array logits, flat -1 offsets, as an activation store holds them). */
 export function fixtureFeatures(): QaFeature[] {

@@ -5,16 +5,28 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { answerTokens, isPythonWhitespace, isPythonWordChar, normalizeAnswer } from '../../src/squad/metric/normalize.js';
+import {
+  answerTokens,
+  isPythonWhitespace,
+  isPythonWordChar,
+  normalizeAnswer,
+} from '../../src/squad/metric/normalize.js';
 import { computeExact, computeF1 } from '../../src/squad/metric/scores.js';
 
 interface Golden {
   adversarial_count: number;
   normalize: [string, string, string[]][];
   pairs: [string, string, number, number][];
-  codepoints: { unidata_version: string; whitespace: number[]; word_ranges: [number, number][]; assigned_ranges: [number, number][] };
+  codepoints: {
+    unidata_version: string;
+    whitespace: number[];
+    word_ranges: [number, number][];
+    assigned_ranges: [number, number][];
+  };
 }
-const golden = JSON.parse(readFileSync(new URL('../fixtures/squad/metric-golden.json', import.meta.url), 'utf8')) as Golden;
+const golden = JSON.parse(
+  readFileSync(new URL('../fixtures/squad/metric-golden.json', import.meta.url), 'utf8'),
+) as Golden;
 
 function inRanges(ranges: readonly [number, number][]): (cp: number) => boolean {
   const set = new Uint8Array(0x110000);
@@ -29,7 +41,10 @@ describe('normalizeAnswer / answerTokens match Python', () => {
   });
   it('on 600 fuzzed strings', () => {
     const fuzzed = golden.normalize.slice(golden.adversarial_count);
-    const wrong = fuzzed.filter(([input, normalized, tokens]) => normalizeAnswer(input) !== normalized || JSON.stringify(answerTokens(input)) !== JSON.stringify(tokens));
+    const wrong = fuzzed.filter(
+      ([input, normalized, tokens]) =>
+        normalizeAnswer(input) !== normalized || JSON.stringify(answerTokens(input)) !== JSON.stringify(tokens),
+    );
     expect(wrong.slice(0, 5)).toEqual([]);
     expect(fuzzed.length).toBe(600);
   });

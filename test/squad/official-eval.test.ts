@@ -8,11 +8,18 @@ import { describe, expect, it } from 'vitest';
 import { readSquadQuestions } from '../../src/squad/dataset.js';
 import { parseNaProbs } from '../../src/squad/metric/na-probs.js';
 import { evaluateSquadV2Hf } from '../../src/squad/metric/hf-evaluate.js';
-import { evaluateSquadV2, MissingPredictionsError, type SquadV2EvalOptions } from '../../src/squad/metric/official-eval.js';
+import {
+  evaluateSquadV2,
+  MissingPredictionsError,
+  type SquadV2EvalOptions,
+} from '../../src/squad/metric/official-eval.js';
 import { readSquadJson, squadPath } from './shared-data.js';
 
 type Output = Record<string, number>;
-const reference = readSquadJson('reference_eval_outputs.json') as Record<string, { args?: string; output?: Output } & Output>;
+const reference = readSquadJson('reference_eval_outputs.json') as Record<
+  string,
+  { args?: string; output?: Output } & Output
+>;
 const questions = readSquadQuestions(readSquadJson('dev-v2.0.json'));
 const NA_FILE = 'preds/anuragsatish_bert-base-uncased.dev-v2.0.na_prob.json';
 const naProbs = parseNaProbs(readFileSync(squadPath(NA_FILE), 'utf8'));
@@ -43,16 +50,26 @@ describe('evaluateSquadV2 against the official script on dev-v2.0', () => {
   });
 
   it('reproduces the official PR-curve APs', () => {
-    const predictions = readSquadJson('preds/anuragsatish_bert-base-uncased.dev-v2.0.predictions.json') as Record<string, string>;
+    const predictions = readSquadJson('preds/anuragsatish_bert-base-uncased.dev-v2.0.predictions.json') as Record<
+      string,
+      string
+    >;
     const result = evaluateSquadV2(questions, predictions, { naProbs, precisionRecall: true });
-    const expected = reference['anuragsatish_pr_curve_ap (official make_precision_recall_eval, out_image=None)'] as Output;
+    const expected = reference[
+      'anuragsatish_pr_curve_ap (official make_precision_recall_eval, out_image=None)'
+    ] as Output;
     const pr = result.entries.slice(-3);
     expectSameOutput(pr, expected);
   });
 
   it('breaks na_prob ties by file key order (reversed order gives the official reversed-order numbers)', () => {
-    const predictions = readSquadJson('preds/anuragsatish_bert-base-uncased.dev-v2.0.predictions.json') as Record<string, string>;
-    const analysis = reference['TIE_ORDER_ANALYSIS anuragsatish (na_prob has 5842 values ==0.0 and 2026 ==0.5)'] as unknown as Record<string, Record<string, [number, number]>>;
+    const predictions = readSquadJson('preds/anuragsatish_bert-base-uncased.dev-v2.0.predictions.json') as Record<
+      string,
+      string
+    >;
+    const analysis = reference[
+      'TIE_ORDER_ANALYSIS anuragsatish (na_prob has 5842 values ==0.0 and 2026 ==0.5)'
+    ] as unknown as Record<string, Record<string, [number, number]>>;
     const reversed = evaluateSquadV2(questions, predictions, { naProbs: [...naProbs].reverse() }).metrics;
     expect(reversed.best_exact).toBeCloseTo(analysis.exact?.official_with_na_keys_reversed?.[0] as number, 9);
     expect(reversed.best_exact_thresh).toBe(analysis.exact?.official_with_na_keys_reversed?.[1]);
@@ -61,13 +78,21 @@ describe('evaluateSquadV2 against the official script on dev-v2.0', () => {
   });
 
   it('offers thresholds that can really be realised (the groupwise analysis), whatever the key order', () => {
-    const predictions = readSquadJson('preds/anuragsatish_bert-base-uncased.dev-v2.0.predictions.json') as Record<string, string>;
-    const analysis = reference['TIE_ORDER_ANALYSIS anuragsatish (na_prob has 5842 values ==0.0 and 2026 ==0.5)'] as unknown as Record<string, Record<string, [number, number]>>;
+    const predictions = readSquadJson('preds/anuragsatish_bert-base-uncased.dev-v2.0.predictions.json') as Record<
+      string,
+      string
+    >;
+    const analysis = reference[
+      'TIE_ORDER_ANALYSIS anuragsatish (na_prob has 5842 values ==0.0 and 2026 ==0.5)'
+    ] as unknown as Record<string, Record<string, [number, number]>>;
     for (const order of [naProbs, [...naProbs].reverse()]) {
       const m = evaluateSquadV2(questions, predictions, { naProbs: order, bestThreshold: 'realizable' }).metrics;
       expect([m.best_exact, m.best_exact_thresh]).toEqual(analysis.exact?.groupwise_realizable_threshold);
       expect([m.best_f1, m.best_f1_thresh]).toEqual(analysis.f1?.groupwise_realizable_threshold);
-      const applied = evaluateSquadV2(questions, predictions, { naProbs: order, naProbThresh: m.best_f1_thresh as number }).metrics;
+      const applied = evaluateSquadV2(questions, predictions, {
+        naProbs: order,
+        naProbThresh: m.best_f1_thresh as number,
+      }).metrics;
       expect(applied.f1).toBeCloseTo(m.best_f1 as number, 9);
     }
   });
@@ -90,7 +115,9 @@ describe('evaluateSquadV2 against the official script on dev-v2.0', () => {
   });
 
   it('reports missing predictions clearly, or scores them as abstentions on request', () => {
-    const predictions = { ...(readSquadJson('preds/leaderboard_bert-single_google.dev-v2.0.predictions.json') as Record<string, string>) };
+    const predictions = {
+      ...(readSquadJson('preds/leaderboard_bert-single_google.dev-v2.0.predictions.json') as Record<string, string>),
+    };
     const dropped = questions.slice(0, 7).map((q) => q.id);
     for (const qid of dropped) delete predictions[qid];
     let error: unknown;
@@ -102,7 +129,10 @@ describe('evaluateSquadV2 against the official script on dev-v2.0', () => {
     expect(error).toBeInstanceOf(MissingPredictionsError);
     expect((error as MissingPredictionsError).missing).toEqual(dropped);
     expect((error as Error).message).toMatch(/^7 of 11873 dataset questions have no prediction \(first: /);
-    const withEmpty = evaluateSquadV2(questions, { ...predictions, ...Object.fromEntries(dropped.map((q) => [q, ''])) });
+    const withEmpty = evaluateSquadV2(questions, {
+      ...predictions,
+      ...Object.fromEntries(dropped.map((q) => [q, ''])),
+    });
     const abstaining = evaluateSquadV2(questions, predictions, { missing: 'abstain' });
     expect(abstaining.entries).toEqual(withEmpty.entries);
     expect(abstaining.abstained).toEqual(dropped);
@@ -112,12 +142,20 @@ describe('evaluateSquadV2 against the official script on dev-v2.0', () => {
 describe('evaluateSquadV2Hf (HF evaluate squad_v2 emulation in reference_eval_outputs.json)', () => {
   const references = questions.map((q) => ({ id: q.id, answers: { text: q.goldTexts } }));
   it.each([
-    ['HF_evaluate_squad_v2_EMULATION leaderboard_bert-single_google (no_answer_probability=0.0 for all)', 'leaderboard_bert-single_google', false],
+    [
+      'HF_evaluate_squad_v2_EMULATION leaderboard_bert-single_google (no_answer_probability=0.0 for all)',
+      'leaderboard_bert-single_google',
+      false,
+    ],
     ['HF_evaluate_squad_v2_EMULATION anuragsatish (na_prob as float32)', 'anuragsatish_bert-base-uncased', true],
   ] as const)('%s', (key, file, withNaProbs) => {
     const texts = readSquadJson(`preds/${file}.dev-v2.0.predictions.json`) as Record<string, string>;
     const na = new Map(naProbs.map((e) => [e.qid, e.value.value]));
-    const predictions = questions.map((q) => ({ id: q.id, prediction_text: texts[q.id] as string, no_answer_probability: withNaProbs ? (na.get(q.id) as number) : 0 }));
+    const predictions = questions.map((q) => ({
+      id: q.id,
+      prediction_text: texts[q.id] as string,
+      no_answer_probability: withNaProbs ? (na.get(q.id) as number) : 0,
+    }));
     expectSameOutput(evaluateSquadV2Hf(predictions, references).entries, reference[key]?.output as Output);
   });
 });

@@ -3,7 +3,14 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseOrderedObject } from '../../src/squad/pyjson/ordered-json.js';
 import { parseNaProbs } from '../../src/squad/metric/na-probs.js';
-import { pythonFloatRepr, pythonJsonDumps, pythonJsonDumpsValue, pythonJsonString, type PyJson, type PyNumber } from '../../src/squad/pyjson/python-json.js';
+import {
+  pythonFloatRepr,
+  pythonJsonDumps,
+  pythonJsonDumpsValue,
+  pythonJsonString,
+  type PyJson,
+  type PyNumber,
+} from '../../src/squad/pyjson/python-json.js';
 import { FileFormatError, InvalidArgumentError } from '../../src/errors.js';
 
 const golden = JSON.parse(readFileSync(new URL('../fixtures/squad/metric-golden.json', import.meta.url), 'utf8')) as {
@@ -78,8 +85,29 @@ describe('pythonJsonDumpsValue / pythonJsonString', () => {
     const i = (value: number): PyNumber => ({ kind: 'int', value });
     const value: PyJson = {
       entries: [
-        ['10', [i(1), f(2.5), { entries: [['b', []], ['c', { entries: [] }]] }]],
-        ['a', { entries: [['x', null], ['y', true], ['z', false]] }],
+        [
+          '10',
+          [
+            i(1),
+            f(2.5),
+            {
+              entries: [
+                ['b', []],
+                ['c', { entries: [] }],
+              ],
+            },
+          ],
+        ],
+        [
+          'a',
+          {
+            entries: [
+              ['x', null],
+              ['y', true],
+              ['z', false],
+            ],
+          },
+        ],
         ['é', '\u{1F642}'],
         ['2', f(-0)],
       ],

@@ -9,7 +9,9 @@ export const SQUAD_DIR = fileURLToPath(new URL('../../data/squad/', import.meta.
 export function squadPath(relative: string): string {
   const path = `${SQUAD_DIR}${relative}`;
   if (!existsSync(path)) {
-    throw new Error(`SQuAD reference file missing: ${path}. It ships in the repository under data/squad/ (see data/README.md).`);
+    throw new Error(
+      `SQuAD reference file missing: ${path}. It ships in the repository under data/squad/ (see data/README.md).`,
+    );
   }
   return path;
 }

@@ -26,7 +26,12 @@ afterEach(async () => {
 });
 
 /** Asserts opening (and reading all activations of) `path` fails with `type`, naming the file and matching `problem`. */
-async function expectBroken(path: string, type: new (...a: never[]) => Error, problem: RegExp, named = path): Promise<void> {
+async function expectBroken(
+  path: string,
+  type: new (...a: never[]) => Error,
+  problem: RegExp,
+  named = path,
+): Promise<void> {
   const attempt = async (): Promise<void> => {
     const store = await openStore(path);
     try {
@@ -35,7 +40,10 @@ async function expectBroken(path: string, type: new (...a: never[]) => Error, pr
       await store.close();
     }
   };
-  const error = await attempt().then(() => undefined, (e: unknown) => e);
+  const error = await attempt().then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(type);
   expect((error as Error).message).toContain(named);
   expect((error as Error).message).toMatch(problem);
@@ -123,13 +131,25 @@ describe('safetensors', () => {
 
   it('overlapping, out-of-range and inconsistent offsets; unknown dtype; overflowing shape', async () => {
     const cases: [unknown, number, RegExp][] = [
-      [{ hidden_state_activations: act, start_positions: { dtype: 'I32', shape: [2], data_offsets: [8, 16] } }, 16, /overlapping/],
+      [
+        { hidden_state_activations: act, start_positions: { dtype: 'I32', shape: [2], data_offsets: [8, 16] } },
+        16,
+        /overlapping/,
+      ],
       [{ hidden_state_activations: act }, 8, /run past the end of the file/],
-      [{ hidden_state_activations: { ...act, data_offsets: [0, 12] } }, 16, /span 12 bytes but shape \[2, 2\] of float32 needs 16/],
+      [
+        { hidden_state_activations: { ...act, data_offsets: [0, 12] } },
+        16,
+        /span 12 bytes but shape \[2, 2\] of float32 needs 16/,
+      ],
       [{ hidden_state_activations: { ...act, dtype: 'C64' } }, 16, /unsupported dtype 'C64'/],
       [{ hidden_state_activations: { ...act, shape: [2 ** 40, 2 ** 40] } }, 16, /overflow/],
       [{ hidden_state_activations: { ...act, data_offsets: [16, 0] } }, 16, /invalid data_offsets/],
-      [{ __metadata__: { bertvision: 3 }, hidden_state_activations: act }, 16, /__metadata__ must map strings to strings/],
+      [
+        { __metadata__: { bertvision: 3 }, hidden_state_activations: act },
+        16,
+        /__metadata__ must map strings to strings/,
+      ],
     ];
     for (const [i, [header, data, problem]] of cases.entries()) {
       const path = join(dir, `d${i}.safetensors`);
@@ -173,13 +193,20 @@ describe('HDF5', () => {
     await copyFile(join(FIXTURES, 'seed_dir', '0.h5'), join(seed, '0.h5'));
     await copyFile(join(FIXTURES, 'seed_dir', '16.h5'), join(seed, '8.h5')); // holds 3 examples, names promise 8
     await copyFile(join(FIXTURES, 'seed_dir', '16.h5'), join(seed, '16.h5'));
-    await expectBroken(seed, FileFormatError, /expected 'hidden_state_activations' float16 \[8, 3, 4, 5\]/, join(seed, '8.h5'));
+    await expectBroken(
+      seed,
+      FileFormatError,
+      /expected 'hidden_state_activations' float16 \[8, 3, 4, 5\]/,
+      join(seed, '8.h5'),
+    );
   });
 });
 
 describe('API misuse', () => {
   it('missing tensors, ranges, output arrays, nonexistent paths', async () => {
-    await expect(openStore(join(FIXTURES, 'store.safetensors'), { activations: 'nope' })).rejects.toThrow(/missing tensor 'nope'/);
+    await expect(openStore(join(FIXTURES, 'store.safetensors'), { activations: 'nope' })).rejects.toThrow(
+      /missing tensor 'nope'/,
+    );
     await expect(openStore(join(dir, 'absent.safetensors'))).rejects.toThrow(FileFormatError);
     const store = await openStore(join(FIXTURES, 'store.safetensors'));
     await expect(store.read('nope', 0, 1)).rejects.toThrow(InvalidArgumentError);
@@ -190,7 +217,9 @@ describe('API misuse', () => {
     await expect(store.readIndices('start_positions', [0, 7])).rejects.toThrow(/outside/);
     await store.close();
     await expect(store.read('start_positions', 0, 1)).rejects.toThrow(/closed/);
-    await expect(openStore(join(FIXTURES, 'torch_embeds.h5'), { activations: 'embeds', layerAxis: 4 })).rejects.toThrow(/layerAxis 4/);
+    await expect(openStore(join(FIXTURES, 'torch_embeds.h5'), { activations: 'embeds', layerAxis: 4 })).rejects.toThrow(
+      /layerAxis 4/,
+    );
   });
 
   it('metadata mismatches between stores and against expectations name both sides', async () => {
@@ -199,8 +228,12 @@ describe('API misuse', () => {
     checkCompatible(a.metadata, a.path, b.metadata, b.path); // only dtype differs: compatible
     const c = { ...b.metadata!, max_seq_length: 384 };
     expect(() => checkCompatible(a.metadata, a.path, c, 'other.h5')).toThrow(MismatchError);
-    expect(() => checkCompatible(a.metadata, a.path, c, 'other.h5')).toThrow(/max_seq_length: store has 3, store other.h5 expects 384/);
-    await expect(openStore(join(FIXTURES, 'store.safetensors'), { expect: { dtype: 'float32' } })).rejects.toThrow(/dtype: store has "float16"/);
+    expect(() => checkCompatible(a.metadata, a.path, c, 'other.h5')).toThrow(
+      /max_seq_length: store has 3, store other.h5 expects 384/,
+    );
+    await expect(openStore(join(FIXTURES, 'store.safetensors'), { expect: { dtype: 'float32' } })).rejects.toThrow(
+      /dtype: store has "float16"/,
+    );
     await a.close();
     await b.close();
   });
@@ -219,7 +252,9 @@ describe('HDF5 runtime abort', () => {
       }),
     ).toThrow(/x\.h5: probing failed .*Aborted/);
     expect(runtime.aborted).toBe(true);
-    await expect(store.read('hidden_state_activations', 0, 1)).rejects.toThrow(/aborted by a corrupt HDF5 file earlier; restart the process/);
+    await expect(store.read('hidden_state_activations', 0, 1)).rejects.toThrow(
+      /aborted by a corrupt HDF5 file earlier; restart the process/,
+    );
     await store.close();
     // direct reads never touch the aborted runtime: still the right values
     const positions = manifest.stores.find((s) => s.path === 'store_f16.h5')!.tensors['start_positions']!;

@@ -66,7 +66,8 @@ describe('HDF5 fuzz', () => {
             try {
               for (const d of datasets) {
                 const per = d.shape.slice(1).reduce((a, b) => a * b, 1) * dtypeByteSize(d.dtype);
-                if (d.shape[0]! > 0 && per < 1 << 20) readHyperslab(runtime, heap, file, path, d.name, d.shape, 0, 1, per, () => undefined);
+                if (d.shape[0]! > 0 && per < 1 << 20)
+                  readHyperslab(runtime, heap, file, path, d.name, d.shape, 0, 1, per, () => undefined);
               }
             } finally {
               if (!runtime.aborted) {

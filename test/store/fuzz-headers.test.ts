@@ -28,7 +28,11 @@ const edits = fc.record({
   cut: fc.option(fc.nat(), { nil: undefined }),
 });
 
-function mutate(original: Uint8Array, region: number, e: { writes: [number, number][]; cut: number | undefined }): Uint8Array {
+function mutate(
+  original: Uint8Array,
+  region: number,
+  e: { writes: [number, number][]; cut: number | undefined },
+): Uint8Array {
   const bytes = original.slice();
   for (const [at, value] of e.writes) bytes[at % region] = value;
   return e.cut === undefined ? bytes : bytes.subarray(0, e.cut % (bytes.length + 1));
@@ -71,7 +75,11 @@ describe('npy header fuzz', () => {
       fc.property(edits, (e) => {
         const bytes = mutate(npyFile, headerBytes, e);
         typedOrOk(() => {
-          const h = parseNpyHeader(bytes.subarray(0, Math.min(bytes.length, npyHeaderSize(bytes, bytes.length, FILE))), bytes.length, FILE);
+          const h = parseNpyHeader(
+            bytes.subarray(0, Math.min(bytes.length, npyHeaderSize(bytes, bytes.length, FILE))),
+            bytes.length,
+            FILE,
+          );
           expect(h.dataOffset + h.dataBytes).toBeLessThanOrEqual(bytes.length);
           expect(h.shape.every((d) => Number.isSafeInteger(d) && d >= 0)).toBe(true);
         });
@@ -82,18 +90,21 @@ describe('npy header fuzz', () => {
 
   it(`${RUNS} arbitrary shape texts: never a huge allocation or untyped error`, () => {
     fc.assert(
-      fc.property(fc.array(fc.oneof(fc.nat(), fc.constantFrom(2 ** 31, 2 ** 53, 2 ** 63, 1e300)), { maxLength: 6 }), (dims) => {
-        const dict = `{'descr': '<f2', 'fortran_order': False, 'shape': (${dims.map((d) => d.toLocaleString('en-US', { useGrouping: false })).join(', ')},), }`;
-        const header = new Uint8Array(10 + dict.length + 1);
-        header.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0]);
-        new DataView(header.buffer).setUint16(8, dict.length + 1, true);
-        for (let i = 0; i < dict.length; i++) header[10 + i] = dict.charCodeAt(i);
-        header[header.length - 1] = 10;
-        typedOrOk(() => {
-          const h = parseNpyHeader(header, header.length + 64, FILE);
-          expect(h.dataBytes).toBeLessThanOrEqual(64);
-        });
-      }),
+      fc.property(
+        fc.array(fc.oneof(fc.nat(), fc.constantFrom(2 ** 31, 2 ** 53, 2 ** 63, 1e300)), { maxLength: 6 }),
+        (dims) => {
+          const dict = `{'descr': '<f2', 'fortran_order': False, 'shape': (${dims.map((d) => d.toLocaleString('en-US', { useGrouping: false })).join(', ')},), }`;
+          const header = new Uint8Array(10 + dict.length + 1);
+          header.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0]);
+          new DataView(header.buffer).setUint16(8, dict.length + 1, true);
+          for (let i = 0; i < dict.length; i++) header[10 + i] = dict.charCodeAt(i);
+          header[header.length - 1] = 10;
+          typedOrOk(() => {
+            const h = parseNpyHeader(header, header.length + 64, FILE);
+            expect(h.dataBytes).toBeLessThanOrEqual(64);
+          });
+        },
+      ),
       { numRuns: RUNS },
     );
   });
@@ -126,7 +137,8 @@ describe('safetensors header fuzz', () => {
         const json = new TextEncoder().encode(JSON.stringify(header));
         typedOrOk(() => {
           const h = parseSafetensorsHeader(json, 8 + json.length + 100, FILE);
-          for (const t of h.tensors.values()) expect(t.offset + t.byteLength).toBeLessThanOrEqual(8 + json.length + 100);
+          for (const t of h.tensors.values())
+            expect(t.offset + t.byteLength).toBeLessThanOrEqual(8 + json.length + 100);
         });
       }),
       { numRuns: RUNS },

@@ -20,7 +20,10 @@ interface H5pyLayout {
   chunk?: number[];
   chunks?: [number, number, number][];
 }
-const layouts = JSON.parse(readFileSync(join(DIR, 'layouts.json'), 'utf8')) as Record<string, Record<string, H5pyLayout>>;
+const layouts = JSON.parse(readFileSync(join(DIR, 'layouts.json'), 'utf8')) as Record<
+  string,
+  Record<string, H5pyLayout>
+>;
 const ELEMENT_BYTES: Record<string, number> = { float16: 2, float32: 4, int32: 4 };
 
 /** Byte offset of example i as h5py describes the storage, or undefined where the reader must not go direct. */
@@ -39,17 +42,20 @@ function directOffset(layout: DirectLayout, i: number, exampleBytes: number): nu
 }
 
 describe.each(Object.entries(layouts))('%s', (file, datasets) => {
-  it("locates every example where h5py says it is, and nothing h5py stores filtered or split", async () => {
+  it('locates every example where h5py says it is, and nothing h5py stores filtered or split', async () => {
     const positional = await PositionalFile.open(join(DIR, file), false);
     try {
-      const wanted = new Map(Object.entries(datasets).map(([name, l]) => [name, { shape: l.shape, elementSize: ELEMENT_BYTES[l.dtype]! }]));
+      const wanted = new Map(
+        Object.entries(datasets).map(([name, l]) => [name, { shape: l.shape, elementSize: ELEMENT_BYTES[l.dtype]! }]),
+      );
       const found = await locateDatasets(positional, wanted);
       for (const [name, l] of Object.entries(datasets)) {
         const expectDirect = h5pyOffset(l, 0) !== undefined;
         expect(found.has(name), `${name} located`).toBe(expectDirect);
         if (!expectDirect) continue;
         const exampleBytes = l.shape.slice(1).reduce((a, b) => a * b, 1) * ELEMENT_BYTES[l.dtype]!;
-        for (let i = 0; i < l.shape[0]!; i++) expect(directOffset(found.get(name)!, i, exampleBytes)).toBe(h5pyOffset(l, i));
+        for (let i = 0; i < l.shape[0]!; i++)
+          expect(directOffset(found.get(name)!, i, exampleBytes)).toBe(h5pyOffset(l, i));
       }
     } finally {
       await positional.close();
@@ -111,7 +117,7 @@ describe('layout reader fuzz', () => {
               const layout = found.get('act');
               if (!layout) return;
               located++;
-              const exampleBytes = (shape.slice(1).reduce((a, b) => a * b, 1)) * 2;
+              const exampleBytes = shape.slice(1).reduce((a, b) => a * b, 1) * 2;
               expect(layout.starts[0]).toBe(0);
               for (const offset of layout.offsets) expect(offset + exampleBytes).toBeLessThanOrEqual(file.size);
             } finally {

@@ -6,7 +6,14 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FileFormatError, MismatchError, RangeRequestError, openStore, type StoreBytes, type StoreInput } from '../../src/index.node.js';
+import {
+  FileFormatError,
+  MismatchError,
+  RangeRequestError,
+  openStore,
+  type StoreBytes,
+  type StoreInput,
+} from '../../src/index.node.js';
 import { serveFolder, type RangeServer } from '../helpers/range-server.js';
 import { bytesOf, expectedBytes, FIXTURES, manifest } from './fixtures.js';
 
@@ -43,26 +50,33 @@ function inputOf(kind: Kind, path: string): StoreInput {
 const stores = manifest.stores.filter((s) => s.container !== 'hdf5-dir');
 
 describe.each(['bytes', 'blob', 'url'] as const)('from %s', (kind) => {
-  it.each(stores.map((s) => [`${s.path} ${JSON.stringify(s.options ?? {})}`, s] as const))('%s reads every tensor bit-exactly', async (_, fixture) => {
-    const store = await openStore(inputOf(kind, fixture.path), { ...fixture.options });
-    try {
-      expect(store.container).toBe(fixture.container);
-      if (fixture.metadata) expect(store.metadata).toEqual({ ...manifest.metadata, dtype: fixture.metadata_dtype ?? manifest.metadata.dtype });
-      else expect(store.metadata).toBeUndefined();
-      for (const [name, t] of Object.entries(fixture.tensors)) {
-        expect(store.tensors[name]).toEqual({ shape: t.shape, dtype: t.dtype });
-        expect(bytesOf(await store.read(name, 0, t.shape[0]!))).toEqual(expectedBytes(t));
-        const all = expectedBytes(t);
-        const per = all.length / t.shape[0]!;
-        expect(bytesOf(await store.readIndices(name, [t.shape[0]! - 1, 0]))).toEqual(
-          new Uint8Array([...all.subarray(all.length - per), ...all.subarray(0, per)]),
-        );
+  it.each(stores.map((s) => [`${s.path} ${JSON.stringify(s.options ?? {})}`, s] as const))(
+    '%s reads every tensor bit-exactly',
+    async (_, fixture) => {
+      const store = await openStore(inputOf(kind, fixture.path), { ...fixture.options });
+      try {
+        expect(store.container).toBe(fixture.container);
+        if (fixture.metadata)
+          expect(store.metadata).toEqual({
+            ...manifest.metadata,
+            dtype: fixture.metadata_dtype ?? manifest.metadata.dtype,
+          });
+        else expect(store.metadata).toBeUndefined();
+        for (const [name, t] of Object.entries(fixture.tensors)) {
+          expect(store.tensors[name]).toEqual({ shape: t.shape, dtype: t.dtype });
+          expect(bytesOf(await store.read(name, 0, t.shape[0]!))).toEqual(expectedBytes(t));
+          const all = expectedBytes(t);
+          const per = all.length / t.shape[0]!;
+          expect(bytesOf(await store.readIndices(name, [t.shape[0]! - 1, 0]))).toEqual(
+            new Uint8Array([...all.subarray(all.length - per), ...all.subarray(0, per)]),
+          );
+        }
+        if (fixture.metadata) expect(() => store.checkMetadata({ max_seq_length: 384 })).toThrow(MismatchError);
+      } finally {
+        await store.close();
       }
-      if (fixture.metadata) expect(() => store.checkMetadata({ max_seq_length: 384 })).toThrow(MismatchError);
-    } finally {
-      await store.close();
-    }
-  });
+    },
+  );
 });
 
 describe('lazy reads', () => {
@@ -101,16 +115,23 @@ describe('bad input', () => {
   });
 
   it('a missing URL is a FileFormatError naming it', async () => {
-    await expect(openStore(new URL(`${server.origin}/nope.safetensors`))).rejects.toThrow(/nope\.safetensors: the server answered 404/);
+    await expect(openStore(new URL(`${server.origin}/nope.safetensors`))).rejects.toThrow(
+      /nope\.safetensors: the server answered 404/,
+    );
   });
 
   it('truncated bytes are a FileFormatError naming the given name', async () => {
     const data = new Uint8Array(readFileSync(join(FIXTURES, 'store.safetensors')));
-    await expect(openStore(data.subarray(0, data.length - 10), { name: 'cut.safetensors' })).rejects.toThrow(/cut\.safetensors: .*truncated/);
+    await expect(openStore(data.subarray(0, data.length - 10), { name: 'cut.safetensors' })).rejects.toThrow(
+      /cut\.safetensors: .*truncated/,
+    );
   });
 
   it('a sharded store without its shards, and with one missing, is a FileFormatError', async () => {
-    const index = new File([readFileSync(join(FIXTURES, 'store.safetensors.index.json'))], 'store.safetensors.index.json');
+    const index = new File(
+      [readFileSync(join(FIXTURES, 'store.safetensors.index.json'))],
+      'store.safetensors.index.json',
+    );
     await expect(openStore(index)).rejects.toThrow(/needs its shards too/);
     await expect(openStore({ files: [index] })).rejects.toThrow(FileFormatError);
     await expect(openStore({ files: [index] })).rejects.toThrow(/which is not among the files given/);

@@ -37,7 +37,10 @@ async function sparse(path: string, header: Uint8Array, dataOffset: number): Pro
 describe('stores over 4 GiB (sparse files)', () => {
   it('safetensors: reads an example past 5 GiB', async () => {
     const path = join(dir, 'big.safetensors');
-    const { bytes, offsets } = buildSafetensorsHeader([{ name: 'hidden_state_activations', dtype: 'float32', shape: [N, PER] }], {});
+    const { bytes, offsets } = buildSafetensorsHeader(
+      [{ name: 'hidden_state_activations', dtype: 'float32', shape: [N, PER] }],
+      {},
+    );
     const example = await sparse(path, bytes, offsets.get('hidden_state_activations')!);
     const store = await openStore(path);
     try {

@@ -7,7 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { MismatchError, openStore } from '../../src/index.node.js';
 import { bytesOf, expectedBytes, FIXTURES, manifest } from './fixtures.js';
 
-const label = (s: (typeof manifest.stores)[number]): string => `${s.path} ${s.options ? JSON.stringify(s.options) : ''}`;
+const label = (s: (typeof manifest.stores)[number]): string =>
+  `${s.path} ${s.options ? JSON.stringify(s.options) : ''}`;
 
 describe.each(manifest.stores.map((s) => [label(s), s] as const))('%s', (_, fixture) => {
   // native: memory-mapped reads and native float16 decoding (when the addon is built); simd: the WebAssembly decoder
@@ -52,7 +53,10 @@ describe.each(manifest.stores.map((s) => [label(s), s] as const))('%s', (_, fixt
     const store = await openStore(join(FIXTURES, fixture.path), fixture.options);
     try {
       if (fixture.metadata) {
-        expect(store.metadata).toEqual({ ...manifest.metadata, dtype: fixture.metadata_dtype ?? manifest.metadata.dtype });
+        expect(store.metadata).toEqual({
+          ...manifest.metadata,
+          dtype: fixture.metadata_dtype ?? manifest.metadata.dtype,
+        });
         store.checkMetadata({ model_id: manifest.metadata.model_id, channels: manifest.metadata.channels });
         expect(() => store.checkMetadata({ max_seq_length: 384 })).toThrow(MismatchError);
       } else {

@@ -54,7 +54,9 @@ describe('TS-written stores', () => {
           const want = storeValues(t.dtype, 0, got.length);
           if (t.dtype === 'float16') {
             const values = want as Float32Array;
-            (got as Float32Array).forEach((v, i) => expect(Math.abs(v - values[i]!)).toBeLessThanOrEqual(Math.abs(values[i]!) * 2 ** -11));
+            (got as Float32Array).forEach((v, i) =>
+              expect(Math.abs(v - values[i]!)).toBeLessThanOrEqual(Math.abs(values[i]!) * 2 ** -11),
+            );
           } else expect(got).toEqual(want as StoreArray);
         }
       } finally {
@@ -67,33 +69,52 @@ describe('TS-written stores', () => {
 
 describe('atomic, checked writes', () => {
   const shapes = { hidden_state_activations: [3, 2, 2], start_positions: [3] };
-  const batch = (k: number) => ({ hidden_state_activations: new Float32Array(k * 4).fill(1.5), start_positions: new Int32Array(k) });
-
-  it.each(['safetensors', 'npy', 'hdf5'] as const)('%s: nothing at the final path until finish; abort leaves nothing', async (format) => {
-    const path = join(dir, format === 'npy' ? 'store' : `store.${format}`);
-    const writer = await createStoreWriter(path, { format, shapes, dtype: 'float32' });
-    await writer.append(batch(2));
-    expect(await readdir(dir)).toHaveLength(1);
-    expect((await readdir(dir))[0]).toMatch(/^\.store.*\.partial-/);
-    await expect(writer.finish()).rejects.toThrow(ShapeError);
-    await writer.append(batch(1));
-    await writer.finish();
-    expect(await readdir(dir)).toEqual([format === 'npy' ? 'store' : `store.${format}`]);
-    const other = await createStoreWriter(join(dir, 'other.safetensors'), { format: 'safetensors', shapes });
-    await other.append(batch(1));
-    await other.abort();
-    expect(await readdir(dir)).toEqual([format === 'npy' ? 'store' : `store.${format}`]);
+  const batch = (k: number) => ({
+    hidden_state_activations: new Float32Array(k * 4).fill(1.5),
+    start_positions: new Int32Array(k),
   });
+
+  it.each(['safetensors', 'npy', 'hdf5'] as const)(
+    '%s: nothing at the final path until finish; abort leaves nothing',
+    async (format) => {
+      const path = join(dir, format === 'npy' ? 'store' : `store.${format}`);
+      const writer = await createStoreWriter(path, { format, shapes, dtype: 'float32' });
+      await writer.append(batch(2));
+      expect(await readdir(dir)).toHaveLength(1);
+      expect((await readdir(dir))[0]).toMatch(/^\.store.*\.partial-/);
+      await expect(writer.finish()).rejects.toThrow(ShapeError);
+      await writer.append(batch(1));
+      await writer.finish();
+      expect(await readdir(dir)).toEqual([format === 'npy' ? 'store' : `store.${format}`]);
+      const other = await createStoreWriter(join(dir, 'other.safetensors'), { format: 'safetensors', shapes });
+      await other.append(batch(1));
+      await other.abort();
+      expect(await readdir(dir)).toEqual([format === 'npy' ? 'store' : `store.${format}`]);
+    },
+  );
 
   it('refuses inconsistent appends and options with typed errors', async () => {
     const writer = await createStoreWriter(join(dir, 's.safetensors'), { format: 'safetensors', shapes });
-    await expect(writer.append({ hidden_state_activations: new Float32Array(8), start_positions: new Int32Array(1) })).rejects.toThrow(ShapeError);
-    await expect(writer.append({ hidden_state_activations: new Float32Array(4), start_positions: new Float32Array(1) as never })).rejects.toThrow(InvalidArgumentError);
-    await expect(writer.append({ hidden_state_activations: new Float32Array(4) } as never)).rejects.toThrow(/missing tensor 'start_positions'/);
+    await expect(
+      writer.append({ hidden_state_activations: new Float32Array(8), start_positions: new Int32Array(1) }),
+    ).rejects.toThrow(ShapeError);
+    await expect(
+      writer.append({ hidden_state_activations: new Float32Array(4), start_positions: new Float32Array(1) as never }),
+    ).rejects.toThrow(InvalidArgumentError);
+    await expect(writer.append({ hidden_state_activations: new Float32Array(4) } as never)).rejects.toThrow(
+      /missing tensor 'start_positions'/,
+    );
     await expect(writer.append(batch(4))).rejects.toThrow(/exceed the declared 3/);
     await writer.abort();
-    await expect(createStoreWriter(join(dir, 'f.h5'), { format: 'hdf5', shapes, dtype: 'float16' })).rejects.toThrow(/float16/);
-    await expect(createStoreWriter(join(dir, 'x.safetensors'), { format: 'safetensors', shapes: { hidden_state_activations: [3, 2], start_positions: [4] } })).rejects.toThrow(ShapeError);
+    await expect(createStoreWriter(join(dir, 'f.h5'), { format: 'hdf5', shapes, dtype: 'float16' })).rejects.toThrow(
+      /float16/,
+    );
+    await expect(
+      createStoreWriter(join(dir, 'x.safetensors'), {
+        format: 'safetensors',
+        shapes: { hidden_state_activations: [3, 2], start_positions: [4] },
+      }),
+    ).rejects.toThrow(ShapeError);
     await expect(createStoreWriter(join(dir, 'a.npy'), { format: 'npy', shapes })).rejects.toThrow(/single \.npy/);
     expect(await readdir(dir)).toEqual([]);
   });

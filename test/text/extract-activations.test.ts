@@ -22,7 +22,11 @@ const L = 7;
 
 /** A stand-in ONNX session: hidden state [b, s, h, l] = b·1000 + s + l/10 + h/1e4 for s < 2 (0 beyond), pooler = −1 − h/1e4. */
 function fakeEncoder(options: { qa?: boolean; huge?: boolean } = {}): OnnxEncoder {
-  const tensor = (data: unknown, dims: number[]): OrtTensor => ({ data, dims, type: data instanceof Float32Array ? 'float32' : 'int64' });
+  const tensor = (data: unknown, dims: number[]): OrtTensor => ({
+    data,
+    dims,
+    type: data instanceof Float32Array ? 'float32' : 'int64',
+  });
   const session: OrtSession = {
     inputNames: ['input_ids', 'attention_mask', 'token_type_ids'],
     outputNames: ['hidden_states', 'pooler_output', ...(options.qa ? ['start_logits', 'end_logits'] : [])],
@@ -32,7 +36,8 @@ function fakeEncoder(options: { qa?: boolean; huge?: boolean } = {}): OnnxEncode
       for (let n = 0; n < b; n++) {
         for (let t = 0; t < 2; t++) {
           for (let h = 0; h < H; h++) {
-            for (let l = 0; l < L; l++) hidden[((n * s + t) * H + h) * L + l] = options.huge ? 1e6 : n * 1000 + t + l / 10 + h / 1e4;
+            for (let l = 0; l < L; l++)
+              hidden[((n * s + t) * H + h) * L + l] = options.huge ? 1e6 : n * 1000 + t + l / 10 + h / 1e4;
           }
         }
       }
@@ -41,21 +46,47 @@ function fakeEncoder(options: { qa?: boolean; huge?: boolean } = {}): OnnxEncode
       return {
         hidden_states: tensor(hidden, [b, s, H, L]),
         pooler_output: tensor(pooled, [b, H]),
-        ...(options.qa ? { start_logits: tensor(logits, [b, s]), end_logits: tensor(logits.map((v) => -v), [b, s]) } : {}),
+        ...(options.qa
+          ? {
+              start_logits: tensor(logits, [b, s]),
+              end_logits: tensor(
+                logits.map((v) => -v),
+                [b, s],
+              ),
+            }
+          : {}),
       };
     },
     async release() {},
   };
-  const ort = { Tensor: class { constructor(readonly type: string, readonly data: unknown, readonly dims: number[]) {} } } as unknown as OrtModule;
-  return new OnnxEncoder(ort, session, 'fake', { modelId: 'sentence-transformers/all-MiniLM-L6-v2', numLayers: L - 1, hiddenSize: H });
+  const ort = {
+    Tensor: class {
+      constructor(
+        readonly type: string,
+        readonly data: unknown,
+        readonly dims: number[],
+      ) {}
+    },
+  } as unknown as OrtModule;
+  return new OnnxEncoder(ort, session, 'fake', {
+    modelId: 'sentence-transformers/all-MiniLM-L6-v2',
+    numLayers: L - 1,
+    hiddenSize: H,
+  });
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'bv-extract-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const tokenizer = await loadTokenizer(fileURLToPath(MINILM_TOKENIZER));
 const squadFile = new URL('../../data/squad/dev-v2.0.json', import.meta.url);
-const split = JSON.parse(readFileSync(new URL('../../data/squad-dev-split.json', import.meta.url), 'utf8')) as { parts: Record<string, { titles: string[] }> };
-const evalPart = readSquadExamples(JSON.parse(readFileSync(squadFile, 'utf8')), 'dev-v2.0.json', new Set(split.parts.eval?.titles));
+const split = JSON.parse(readFileSync(new URL('../../data/squad-dev-split.json', import.meta.url), 'utf8')) as {
+  parts: Record<string, { titles: string[] }>;
+};
+const evalPart = readSquadExamples(
+  JSON.parse(readFileSync(squadFile, 'utf8')),
+  'dev-v2.0.json',
+  new Set(split.parts.eval?.titles),
+);
 
 describe('extractActivations vs a tools/extract store', () => {
   it('CLS-only: the labels, offsets, example index, channels and metadata of data/minilm/cls-eval-200q.h5', async () => {
@@ -80,7 +111,10 @@ describe('extractActivations vs a tools/extract store', () => {
       for (const [name, info] of Object.entries(python.tensors)) {
         expect([name, js.tensors[name]?.shape]).toEqual([name, info.shape]);
         if (name === 'hidden_state_activations') continue;
-        expect([name, Array.from(await js.read(name, 0, js.numExamples) as Int32Array)]).toEqual([name, Array.from(await python.read(name, 0, python.numExamples) as Int32Array)]);
+        expect([name, Array.from((await js.read(name, 0, js.numExamples)) as Int32Array)]).toEqual([
+          name,
+          Array.from((await python.read(name, 0, python.numExamples)) as Int32Array),
+        ]);
       }
       const { created_by: jsTool, ...jsMeta } = js.metadata as Record<string, unknown>;
       const { created_by: pyTool, ...pyMeta } = meta;
@@ -102,7 +136,13 @@ describe('extractActivations vs a tools/extract store', () => {
   it('all positions with QA logits: [N, S, H, L] activations and [N, S] logits; float16 overflow is an error', async () => {
     const output = join(dir, 'span');
     const examples = evalPart.slice(0, 3);
-    const summary = await extractActivations({ tokenizer, encoder: fakeEncoder({ qa: true }), examples, output, windows: { maxSeqLength: 64, docStride: 16 } });
+    const summary = await extractActivations({
+      tokenizer,
+      encoder: fakeEncoder({ qa: true }),
+      examples,
+      output,
+      windows: { maxSeqLength: 64, docStride: 16 },
+    });
     const store = await openStore(output);
     try {
       expect(store.tensors.hidden_state_activations?.shape).toEqual([summary.windows, 64, H, L]);
@@ -112,7 +152,16 @@ describe('extractActivations vs a tools/extract store', () => {
     } finally {
       await store.close();
     }
-    await expect(extractActivations({ tokenizer, encoder: fakeEncoder({ huge: true }), examples, output: join(dir, 'huge.safetensors') })).rejects.toThrow(/overflow float16/);
-    await expect(extractActivations({ tokenizer, encoder: fakeEncoder(), examples: [], output: join(dir, 'none.safetensors') })).rejects.toThrow(InvalidArgumentError);
+    await expect(
+      extractActivations({
+        tokenizer,
+        encoder: fakeEncoder({ huge: true }),
+        examples,
+        output: join(dir, 'huge.safetensors'),
+      }),
+    ).rejects.toThrow(/overflow float16/);
+    await expect(
+      extractActivations({ tokenizer, encoder: fakeEncoder(), examples: [], output: join(dir, 'none.safetensors') }),
+    ).rejects.toThrow(InvalidArgumentError);
   });
 });

@@ -4,7 +4,9 @@ import { readFileSync } from 'node:fs';
 
 /** sha256 prefix (10 hex digits) of integer lists, nested lists flattened. */
 export function digest(...parts: readonly (readonly (number | readonly number[])[])[]): string {
-  const text = parts.map((part) => part.map((v) => (typeof v === 'number' ? String(v) : v.join(','))).join(',')).join('|');
+  const text = parts
+    .map((part) => part.map((v) => (typeof v === 'number' ? String(v) : v.join(','))).join(','))
+    .join('|');
   return createHash('sha256').update(text).digest('hex').slice(0, 10);
 }
 

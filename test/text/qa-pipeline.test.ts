@@ -20,11 +20,23 @@ function encoderPointingAt(token: number | undefined): OnnxEncoder {
       const logits = new Float32Array(b * s);
       if (token !== undefined) logits[token] = 10;
       const t = (data: Float32Array, dims: number[]): OrtTensor => ({ data, dims, type: 'float32' });
-      return { hidden_states: t(new Float32Array(b * s * 2), [b, s, 1, 2]), start_logits: t(logits, [b, s]), end_logits: t(logits.slice(), [b, s]) };
+      return {
+        hidden_states: t(new Float32Array(b * s * 2), [b, s, 1, 2]),
+        start_logits: t(logits, [b, s]),
+        end_logits: t(logits.slice(), [b, s]),
+      };
     },
     async release() {},
   };
-  const ort = { Tensor: class { constructor(readonly type: string, readonly data: unknown, readonly dims: number[]) {} } } as unknown as OrtModule;
+  const ort = {
+    Tensor: class {
+      constructor(
+        readonly type: string,
+        readonly data: unknown,
+        readonly dims: number[],
+      ) {}
+    },
+  } as unknown as OrtModule;
   return new OnnxEncoder(ort, session, 'fake', {});
 }
 
@@ -33,15 +45,29 @@ const tokenizer = await loadTokenizer(fileURLToPath(MINILM_TOKENIZER));
 describe('createQaPipeline', () => {
   it('returns the span the logits point at, with UTF-16 offsets after an astral character', async () => {
     // [CLS] who ? [SEP] [UNK](😀) ann wrote it . [SEP]: token 5 is "ann"
-    const qa = createQaPipeline({ tokenizer, encoder: encoderPointingAt(5), windows: { maxSeqLength: 32, docStride: 8 } });
+    const qa = createQaPipeline({
+      tokenizer,
+      encoder: encoderPointingAt(5),
+      windows: { maxSeqLength: 32, docStride: 8 },
+    });
     const context = '😀 Ann wrote it.';
     const result = await qa.answer('Who?', context);
-    expect([result.answer, result.start, result.end, context.slice(result.start, result.end), result.windows]).toEqual(['Ann', 3, 6, 'Ann', 1]);
+    expect([result.answer, result.start, result.end, context.slice(result.start, result.end), result.windows]).toEqual([
+      'Ann',
+      3,
+      6,
+      'Ann',
+      1,
+    ]);
     expect(result.score).toBeGreaterThan(0.99);
     expect(result.noAnswerProbability).toBeLessThan(1e-6);
   });
   it('answers "" when the CLS logits win, and needs a QA head or a bertvision head', async () => {
-    const qa = createQaPipeline({ tokenizer, encoder: encoderPointingAt(0), windows: { maxSeqLength: 32, docStride: 8 } });
+    const qa = createQaPipeline({
+      tokenizer,
+      encoder: encoderPointingAt(0),
+      windows: { maxSeqLength: 32, docStride: 8 },
+    });
     const result = await qa.answer('Who?', 'Ann wrote it.');
     expect(result.answer).toBe('');
     expect(result.noAnswerProbability).toBeGreaterThan(0.99);

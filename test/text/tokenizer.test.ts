@@ -40,7 +40,9 @@ describe('BertTokenizer (all-MiniLM-L6-v2) vs HF tokenizers', () => {
       const { ids, offsets, typeIds, sequenceIds } = tokenizer.encode(pair.text, pair.pair);
       expect({ ids, offsets }).toEqual({ ids: pair.ids, offsets: pair.offsets });
       const sepAt = ids.indexOf(tokenizer.sepId as number);
-      expect(typeIds.slice(0, sepAt + 1).every((t) => t === 0) && typeIds.slice(sepAt + 1).every((t) => t === 1)).toBe(true);
+      expect(typeIds.slice(0, sepAt + 1).every((t) => t === 0) && typeIds.slice(sepAt + 1).every((t) => t === 1)).toBe(
+        true,
+      );
       expect(sequenceIds[0]).toBeNull();
       expect(sequenceIds[sepAt + 1]).toBe(1);
     }
@@ -58,12 +60,19 @@ describe('tokenizer offsets and errors', () => {
     const text = '😀 café';
     const { offsets } = tokenizer.encodeSequence(text);
     expect(offsets.map(([a, b]) => text.slice(a, b))).toEqual(['😀', 'café']);
-    expect(codePointOffsets(text, offsets)).toEqual([[0, 1], [2, 6]]);
+    expect(codePointOffsets(text, offsets)).toEqual([
+      [0, 1],
+      [2, 6],
+    ]);
   });
   it('rejects what is not a BERT WordPiece tokenizer.json with a FileFormatError naming the file', async () => {
     expect(() => tokenizerFromJson('{not json', 'x.json')).toThrow(FileFormatError);
-    expect(() => tokenizerFromJson({ model: { type: 'BPE' }, pre_tokenizer: { type: 'BertPreTokenizer' } })).toThrow(/model "BPE" is not supported/);
-    expect(() => tokenizerFromJson({ model: { type: 'WordPiece', vocab: {} }, pre_tokenizer: { type: 'BertPreTokenizer' } })).toThrow(/unknown token/);
+    expect(() => tokenizerFromJson({ model: { type: 'BPE' }, pre_tokenizer: { type: 'BertPreTokenizer' } })).toThrow(
+      /model "BPE" is not supported/,
+    );
+    expect(() =>
+      tokenizerFromJson({ model: { type: 'WordPiece', vocab: {} }, pre_tokenizer: { type: 'BertPreTokenizer' } }),
+    ).toThrow(/unknown token/);
     await expect(loadTokenizer('/nonexistent/tokenizer.json')).rejects.toThrow(/nonexistent\/tokenizer.json/);
   });
 });

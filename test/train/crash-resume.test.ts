@@ -14,9 +14,15 @@ const work = mkdtempSync(join(tmpdir(), 'bv-crash-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 /** Run the child; if `killWhen` matches a stdout line, SIGKILL it right then. Resolves to the exit signal/code. */
-function runChild(args: string[], killWhen?: (line: string) => boolean): Promise<{ signal: NodeJS.Signals | null; code: number | null; lines: string[] }> {
+function runChild(
+  args: string[],
+  killWhen?: (line: string) => boolean,
+): Promise<{ signal: NodeJS.Signals | null; code: number | null; lines: string[] }> {
   return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, ['--import', 'tsx', child, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(process.execPath, ['--import', 'tsx', child, ...args], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const lines: string[] = [];
     let pending = '';
     let stderr = '';
@@ -64,7 +70,10 @@ describe('training survives SIGKILL', () => {
   it('killed during a checkpoint write: no partial checkpoint, resume still exact', async () => {
     const dir = join(work, 'mid-write');
     // The 3rd save is the checkpoint after step 6 (saves after steps 2, 4, then the epoch end at 5, ...).
-    const killed = await runChild([dir, join(dir, 'unused.json'), '--stall-on-save', '3'], (line) => line === 'WRITING');
+    const killed = await runChild(
+      [dir, join(dir, 'unused.json'), '--stall-on-save', '3'],
+      (line) => line === 'WRITING',
+    );
     expect(killed.signal).toBe('SIGKILL');
     const leftovers = readdirSync(dir);
     expect(leftovers.some((n) => n.startsWith('.last.ckpt.tmp-'))).toBe(true); // the write really was cut short

@@ -17,7 +17,12 @@ export function seededValues(count: number, seed: number): Float32Array {
 export function toyModel(seed = 1, features = 12): tf.LayersModel {
   const model = tf.sequential({
     layers: [
-      tf.layers.dense({ inputShape: [features], units: 8, activation: 'tanh', kernelInitializer: tf.initializers.glorotUniform({ seed }) }),
+      tf.layers.dense({
+        inputShape: [features],
+        units: 8,
+        activation: 'tanh',
+        kernelInitializer: tf.initializers.glorotUniform({ seed }),
+      }),
       tf.layers.dense({ units: 3, kernelInitializer: tf.initializers.glorotUniform({ seed: seed + 1 }) }),
     ],
   });
@@ -59,7 +64,11 @@ export class ToyBatchSource implements BatchSource {
       ids.forEach((id, k) => xs.set(this.x.subarray(id * this.features, (id + 1) * this.features), k * this.features));
       const ys = new Float32Array(ids.length * 3);
       ids.forEach((id, k) => (ys[k * 3 + this.labels[id]!] = 1));
-      yield { xs: tf.tensor2d(xs, [ids.length, this.features]), ys: tf.tensor2d(ys, [ids.length, 3]), size: ids.length };
+      yield {
+        xs: tf.tensor2d(xs, [ids.length, this.features]),
+        ys: tf.tensor2d(ys, [ids.length, 3]),
+        size: ids.length,
+      };
     }
   }
 }

@@ -72,7 +72,9 @@ describe('checkpoint format', () => {
 
   it('rejects truncation, corruption, bad magic and absurd header lengths with the file named', async () => {
     const bytes = await sampleBytes();
-    expect(() => decodeCheckpoint(bytes.subarray(0, bytes.length - 5), 'a.ckpt')).toThrow(/a\.ckpt: checkpoint data is/);
+    expect(() => decodeCheckpoint(bytes.subarray(0, bytes.length - 5), 'a.ckpt')).toThrow(
+      /a\.ckpt: checkpoint data is/,
+    );
     const flipped = bytes.slice();
     flipped[flipped.length - 3]! ^= 0xff;
     expect(() => decodeCheckpoint(flipped, 'b.ckpt')).toThrow(/CRC-32/);
@@ -95,11 +97,21 @@ describe('fit', () => {
     const store = new CheckpointDirectory(tempDir());
     const crashing = toyModel();
     await expect(
-      fit(crashing, { train: new ToyBatchSource(40, 8, 12, 12), epochs: 3, checkpoints: store, checkpointEverySteps: 2 }),
+      fit(crashing, {
+        train: new ToyBatchSource(40, 8, 12, 12),
+        epochs: 3,
+        checkpoints: store,
+        checkpointEverySteps: 2,
+      }),
     ).rejects.toThrow('simulated crash');
     const resumed = toyModel();
     const baseline = tf.memory().numTensors;
-    const result = await fit(resumed, { train: new ToyBatchSource(), epochs: 3, checkpoints: store, checkpointEverySteps: 2 });
+    const result = await fit(resumed, {
+      train: new ToyBatchSource(),
+      epochs: 3,
+      checkpoints: store,
+      checkpointEverySteps: 2,
+    });
     expect(result.resumedFrom).toBe(store.pathOf('last'));
     expect(result.state.step).toBe(15);
     expect(weightValues(resumed)).toEqual(expected);
@@ -110,7 +122,9 @@ describe('fit', () => {
   it('refuses a checkpoint of another model', async () => {
     const store = new CheckpointDirectory(tempDir());
     await fit(toyModel(), { train: new ToyBatchSource(), epochs: 1, checkpoints: store });
-    await expect(fit(toyModel(1, 10), { train: new ToyBatchSource(), epochs: 2, checkpoints: store })).rejects.toThrow(MismatchError);
+    await expect(fit(toyModel(1, 10), { train: new ToyBatchSource(), epochs: 2, checkpoints: store })).rejects.toThrow(
+      MismatchError,
+    );
   });
 
   it('stops early on a dev metric, keeps the best checkpoint and reports history', async () => {
@@ -132,7 +146,13 @@ describe('fit', () => {
     expect(best.state.epoch).toBe(2);
     tf.dispose([...best.modelWeights, ...best.optimizerState].map((t) => t.tensor));
     // A stopped run stays stopped when resumed.
-    const again = await fit(toyModel(), { train: new ToyBatchSource(), epochs: 5, checkpoints: store, monitor: { metric: 'f1' }, patience: 2 });
+    const again = await fit(toyModel(), {
+      train: new ToyBatchSource(),
+      epochs: 5,
+      checkpoints: store,
+      monitor: { metric: 'f1' },
+      patience: 2,
+    });
     expect(again.state.history).toHaveLength(4);
   });
 
@@ -142,14 +162,18 @@ describe('fit', () => {
     const before = readFileSync(store.pathOf('last'));
     // The second epoch's order is (i·11 + 3) mod 40: example 0 comes at position 7, in its first batch (step 5 + 1).
     const poisoned = new ToyBatchSource(40, 8, 12, null, 0);
-    await expect(fit(toyModel(), { train: poisoned, epochs: 2, checkpoints: store })).rejects.toThrow(/training loss is NaN at epoch 2, batch 1 \(step 6\)/);
+    await expect(fit(toyModel(), { train: poisoned, epochs: 2, checkpoints: store })).rejects.toThrow(
+      /training loss is NaN at epoch 2, batch 1 \(step 6\)/,
+    );
     expect(readFileSync(store.pathOf('last')).equals(before)).toBe(true);
   });
 
   it('names the file when the last checkpoint is corrupt', async () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'last.ckpt'), 'garbage');
-    await expect(fit(toyModel(), { train: new ToyBatchSource(), epochs: 1, checkpoints: new CheckpointDirectory(dir) })).rejects.toThrow(/last\.ckpt: not a bertvision checkpoint/);
+    await expect(
+      fit(toyModel(), { train: new ToyBatchSource(), epochs: 1, checkpoints: new CheckpointDirectory(dir) }),
+    ).rejects.toThrow(/last\.ckpt: not a bertvision checkpoint/);
   });
 });
 
@@ -158,7 +182,8 @@ describe('withSeededRandom', () => {
     const { withSeededRandom } = await import('../../src/data/random.js');
     const { buildSpanAdapter } = await import('../../src/models/index.js');
     const original = Math.random;
-    const build = (seed: number) => withSeededRandom(seed, () => buildSpanAdapter('adapter-64', { inputShape: [6, 8, 3], adapterDim: 4 }));
+    const build = (seed: number) =>
+      withSeededRandom(seed, () => buildSpanAdapter('adapter-64', { inputShape: [6, 8, 3], adapterDim: 4 }));
     const [a, b, c] = [build(7), build(7), build(8)];
     expect(Math.random).toBe(original);
     expect(weightValues(a)).toEqual(weightValues(b));

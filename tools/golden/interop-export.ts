@@ -22,8 +22,14 @@ if (!out) {
 await tf.setBackend('cpu');
 await mkdir(out, { recursive: true });
 
-interface Case { inputShape: [number, number, number]; adapterDim: number | null; batch: number }
-const fixture = JSON.parse(readFileSync(new URL('../../test/fixtures/interop/cases.json', import.meta.url), 'utf8')) as {
+interface Case {
+  inputShape: [number, number, number];
+  adapterDim: number | null;
+  batch: number;
+}
+const fixture = JSON.parse(
+  readFileSync(new URL('../../test/fixtures/interop/cases.json', import.meta.url), 'utf8'),
+) as {
   cases: Record<ArchitectureName, Case>;
   torch: { inputShape: [number, number, number]; batch: number };
 };
@@ -44,20 +50,32 @@ async function record(model: tf.LayersModel, stem: string, meta: Record<string, 
   const x = tf.randomNormal(shape, 0, 1, 'float32', seed);
   const y = model.predict(x) as tf.Tensor | tf.Tensor[];
   const outputs = (Array.isArray(y) ? y : [y]).map((t) => Array.from(t.dataSync()));
-  await writeFile(join(out!, `${stem}.json`), JSON.stringify({ ...meta, input: Array.from(x.dataSync()), shape, outputs }));
+  await writeFile(
+    join(out!, `${stem}.json`),
+    JSON.stringify({ ...meta, input: Array.from(x.dataSync()), shape, outputs }),
+  );
   tf.dispose([x, y]);
 }
 
 let seed = 1;
 for (const [name, c] of Object.entries(fixture.cases) as [ArchitectureName, Case][]) {
-  const model = getArchitecture(name).build({ inputShape: c.inputShape, ...(c.adapterDim === null ? {} : { adapterDim: c.adapterDim }), compile: false });
+  const model = getArchitecture(name).build({
+    inputShape: c.inputShape,
+    ...(c.adapterDim === null ? {} : { adapterDim: c.adapterDim }),
+    compile: false,
+  });
   randomize(model, seed);
   await saveKerasWeights(model, join(out, `${name}.h5`));
   await record(model, name, { kind: 'keras', architecture: name, file: `${name}.h5` }, seed++);
   model.dispose();
 }
 const [s, e, l] = fixture.torch.inputShape;
-const torchHead = getArchitecture('adapter-386').build({ inputShape: [s, e, l], adapterDim: s, adapterActivation: 'gelu', compile: false });
+const torchHead = getArchitecture('adapter-386').build({
+  inputShape: [s, e, l],
+  adapterDim: s,
+  adapterActivation: 'gelu',
+  compile: false,
+});
 randomize(torchHead, seed);
 await saveTorchStateDict(torchHead, join(out, 'ap-squad.safetensors'));
 await record(torchHead, 'ap-squad', { kind: 'torch', file: 'ap-squad.safetensors' }, seed);

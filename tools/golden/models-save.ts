@@ -22,8 +22,16 @@ await tf.setBackend('cpu');
 for (const [i, name] of ARCHITECTURE_NAMES.entries()) {
   if (name === 'xception') continue; // 20.7M parameters; the same layer types as xception-abbreviated
   const info = getArchitecture(name);
-  const inputShape = name.startsWith('xception') ? [1, 48, 6] as const : info.task === 'binary' ? [1, 16, 6] as const : [8, 16, 5] as const;
-  const model = info.build({ inputShape, ...(info.defaultAdapterDim === null ? {} : { adapterDim: 4 }), compile: false });
+  const inputShape = name.startsWith('xception')
+    ? ([1, 48, 6] as const)
+    : info.task === 'binary'
+      ? ([1, 16, 6] as const)
+      : ([8, 16, 5] as const);
+  const model = info.build({
+    inputShape,
+    ...(info.defaultAdapterDim === null ? {} : { adapterDim: 4 }),
+    compile: false,
+  });
   for (const layer of model.layers) {
     const values = layer.weights.map((w, j) => {
       const noise = tf.randomNormal(w.shape as number[], 0, 0.5, 'float32', 100 * i + j);
@@ -37,7 +45,10 @@ for (const [i, name] of ARCHITECTURE_NAMES.entries()) {
   const outputs = (Array.isArray(y) ? y : [y]).map((t) => Array.from(t.dataSync()));
   const dir = join(out, name);
   await saveModel(model, dir);
-  await writeFile(join(dir, 'check.json'), JSON.stringify({ input: Array.from(x.dataSync()), shape: x.shape, outputs }));
+  await writeFile(
+    join(dir, 'check.json'),
+    JSON.stringify({ input: Array.from(x.dataSync()), shape: x.shape, outputs }),
+  );
   tf.dispose([x, y]);
   model.dispose();
 }

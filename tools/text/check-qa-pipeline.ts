@@ -26,7 +26,11 @@ interface Expected {
 const model = process.argv[2];
 if (!model) throw new Error('usage: check-qa-pipeline.ts MODEL.onnx');
 const root = new URL('../../', import.meta.url);
-const fixture = JSON.parse(readFileSync(new URL('test/fixtures/text/qa-pipeline.json', root), 'utf8')) as { max_seq_length: number; doc_stride: number; questions: Expected[] };
+const fixture = JSON.parse(readFileSync(new URL('test/fixtures/text/qa-pipeline.json', root), 'utf8')) as {
+  max_seq_length: number;
+  doc_stride: number;
+  questions: Expected[];
+};
 const dev = readSquadExamples(JSON.parse(readFileSync(new URL('data/squad/dev-v2.0.json', root), 'utf8')));
 const byId = new Map(dev.map((e) => [e.id, e]));
 const encoder = await loadOnnxEncoder(model);
@@ -44,12 +48,24 @@ for (const want of fixture.questions) {
   const got = await qa.answer(example.question, example.context);
   const best = example.context.slice(got.start, got.end);
   worstScore = Math.max(worstScore, Math.abs(got.score - want.score));
-  const same = got.answer === want.answer && best === want.best && got.start === want.start && got.end === want.end && got.windows === want.windows;
-  if (!same || !close(got.score, want.score, 1e-4) || !close(got.noAnswerProbability, want.no_answer_probability, 1e-6) || !close(got.nullOdds, want.null_odds, 2e-3)) {
+  const same =
+    got.answer === want.answer &&
+    best === want.best &&
+    got.start === want.start &&
+    got.end === want.end &&
+    got.windows === want.windows;
+  if (
+    !same ||
+    !close(got.score, want.score, 1e-4) ||
+    !close(got.noAnswerProbability, want.no_answer_probability, 1e-6) ||
+    !close(got.nullOdds, want.null_odds, 2e-3)
+  ) {
     failures++;
     console.error(`MISMATCH ${want.id}: got ${JSON.stringify({ ...got, best })}, want ${JSON.stringify(want)}`);
   }
 }
 await encoder.dispose();
-console.log(`${fixture.questions.length - failures}/${fixture.questions.length} answers as PyTorch's (${encoder.runtime}); max |score difference| ${worstScore.toExponential(2)}`);
+console.log(
+  `${fixture.questions.length - failures}/${fixture.questions.length} answers as PyTorch's (${encoder.runtime}); max |score difference| ${worstScore.toExponential(2)}`,
+);
 process.exit(failures === 0 ? 0 : 1);

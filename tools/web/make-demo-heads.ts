@@ -18,8 +18,24 @@ await initBackend({ log: console.log });
 const work = mkdtempSync(join(tmpdir(), 'bv-demo-heads-'));
 try {
   const heads = [
-    { out: DEMO_DATA.answerabilityHead, train: DEMO_DATA.trainStore, dev: DEMO_DATA.devStore, architecture: 'tenney-small' as const, epochs: 10, batchSize: 32, learningRate: 1e-2 },
-    { out: DEMO_DATA.spanHead, train: DEMO_DATA.spanStore, dev: DEMO_DATA.spanStore, architecture: 'adapter-64' as const, epochs: 15, batchSize: 2, learningRate: 3e-3 },
+    {
+      out: DEMO_DATA.answerabilityHead,
+      train: DEMO_DATA.trainStore,
+      dev: DEMO_DATA.devStore,
+      architecture: 'tenney-small' as const,
+      epochs: 10,
+      batchSize: 32,
+      learningRate: 1e-2,
+    },
+    {
+      out: DEMO_DATA.spanHead,
+      train: DEMO_DATA.spanStore,
+      dev: DEMO_DATA.spanStore,
+      architecture: 'adapter-64' as const,
+      epochs: 15,
+      batchSize: 2,
+      learningRate: 3e-3,
+    },
   ];
   for (const h of heads) {
     const run = join(work, h.architecture);

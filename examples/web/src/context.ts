@@ -40,7 +40,10 @@ export function createContext(backend: string): DemoContext {
     const [json, weights] = await Promise.all([bytes(`${dir}/model.json`), bytes(`${dir}/weights.bin`)]);
     const artifacts = JSON.parse(new TextDecoder().decode(json)) as tf.io.ModelJSON;
     const data = weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength) as ArrayBuffer;
-    return tf.loadLayersModel({ load: () => tf.io.getModelArtifactsForJSON(artifacts, async (manifest) => [manifest.flatMap((g) => g.weights), data]) });
+    return tf.loadLayersModel({
+      load: () =>
+        tf.io.getModelArtifactsForJSON(artifacts, async (manifest) => [manifest.flatMap((g) => g.weights), data]),
+    });
   };
   return {
     backend,
@@ -48,7 +51,9 @@ export function createContext(backend: string): DemoContext {
     bytes,
     head,
     questions: () => {
-      questions ??= bytes(DEMO_DATA.squadFile).then((b) => readSquadQuestions(JSON.parse(new TextDecoder().decode(b)), DEMO_DATA.squadFile));
+      questions ??= bytes(DEMO_DATA.squadFile).then((b) =>
+        readSquadQuestions(JSON.parse(new TextDecoder().decode(b)), DEMO_DATA.squadFile),
+      );
       return questions;
     },
   };

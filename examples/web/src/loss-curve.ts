@@ -14,9 +14,12 @@ export function lossCurveSvg(losses: readonly number[], epochEnds: readonly numb
   const y = (v: number): number => PAD.top + hgt - (v / max) * hgt;
   const points = losses.map((v, i) => `${x(i).toFixed(1)},${y(v).toFixed(1)}`).join(' ');
   const ticks = [0, max / 2, max].map(
-    (v) => `<text x="${PAD.left - 6}" y="${y(v) + 4}" text-anchor="end">${v.toFixed(2)}</text><line x1="${PAD.left}" x2="${WIDTH - PAD.right}" y1="${y(v)}" y2="${y(v)}" class="grid"/>`,
+    (v) =>
+      `<text x="${PAD.left - 6}" y="${y(v) + 4}" text-anchor="end">${v.toFixed(2)}</text><line x1="${PAD.left}" x2="${WIDTH - PAD.right}" y1="${y(v)}" y2="${y(v)}" class="grid"/>`,
   );
-  const marks = epochEnds.map((s) => `<line x1="${x(s - 1)}" x2="${x(s - 1)}" y1="${PAD.top}" y2="${PAD.top + hgt}" class="epoch"/>`);
+  const marks = epochEnds.map(
+    (s) => `<line x1="${x(s - 1)}" x2="${x(s - 1)}" y1="${PAD.top}" y2="${PAD.top + hgt}" class="epoch"/>`,
+  );
   return `<svg viewBox="0 0 ${WIDTH} ${HEIGHT}" role="img" aria-label="Training loss per step" class="chart">
   ${ticks.join('')}${marks.join('')}
   <polyline points="${points}" class="loss"/>

@@ -99,7 +99,14 @@ function nativeProduct(addon: NativeAddon, args: KernelArgs): Info | undefined {
   const entryA = broadcastIndex(outerShape, outerA);
   const entryB = broadcastIndex(outerShape, outerB);
   for (let i = 0; i < batch; i++) {
-    multiply(offset(a) + 4 * m * k * entryA(i), offset(b) + 4 * k * n * entryB(i), offset(out) + 4 * m * n * i, 1, 0, 0);
+    multiply(
+      offset(a) + 4 * m * k * entryA(i),
+      offset(b) + 4 * k * n * entryB(i),
+      offset(out) + 4 * m * n * i,
+      1,
+      0,
+      0,
+    );
   }
   return out;
 }
@@ -117,7 +124,15 @@ function matrixVector(addon: NativeAddon, args: KernelArgs, outerShape: number[]
   const backend = args.backend as unknown as WasmBackend;
   const out = backend.makeOutput([...outerShape, m, 1], 'float32');
   calls++;
-  addon.matVec(heapBuffer(backend), heapOffset(backend, a), heapOffset(backend, b), heapOffset(backend, out), m, k, transposeA);
+  addon.matVec(
+    heapBuffer(backend),
+    heapOffset(backend, a),
+    heapOffset(backend, b),
+    heapOffset(backend, out),
+    m,
+    k,
+    transposeA,
+  );
   return out;
 }
 

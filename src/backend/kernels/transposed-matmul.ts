@@ -50,8 +50,16 @@ export function installTransposedMatMul(backendName = 'wasm'): boolean {
   const kernelFunc = (args: KernelArgs): Info | Info[] => {
     const { a, b } = args.inputs as { a: Info; b: Info };
     const { transposeA, transposeB } = args.attrs as { transposeA: boolean; transposeB: boolean };
-    const swapA = transposeA && a.dtype === 'float32' && a.shape[a.shape.length - 1]! >= MIN_OUTPUT_DIM && size(a) <= TRANSPOSE_LIMIT;
-    const swapB = transposeB && b.dtype === 'float32' && b.shape[b.shape.length - 2]! >= MIN_OUTPUT_DIM && size(b) <= TRANSPOSE_LIMIT;
+    const swapA =
+      transposeA &&
+      a.dtype === 'float32' &&
+      a.shape[a.shape.length - 1]! >= MIN_OUTPUT_DIM &&
+      size(a) <= TRANSPOSE_LIMIT;
+    const swapB =
+      transposeB &&
+      b.dtype === 'float32' &&
+      b.shape[b.shape.length - 2]! >= MIN_OUTPUT_DIM &&
+      size(b) <= TRANSPOSE_LIMIT;
     if (!swapA && !swapB) return original.kernelFunc(args);
     const temps: Info[] = [];
     const use = (x: Info, swap: boolean): Info => {

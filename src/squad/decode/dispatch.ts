@@ -23,6 +23,8 @@ export function decodeFeatures(
     const { alreadyProbabilities: _ignored, ...postprocess } = options;
     return postprocessQaPredictions(examples, features, postprocess);
   }
-  const legacy = decodeLegacyArgmax(examples, features, { alreadyProbabilities: options.alreadyProbabilities ?? false });
+  const legacy = decodeLegacyArgmax(examples, features, {
+    alreadyProbabilities: options.alreadyProbabilities ?? false,
+  });
   return { predictions: new Map([...legacy].map(([id, p]) => [id, p.text])), nbest: new Map(), nullOdds: new Map() };
 }

@@ -5,7 +5,14 @@
  * softmax probabilities; and the SQuAD 2.0 decision `null − best_non_null > null_score_diff_threshold`.
  */
 import { InvalidArgumentError } from '../../errors.js';
-import { ContextSlicer, checkOffsetsInContext, groupFeatures, topIndices, type QaExample, type QaFeature } from './input.js';
+import {
+  ContextSlicer,
+  checkOffsetsInContext,
+  groupFeatures,
+  topIndices,
+  type QaExample,
+  type QaFeature,
+} from './input.js';
 
 /** Options of {@link postprocessQaPredictions}; defaults are transformers' `run_qa.py` defaults. */
 export interface PostprocessOptions {
@@ -90,7 +97,14 @@ export function postprocessQaPredictions(
       const { start, end, offsets } = feature;
       const cls = r(r(start[0] as number) + r(end[0] as number));
       if (nullCandidate === undefined || nullCandidate.score > cls) {
-        nullCandidate = { start: 0, end: 0, score: cls, startLogit: r(start[0] as number), endLogit: r(end[0] as number), isNull: true };
+        nullCandidate = {
+          start: 0,
+          end: 0,
+          score: cls,
+          startLogit: r(start[0] as number),
+          endLogit: r(end[0] as number),
+          isNull: true,
+        };
       }
       const tokens = offsets.length / 2;
       const ends = topIndices(end, nBestSize);
@@ -114,7 +128,8 @@ export function postprocessQaPredictions(
     if (versionTwoWithNegative && nullCandidate) prelim.push(nullCandidate);
     // Array.prototype.sort is stable: ties keep feature, start, end order, as Python's sorted(reverse=True).
     const kept = prelim.sort((a, b) => b.score - a.score).slice(0, nBestSize);
-    if (versionTwoWithNegative && nullCandidate && !kept.some((c) => c.start === 0 && c.end === 0)) kept.push(nullCandidate);
+    if (versionTwoWithNegative && nullCandidate && !kept.some((c) => c.start === 0 && c.end === 0))
+      kept.push(nullCandidate);
 
     const entries = kept.map((c) => ({
       text: slicer.slice(c.start, c.end),
@@ -148,7 +163,9 @@ export function postprocessQaPredictions(
     const best = nbest.find((c) => c.text !== '');
     if (!best) {
       // transformers raises IndexError here: only zero-width spans and the null answer were kept.
-      throw new InvalidArgumentError(`example ${example.id}: every n-best candidate has empty text (zero-width offsets?)`);
+      throw new InvalidArgumentError(
+        `example ${example.id}: every n-best candidate has empty text (zero-width offsets?)`,
+      );
     }
     const scoreDiff = r(r(nullCandidate.score - best.startLogit) - best.endLogit);
     result.nullOdds.set(example.id, scoreDiff);

@@ -52,7 +52,8 @@ export function flattenOffsets(offsets: OffsetMapping, featureIndex: number): In
     if (offsets.length % 2 !== 0)
       throw new ShapeError(`feature ${featureIndex}: flat offsets must have an even length, got ${offsets.length}`);
     const flat = Int32Array.from(offsets as ArrayLike<number>);
-    for (let i = 0; i < flat.length; i += 2) if ((flat[i] as number) < 0 || (flat[i + 1] as number) < 0) flat[i] = flat[i + 1] = -1;
+    for (let i = 0; i < flat.length; i += 2)
+      if ((flat[i] as number) < 0 || (flat[i + 1] as number) < 0) flat[i] = flat[i + 1] = -1;
     return flat;
   }
   const pairs = offsets as ReadonlyArray<readonly number[] | null>;

@@ -21,7 +21,10 @@ const float = (value: number): PyJson => ({ kind: 'float', value });
 
 /** transformers' key order: candidates lose `offsets`/`score` and gain `text`/`probability`; the placeholder starts with `text`. */
 function nbestEntry(c: NBestEntry): PyJson {
-  const logits: [string, PyJson][] = [['start_logit', float(c.startLogit)], ['end_logit', float(c.endLogit)]];
+  const logits: [string, PyJson][] = [
+    ['start_logit', float(c.startLogit)],
+    ['end_logit', float(c.endLogit)],
+  ];
   const entries: [string, PyJson][] = c.placeholder ? [['text', c.text], ...logits] : [...logits, ['text', c.text]];
   return { entries: [...entries, ['probability', float(c.probability)]] };
 }
@@ -32,6 +35,9 @@ export function transformersQaFiles(result: QaDecodeResult): TransformersQaFiles
   return {
     predictions: dump({ entries: [...result.predictions] }),
     nbest: dump({ entries: [...result.nbest].map(([id, list]) => [id, list.map(nbestEntry)] as const) }),
-    nullOdds: result.nullOdds.size > 0 ? dump({ entries: [...result.nullOdds].map(([id, v]) => [id, float(v)] as const) }) : undefined,
+    nullOdds:
+      result.nullOdds.size > 0
+        ? dump({ entries: [...result.nullOdds].map(([id, v]) => [id, float(v)] as const) })
+        : undefined,
   };
 }

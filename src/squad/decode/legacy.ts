@@ -68,7 +68,9 @@ export function decodeLegacyArgmax(
       const t = argmax(feature.end);
       const ps = feature.start[s] as number;
       const pe = feature.end[t] as number;
-      const confidence = options.alreadyProbabilities ? ps * pe : maxSoftmax(feature.start, ps) * maxSoftmax(feature.end, pe);
+      const confidence = options.alreadyProbabilities
+        ? ps * pe
+        : maxSoftmax(feature.start, ps) * maxSoftmax(feature.end, pe);
       if (best === undefined || confidence > best.confidence) {
         best = { text: '', featureIndex: feature.index, startToken: s, endToken: t, confidence };
         bestOffsets = feature.offsets;

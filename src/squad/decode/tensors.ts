@@ -39,14 +39,17 @@ async function readAs<T extends 'float32' | 'int32'>(
 export async function featuresFromTensors(windows: WindowTensors): Promise<QaFeature[]> {
   const { startLogits, endLogits, offsets, exampleIndex } = windows;
   if (startLogits.rank !== 2 || !tf.util.arraysEqual(startLogits.shape, endLogits.shape)) {
-    throw new ShapeError(`start and end logits must both be [N, S]; got [${startLogits.shape}] and [${endLogits.shape}]`);
+    throw new ShapeError(
+      `start and end logits must both be [N, S]; got [${startLogits.shape}] and [${endLogits.shape}]`,
+    );
   }
   const [n, s] = startLogits.shape as [number, number];
   if (offsets.rank !== 3 || offsets.shape[0] !== n || offsets.shape[2] !== 2 || (offsets.shape[1] as number) > s) {
     throw new ShapeError(`offsets must be [${n}, S' <= ${s}, 2]; got [${offsets.shape}]`);
   }
   const indexLength = exampleIndex instanceof tf.Tensor ? exampleIndex.size : exampleIndex.length;
-  if (indexLength !== n) throw new ShapeError(`exampleIndex must have ${n} entries (one per window); got ${indexLength}`);
+  if (indexLength !== n)
+    throw new ShapeError(`exampleIndex must have ${n} entries (one per window); got ${indexLength}`);
   const [start, end, offs, index] = await Promise.all([
     readAs(startLogits, 'float32'),
     readAs(endLogits, 'float32'),

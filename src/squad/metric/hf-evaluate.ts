@@ -42,6 +42,9 @@ export function evaluateSquadV2Hf(
     context: '',
   }));
   const texts = new Map(predictions.map((p) => [p.id, p.prediction_text]));
-  const naProbs = predictions.map((p) => ({ qid: p.id, value: { kind: 'float' as const, value: Math.fround(p.no_answer_probability) } }));
+  const naProbs = predictions.map((p) => ({
+    qid: p.id,
+    value: { kind: 'float' as const, value: Math.fround(p.no_answer_probability) },
+  }));
   return evaluateSquadV2(questions, texts, { naProbs, naProbThresh: noAnswerThreshold });
 }

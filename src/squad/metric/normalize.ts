@@ -16,7 +16,8 @@ const UNICODE_ALNUM = /^[\p{L}\p{N}]$/u;
  * or category Zs. Unlike JS `\s` this includes U+001C–U+001F and U+0085 and excludes U+FEFF.
  */
 export function isPythonWhitespace(codePoint: number): boolean {
-  if (codePoint <= 0x20) return codePoint === 0x20 || (codePoint >= 0x09 && codePoint <= 0x0d) || (codePoint >= 0x1c && codePoint <= 0x1f);
+  if (codePoint <= 0x20)
+    return codePoint === 0x20 || (codePoint >= 0x09 && codePoint <= 0x0d) || (codePoint >= 0x1c && codePoint <= 0x1f);
   if (codePoint < 0x85) return false;
   return (
     codePoint === 0x85 ||

@@ -7,7 +7,13 @@ import { InvalidArgumentError, MismatchError } from '../../errors.js';
 import type { SquadQuestion } from '../dataset.js';
 import type { PyNumber } from '../pyjson/python-json.js';
 import { goldTokenLists, scoreQuestion, type RawScore } from './scores.js';
-import { findBestThreshold, precisionRecallCurve, sortByNaProb, type PrCurve, type ScoredQuestion } from './thresholds.js';
+import {
+  findBestThreshold,
+  precisionRecallCurve,
+  sortByNaProb,
+  type PrCurve,
+  type ScoredQuestion,
+} from './thresholds.js';
 
 /** One entry of an na_prob file, in file order. */
 export interface NaProbEntry {
@@ -110,10 +116,21 @@ export function evaluateSquadV2(
         file: files.predictions,
       });
     }
-    scored.push({ qid, hasAnswer: q.hasAnswer, prediction, raw: scoreQuestion(goldTokenLists(q.goldTexts), prediction), naProb: 0 });
+    scored.push({
+      qid,
+      hasAnswer: q.hasAnswer,
+      prediction,
+      raw: scoreQuestion(goldTokenLists(q.goldTexts), prediction),
+      naProb: 0,
+    });
   }
   if (abstained.length > 0 && missing === 'error') {
-    throw new MissingPredictionsError(abstained, byQid.size, "score them as abstentions with { missing: 'abstain' }", files.predictions);
+    throw new MissingPredictionsError(
+      abstained,
+      byQid.size,
+      "score them as abstentions with { missing: 'abstain' }",
+      files.predictions,
+    );
   }
 
   const naProbMap = options.naProbs ? naProbsByQid(options.naProbs, files.naProbs) : undefined;
@@ -145,7 +162,10 @@ export function evaluateSquadV2(
     ['f1', float((100 * sumOver(f1, all)) / n)],
     ['total', int(n)],
   ];
-  for (const [prefix, list] of [['HasAns', hasAns], ['NoAns', noAns]] as const) {
+  for (const [prefix, list] of [
+    ['HasAns', hasAns],
+    ['NoAns', noAns],
+  ] as const) {
     if (list.length === 0) continue;
     entries.push(
       [`${prefix}_exact`, float((100 * sumOver(exact, list)) / list.length)],
@@ -171,7 +191,11 @@ export function evaluateSquadV2(
         f1: precisionRecallCurve(context, (s) => s.raw.f1),
         oracle: precisionRecallCurve(context, (s) => Number(s.hasAnswer), true),
       };
-      entries.push(['pr_exact_ap', float(curves.exact.ap)], ['pr_f1_ap', float(curves.f1.ap)], ['pr_oracle_ap', float(curves.oracle.ap)]);
+      entries.push(
+        ['pr_exact_ap', float(curves.exact.ap)],
+        ['pr_f1_ap', float(curves.f1.ap)],
+        ['pr_oracle_ap', float(curves.oracle.ap)],
+      );
     }
   } else if (options.precisionRecall) {
     throw new InvalidArgumentError('precision-recall analysis needs na_probs (-n)');

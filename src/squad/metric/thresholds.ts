@@ -95,7 +95,11 @@ export interface PrCurve {
  * average precision. With `oracle`, the score is the has-answer flag of every dataset question, scored or not.
  * @throws MismatchError when an na_prob key is not a dataset question (the official script's KeyError).
  */
-export function precisionRecallCurve(context: PrContext, score: (s: ScoredQuestion) => number, oracle = false): PrCurve {
+export function precisionRecallCurve(
+  context: PrContext,
+  score: (s: ScoredQuestion) => number,
+  oracle = false,
+): PrCurve {
   const { sorted, scoredByQid, byQid, numTruePos, file } = context;
   let truePos = 0;
   let lastRecall = 0;

@@ -42,7 +42,8 @@ class Scanner {
 
   expect(char: string): void {
     this.skipSpace();
-    if (this.text[this.pos] !== char) this.fail(this.pos >= this.text.length ? `unexpected end, expected '${char}'` : `expected '${char}'`);
+    if (this.text[this.pos] !== char)
+      this.fail(this.pos >= this.text.length ? `unexpected end, expected '${char}'` : `expected '${char}'`);
     this.pos++;
   }
 

@@ -35,7 +35,10 @@ function guard<T>(file: string, what: string, work: () => T): T {
     return work();
   } catch (cause) {
     if (cause instanceof FileFormatError) throw cause;
-    throw new FileFormatError(`${what} failed (corrupt or unsupported HDF5?): ${cause instanceof Error ? cause.message : String(cause)}`, { file, cause });
+    throw new FileFormatError(
+      `${what} failed (corrupt or unsupported HDF5?): ${cause instanceof Error ? cause.message : String(cause)}`,
+      { file, cause },
+    );
   }
 }
 
@@ -55,7 +58,10 @@ class MemoryHdf5Source implements TensorSource {
     const module = this.h5.Module;
     const what = `reading '${this.name}' [${start}, ${start + count})`;
     const ptr = module._malloc(dst.length);
-    if (!ptr) return Promise.reject(new FileFormatError(`cannot allocate ${dst.length} bytes in the h5wasm heap`, { file: this.path }));
+    if (!ptr)
+      return Promise.reject(
+        new FileFormatError(`cannot allocate ${dst.length} bytes in the h5wasm heap`, { file: this.path }),
+      );
     try {
       const status = guard(this.path, what, () =>
         module.get_dataset_data(
@@ -81,7 +87,8 @@ class MemoryHdf5Source implements TensorSource {
 function metadataOf(file: H5.File, path: string): StoreMetadata | undefined {
   const value = guard(path, 'reading the metadata attribute', () => file.attrs[HDF5_METADATA_ATTRIBUTE]?.value);
   if (value === undefined) return undefined;
-  if (typeof value !== 'string') throw new FileFormatError(`root attribute '${HDF5_METADATA_ATTRIBUTE}' is not a string`, { file: path });
+  if (typeof value !== 'string')
+    throw new FileFormatError(`root attribute '${HDF5_METADATA_ATTRIBUTE}' is not a string`, { file: path });
   return parseStoreMetadata(value, path);
 }
 
@@ -98,7 +105,8 @@ function sourcesOf(h5: typeof H5, file: H5.File, path: string): TensorSource[] {
     const dtype = dtypeOf(meta, path, name);
     if (!dtype) continue;
     checkedElementCount(meta.shape, path, name);
-    if (meta.shape.length === 0) throw new FileFormatError(`dataset '${name}' is a scalar; a store tensor needs an example axis`, { file: path });
+    if (meta.shape.length === 0)
+      throw new FileFormatError(`dataset '${name}' is a scalar; a store tensor needs an example axis`, { file: path });
     if (meta.shape.slice(1).reduce((a, b) => a * b, 1) * dtypeByteSize(dtype) > MAX_READ_BYTES) {
       throw new FileFormatError(`one example of '${name}' is larger than ${MAX_READ_BYTES} bytes`, { file: path });
     }
@@ -111,10 +119,16 @@ function sourcesOf(h5: typeof H5, file: H5.File, path: string): TensorSource[] {
  * Opens an HDF5 store from `bytes` (read whole into h5wasm's in-memory file system).
  * @throws FileFormatError naming the file when it is larger than {@link MAX_HDF5_BYTES} or h5wasm cannot read it.
  */
-export async function openHdf5BytesStore(bytes: RandomAccessBytes, options: OpenStoreOptions): Promise<ActivationStore> {
+export async function openHdf5BytesStore(
+  bytes: RandomAccessBytes,
+  options: OpenStoreOptions,
+): Promise<ActivationStore> {
   const path = bytes.path;
   if (bytes.size > MAX_HDF5_BYTES) {
-    throw new FileFormatError(`an HDF5 store in a page is read whole into h5wasm's heap and is limited to ${MAX_HDF5_BYTES} bytes (this one has ${bytes.size}); use safetensors or npy, which are read by slices`, { file: path });
+    throw new FileFormatError(
+      `an HDF5 store in a page is read whole into h5wasm's heap and is limited to ${MAX_HDF5_BYTES} bytes (this one has ${bytes.size}); use safetensors or npy, which are read by slices`,
+      { file: path },
+    );
   }
   const data = new Uint8Array(bytes.size);
   await bytes.readAt(0, data);
@@ -131,7 +145,14 @@ export async function openHdf5BytesStore(bytes: RandomAccessBytes, options: Open
   try {
     file = guard(path, 'opening', () => new h5.File(name, 'r'));
     if (file.file_id < 0n) throw new FileFormatError('h5wasm cannot open it (corrupt HDF5?)', { file: path });
-    return new BaseStore({ path, container: 'hdf5', sources: sourcesOf(h5, file, path), metadata: metadataOf(file, path), options, close });
+    return new BaseStore({
+      path,
+      container: 'hdf5',
+      sources: sourcesOf(h5, file, path),
+      metadata: metadataOf(file, path),
+      options,
+      close,
+    });
   } catch (error) {
     await close().catch(() => undefined);
     throw error;

@@ -47,7 +47,9 @@ export class DirectDataset {
   /** Raw bytes of examples `[start, start + count)` into `dst`. */
   readRaw(start: number, count: number, dst: Uint8Array): Promise<void> {
     const e = this.exampleBytes;
-    return this.eachRun(start, count, (offset, done, k) => this.file.readAt(offset, dst.subarray(done * e, (done + k) * e)));
+    return this.eachRun(start, count, (offset, done, k) =>
+      this.file.readAt(offset, dst.subarray(done * e, (done + k) * e)),
+    );
   }
 
   /** float16 examples `[start, start + count)` decoded into `dst` (needs `decodesFloat16`). */

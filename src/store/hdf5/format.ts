@@ -26,7 +26,8 @@ export function hasHdf5Signature(bytes: Uint8Array): boolean {
 /** Maps h5wasm dataset metadata to a store dtype, or undefined for strings (ignored); throws for other types. */
 export function dtypeOf(meta: H5.Metadata, file: string, name: string): StoreDtype | undefined {
   if (meta.type === 3) return undefined; // strings: not a store tensor
-  if (!meta.littleEndian && meta.size > 1) throw new FileFormatError(`dataset '${name}' is big-endian (unsupported)`, { file });
+  if (!meta.littleEndian && meta.size > 1)
+    throw new FileFormatError(`dataset '${name}' is big-endian (unsupported)`, { file });
   if (meta.type === 1 && meta.size === 2) return 'float16';
   if (meta.type === 1 && meta.size === 4) return 'float32';
   if (meta.type === 1 && meta.size === 8) return 'float64';
@@ -35,5 +36,7 @@ export function dtypeOf(meta: H5.Metadata, file: string, name: string): StoreDty
   if (meta.type === 0 && !meta.signed && meta.size === 1) return 'uint8';
   const members = meta.enum_type?.members;
   if (meta.type === 8 && meta.size === 1 && members && members['FALSE'] === 0 && members['TRUE'] === 1) return 'bool';
-  throw new FileFormatError(`dataset '${name}' has an unsupported type (class ${meta.type}, ${meta.size} bytes)`, { file });
+  throw new FileFormatError(`dataset '${name}' has an unsupported type (class ${meta.type}, ${meta.size} bytes)`, {
+    file,
+  });
 }

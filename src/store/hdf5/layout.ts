@@ -168,7 +168,10 @@ class Hdf5Reader {
       if (head.u8() !== 0) throw new Unsupported('not a group B-tree');
       head.skip(1);
       const used = head.u16();
-      const f = await this.fields(node, 8 + 2 * this.offsetSize + used * (this.lengthSize + this.offsetSize) + this.lengthSize);
+      const f = await this.fields(
+        node,
+        8 + 2 * this.offsetSize + used * (this.lengthSize + this.offsetSize) + this.lengthSize,
+      );
       f.at = 8 + 2 * this.offsetSize;
       for (let i = 0; i < used; i++) {
         f.length(); // key: heap offset of the greatest name below
@@ -197,7 +200,8 @@ class Hdf5Reader {
     const rank = layout.u8() - 1;
     const btree = layout.address();
     const chunk = Array.from({ length: rank }, () => layout.u32());
-    if (rank !== shape.length || layout.u32() !== elementSize || chunk.slice(1).join() !== shape.slice(1).join()) return undefined;
+    if (rank !== shape.length || layout.u32() !== elementSize || chunk.slice(1).join() !== shape.slice(1).join())
+      return undefined;
     const runs = new Map<number, number>();
     await this.chunks(btree, rank, runs);
     const starts = [...runs.keys()].sort((a, b) => a - b);

@@ -47,7 +47,8 @@ class SeedDirectorySource implements TensorSource {
   ) {
     this.perExample = shape.slice(1).reduce((a, b) => a * b, 1);
     const addon = useNative ? nativeAddon() : undefined;
-    if (addon && dtype === 'float16') this.readFloat16 = (start, count, dst) => this.decodeFloat16(addon, start, count, dst);
+    if (addon && dtype === 'float16')
+      this.readFloat16 = (start, count, dst) => this.decodeFloat16(addon, start, count, dst);
   }
 
   /** Opens (or returns the cached) member file `i`, checking its dataset against the names' promise. */
@@ -106,7 +107,9 @@ class SeedDirectorySource implements TensorSource {
     return this.eachMember(start, count, async (m, first, done, k) => {
       const target = dst.subarray(done * exampleBytes, (done + k) * exampleBytes);
       if (m.direct) return m.direct.readRaw(first, k, target);
-      readHyperslab(this.runtime, this.heap, m.file, m.path, this.name, m.shape, first, k, target.length, (raw) => target.set(raw));
+      readHyperslab(this.runtime, this.heap, m.file, m.path, this.name, m.shape, first, k, target.length, (raw) =>
+        target.set(raw),
+      );
     });
   }
 
@@ -150,7 +153,8 @@ export async function openSeedDirectoryStore(dir: string, options: OpenStoreOpti
     .filter((f) => /^\d+\.h5$/.test(f))
     .map((f) => Number(f.slice(0, -3)))
     .sort((a, b) => a - b);
-  if (starts.length === 0 || starts[0] !== 0) throw new FileFormatError('seed directory must start with 0.h5', { file: dir });
+  if (starts.length === 0 || starts[0] !== 0)
+    throw new FileFormatError('seed directory must start with 0.h5', { file: dir });
   const name = options.activations ?? 'hidden_state_activations';
   const lastPath = join(dir, `${starts[starts.length - 1]!}.h5`);
   const last = inspectHdf5(runtime, lastPath);
@@ -159,7 +163,16 @@ export async function openSeedDirectoryStore(dir: string, options: OpenStoreOpti
   if (!info) throw new FileFormatError(`missing dataset '${name}'`, { file: lastPath });
   starts.push(starts[starts.length - 1]! + info.shape[0]!);
   const shape = [starts[starts.length - 1]!, ...info.shape.slice(1)];
-  const source = new SeedDirectorySource(name, info.dtype, shape, starts, dir, runtime, new HeapBuffer(runtime), options.native ?? true);
+  const source = new SeedDirectorySource(
+    name,
+    info.dtype,
+    shape,
+    starts,
+    dir,
+    runtime,
+    new HeapBuffer(runtime),
+    options.native ?? true,
+  );
   const close = (): Promise<void> => source.closeAll();
   try {
     await source.member(0);

@@ -131,7 +131,10 @@ class Hdf5Source implements TensorSource {
   ) {
     if (dtype !== 'float16') return;
     if (direct?.decodesFloat16) this.readFloat16 = (start, count, dst) => direct.readFloat16(start, count, dst);
-    else if (addon) this.readFloat16 = nativeFloat16Reader(addon, shape, (s, k, bytes, consume) => this.readPiece(s, k, bytes, consume));
+    else if (addon)
+      this.readFloat16 = nativeFloat16Reader(addon, shape, (s, k, bytes, consume) =>
+        this.readPiece(s, k, bytes, consume),
+      );
   }
 
   private readPiece(start: number, count: number, bytes: number, consume: (raw: Uint8Array) => void): void {
@@ -173,9 +176,15 @@ function datasetsOf(runtime: H5Runtime, file: H5.File, path: string): DatasetInf
 }
 
 function readMetadataAttribute(runtime: H5Runtime, file: H5.File, path: string): StoreMetadata | undefined {
-  const value = guardH5(runtime, path, 'reading the metadata attribute', () => file.attrs[HDF5_METADATA_ATTRIBUTE]?.value);
+  const value = guardH5(
+    runtime,
+    path,
+    'reading the metadata attribute',
+    () => file.attrs[HDF5_METADATA_ATTRIBUTE]?.value,
+  );
   if (value === undefined) return undefined;
-  if (typeof value !== 'string') throw new FileFormatError(`root attribute '${HDF5_METADATA_ATTRIBUTE}' is not a string`, { file: path });
+  if (typeof value !== 'string')
+    throw new FileFormatError(`root attribute '${HDF5_METADATA_ATTRIBUTE}' is not a string`, { file: path });
   return parseStoreMetadata(value, path);
 }
 

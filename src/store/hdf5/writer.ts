@@ -21,7 +21,13 @@ const CHUNK_BYTES = 1 << 20;
 const MAX_HEAP_WRITE = 256 << 20;
 
 /** h5wasm (Python struct style) dtype codes of the dtypes it can create. */
-const H5_DTYPES: Partial<Record<StoreDtype, string>> = { float32: '<f', float64: '<d', int32: '<i', int64: '<q', uint8: '<B' };
+const H5_DTYPES: Partial<Record<StoreDtype, string>> = {
+  float32: '<f',
+  float64: '<d',
+  int32: '<i',
+  int64: '<q',
+  uint8: '<B',
+};
 
 /** Creates the temporary HDF5 file with every dataset sized to its declared shape (chunks allocated on write). */
 export async function openHdf5Sink(
@@ -56,7 +62,10 @@ export async function openHdf5Sink(
   try {
     for (const [i, t] of tensors.entries()) {
       const rest = t.shape.slice(1);
-      const perChunk = i === 0 || t.exampleBytes === 0 ? 1 : Math.max(1, Math.min(t.shape[0]!, Math.floor(CHUNK_BYTES / t.exampleBytes)));
+      const perChunk =
+        i === 0 || t.exampleBytes === 0
+          ? 1
+          : Math.max(1, Math.min(t.shape[0]!, Math.floor(CHUNK_BYTES / t.exampleBytes)));
       const dataset = file.create_dataset({
         name: t.name,
         data: [],

@@ -45,7 +45,8 @@ export class NpySource implements TensorSource {
   ) {
     this.dtype = header.dtype;
     this.shape = header.shape;
-    if (this.shape.length === 0) throw new FileFormatError(`'${name}' is a 0-d array; a store tensor needs an example axis`, { file: file.path });
+    if (this.shape.length === 0)
+      throw new FileFormatError(`'${name}' is a 0-d array; a store tensor needs an example axis`, { file: file.path });
     this.exampleBytes = this.shape.slice(1).reduce((a, b) => a * b, 1) * dtypeByteSize(this.dtype);
     // Fortran order only differs from C order when more than one axis has length > 1.
     this.fortran = header.fortranOrder && this.shape.filter((d) => d > 1).length > 1;

@@ -15,7 +15,11 @@ import type { ActivationStore, OpenStoreOptions } from '../store.js';
 const MAX_METADATA_BYTES = 256 << 20;
 
 /** Opens the `.npy` file at `path` as tensor `name`. */
-export async function openNpySource(path: string, name: string, useNative = true): Promise<{ source: TensorSource; file: PositionalFile }> {
+export async function openNpySource(
+  path: string,
+  name: string,
+  useNative = true,
+): Promise<{ source: TensorSource; file: PositionalFile }> {
   const file = await PositionalFile.open(path, useNative);
   try {
     return { source: new NpySource(name, file, await readNpyHeader(file)), file };
@@ -27,9 +31,20 @@ export async function openNpySource(path: string, name: string, useNative = true
 
 /** Opens a single `.npy` file as a store holding only the activations (no metadata unless given). */
 export async function openNpyFileStore(path: string, options: OpenStoreOptions): Promise<ActivationStore> {
-  const { source, file } = await openNpySource(path, options.activations ?? 'hidden_state_activations', options.native ?? true);
+  const { source, file } = await openNpySource(
+    path,
+    options.activations ?? 'hidden_state_activations',
+    options.native ?? true,
+  );
   try {
-    return new BaseStore({ path, container: 'npy', sources: [source], metadata: undefined, options, close: () => file.close() });
+    return new BaseStore({
+      path,
+      container: 'npy',
+      sources: [source],
+      metadata: undefined,
+      options,
+      close: () => file.close(),
+    });
   } catch (error) {
     await file.close();
     throw error;
@@ -43,7 +58,8 @@ async function readDirMetadata(dir: string): Promise<StoreMetadata | undefined> 
   try {
     const f = await PositionalFile.open(path, false);
     try {
-      if (f.size > MAX_METADATA_BYTES) throw new FileFormatError(`metadata.json of ${f.size} bytes is too large`, { file: path });
+      if (f.size > MAX_METADATA_BYTES)
+        throw new FileFormatError(`metadata.json of ${f.size} bytes is too large`, { file: path });
     } finally {
       await f.close();
     }
@@ -65,8 +81,16 @@ export async function openNpyDirStore(dir: string, options: OpenStoreOptions): P
   };
   try {
     const metadata = await readDirMetadata(dir);
-    for (const name of names) opened.push(await openNpySource(join(dir, name), basename(name, '.npy'), options.native ?? true));
-    return new BaseStore({ path: dir, container: 'npy-dir', sources: opened.map((o) => o.source), metadata, options, close: closeAll });
+    for (const name of names)
+      opened.push(await openNpySource(join(dir, name), basename(name, '.npy'), options.native ?? true));
+    return new BaseStore({
+      path: dir,
+      container: 'npy-dir',
+      sources: opened.map((o) => o.source),
+      metadata,
+      options,
+      close: closeAll,
+    });
   } catch (error) {
     await closeAll();
     throw error;

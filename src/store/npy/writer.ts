@@ -25,9 +25,13 @@ export async function openNpySink(
 ): Promise<StoreSink> {
   const single = path.endsWith('.npy');
   if (single && (tensors.length !== 1 || tensors[0]!.name !== activations)) {
-    throw new InvalidArgumentError(`a single .npy file holds only '${activations}'; write a directory for more tensors`, { file: path });
+    throw new InvalidArgumentError(
+      `a single .npy file holds only '${activations}'; write a directory for more tensors`,
+      { file: path },
+    );
   }
-  if (single && metadata) throw new InvalidArgumentError('a single .npy file cannot hold metadata; write a directory', { file: path });
+  if (single && metadata)
+    throw new InvalidArgumentError('a single .npy file cannot hold metadata; write a directory', { file: path });
   for (const t of tensors) {
     if (!/^[A-Za-z0-9_.-]+$/.test(t.name) || t.name.startsWith('.'))
       throw new InvalidArgumentError(`tensor name '${t.name}' is not a safe file name`, { file: path });
@@ -46,7 +50,8 @@ export async function openNpySink(
       arrays.set(t.name, { handle, dataOffset: header.length, exampleBytes: t.exampleBytes });
       await writeAt(handle, header, 0);
     }
-    if (!single && metadata) await writeFile(join(temporary, 'metadata.json'), JSON.stringify(metadata), { flag: 'wx' });
+    if (!single && metadata)
+      await writeFile(join(temporary, 'metadata.json'), JSON.stringify(metadata), { flag: 'wx' });
   } catch (error) {
     await closeAll();
     await removeTemporary(temporary);

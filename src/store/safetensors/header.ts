@@ -85,7 +85,8 @@ function parseEntry(name: string, raw: unknown, dataOffset: number, dataBytes: n
   const dtype = CODE_TO_DTYPE[code];
   if (!dtype) return bad(`has unsupported dtype '${code}' (supported: ${Object.keys(CODE_TO_DTYPE).join(', ')})`);
   const shape = raw['shape'];
-  if (!Array.isArray(shape) || !shape.every((d): d is number => typeof d === 'number')) return bad('has no valid shape');
+  if (!Array.isArray(shape) || !shape.every((d): d is number => typeof d === 'number'))
+    return bad('has no valid shape');
   const offsets = raw['data_offsets'];
   if (!Array.isArray(offsets) || offsets.length !== 2) return bad('has no data_offsets [begin, end]');
   const [begin, end] = offsets as unknown[];
@@ -93,9 +94,13 @@ function parseEntry(name: string, raw: unknown, dataOffset: number, dataBytes: n
   const b = begin as number;
   const e = end as number;
   if (b < 0 || e < b) return bad(`has invalid data_offsets [${b}, ${e}]`);
-  if (e > dataBytes) return bad(`data_offsets [${b}, ${e}] run past the end of the file (data section is ${dataBytes} bytes): truncated?`);
+  if (e > dataBytes)
+    return bad(
+      `data_offsets [${b}, ${e}] run past the end of the file (data section is ${dataBytes} bytes): truncated?`,
+    );
   const expected = checkedElementCount(shape, file, name) * dtypeByteSize(dtype);
-  if (e - b !== expected) return bad(`data_offsets span ${e - b} bytes but shape [${shape.join(', ')}] of ${dtype} needs ${expected}`);
+  if (e - b !== expected)
+    return bad(`data_offsets span ${e - b} bytes but shape [${shape.join(', ')}] of ${dtype} needs ${expected}`);
   return { dtype, shape: [...shape], offset: dataOffset + b, byteLength: e - b };
 }
 
@@ -131,7 +136,9 @@ export function parseSafetensorsHeader(json: Uint8Array, fileSize: number, file:
     const [prevName, prev] = spans[i - 1]!;
     const [name, cur] = spans[i]!;
     if (cur.offset < prev.offset + prev.byteLength) {
-      throw new FileFormatError(`safetensors tensors '${prevName}' and '${name}' have overlapping data_offsets`, { file });
+      throw new FileFormatError(`safetensors tensors '${prevName}' and '${name}' have overlapping data_offsets`, {
+        file,
+      });
     }
   }
   return { tensors, metadata, dataOffset };

@@ -30,7 +30,12 @@ export function parseShardIndex(text: string, file: string): ShardIndex {
   }
   const obj = parsed as { weight_map?: unknown; metadata?: unknown } | null;
   const map = obj?.weight_map;
-  if (typeof map !== 'object' || map === null || Array.isArray(map) || !Object.values(map).every((v) => typeof v === 'string')) {
+  if (
+    typeof map !== 'object' ||
+    map === null ||
+    Array.isArray(map) ||
+    !Object.values(map).every((v) => typeof v === 'string')
+  ) {
     throw new FileFormatError("safetensors index has no 'weight_map' of tensor → shard file names", { file });
   }
   for (const shard of Object.values(map) as string[]) {
@@ -39,6 +44,7 @@ export function parseShardIndex(text: string, file: string): ShardIndex {
     }
   }
   const meta = obj?.metadata;
-  const metadata = typeof meta === 'object' && meta !== null && !Array.isArray(meta) ? (meta as Record<string, string>) : undefined;
+  const metadata =
+    typeof meta === 'object' && meta !== null && !Array.isArray(meta) ? (meta as Record<string, string>) : undefined;
   return { metadata, weightMap: new Map(Object.entries(map as Record<string, string>)) };
 }

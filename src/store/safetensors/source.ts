@@ -6,7 +6,12 @@ import { FileFormatError } from '../../errors.js';
 import { dtypeByteSize } from '../dtype.js';
 import { parseStoreMetadata, type StoreMetadata } from '../metadata.js';
 import type { RandomAccessBytes } from '../random-access.js';
-import { parseSafetensorsHeader, safetensorsHeaderLength, type SafetensorsEntry, type SafetensorsHeader } from './header.js';
+import {
+  parseSafetensorsHeader,
+  safetensorsHeaderLength,
+  type SafetensorsEntry,
+  type SafetensorsHeader,
+} from './header.js';
 import type { TensorSource } from '../store-base.js';
 
 /** Metadata key under which bertvision keeps its JSON in `__metadata__` (and in a shard index's `metadata`). */
@@ -25,12 +30,14 @@ export class SafetensorsSource implements TensorSource {
     private readonly file: RandomAccessBytes,
     private readonly entry: SafetensorsEntry,
   ) {
-    if (entry.shape.length === 0) throw new FileFormatError(`tensor '${name}' is 0-d; a store tensor needs an example axis`, { file: file.path });
+    if (entry.shape.length === 0)
+      throw new FileFormatError(`tensor '${name}' is 0-d; a store tensor needs an example axis`, { file: file.path });
     this.dtype = entry.dtype;
     this.shape = entry.shape;
     this.exampleBytes = entry.shape.slice(1).reduce((a, b) => a * b, 1) * dtypeByteSize(entry.dtype);
     const decode = file.readFloat16At?.bind(file);
-    if (file.mapped && decode) this.readFloat16 = (start, _count, dst) => decode(entry.offset + start * this.exampleBytes, dst);
+    if (file.mapped && decode)
+      this.readFloat16 = (start, _count, dst) => decode(entry.offset + start * this.exampleBytes, dst);
   }
 
   readRaw(start: number, _count: number, dst: Uint8Array): Promise<void> {

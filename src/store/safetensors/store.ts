@@ -33,13 +33,17 @@ async function readShardIndex(path: string): Promise<ShardIndex> {
   const index = parseShardIndex(await readFile(path, 'utf8'), path);
   const dir = resolve(dirname(path));
   for (const shard of index.weightMap.values()) {
-    if (!resolve(dir, shard).startsWith(dir + '/')) throw new FileFormatError(`shard '${shard}' lies outside the index's directory`, { file: path });
+    if (!resolve(dir, shard).startsWith(dir + '/'))
+      throw new FileFormatError(`shard '${shard}' lies outside the index's directory`, { file: path });
   }
   return index;
 }
 
 /** Opens a sharded store from its `*.safetensors.index.json`. */
-export async function openShardedSafetensorsStore(indexPath: string, options: OpenStoreOptions): Promise<ActivationStore> {
+export async function openShardedSafetensorsStore(
+  indexPath: string,
+  options: OpenStoreOptions,
+): Promise<ActivationStore> {
   const index = await readShardIndex(indexPath);
   const files = new Map<string, { file: PositionalFile; header: SafetensorsHeader }>();
   const closeAll = async (): Promise<void> => {
@@ -51,7 +55,13 @@ export async function openShardedSafetensorsStore(indexPath: string, options: Op
       let opened = files.get(shard);
       if (!opened) {
         const file = await PositionalFile.open(join(dirname(indexPath), shard), options.native ?? true);
-        files.set(shard, { file, header: await readSafetensorsHeader(file).catch(async (e: unknown) => { await file.close(); throw e; }) });
+        files.set(shard, {
+          file,
+          header: await readSafetensorsHeader(file).catch(async (e: unknown) => {
+            await file.close();
+            throw e;
+          }),
+        });
         opened = files.get(shard)!;
       }
       const entry = opened.header.tensors.get(name);
@@ -64,8 +74,17 @@ export async function openShardedSafetensorsStore(indexPath: string, options: Op
     const activationShard = index.weightMap.get(options.activations ?? 'hidden_state_activations');
     const metadata =
       metadataFrom(index.metadata, indexPath) ??
-      (activationShard ? metadataFrom(files.get(activationShard)?.header.metadata, join(dirname(indexPath), activationShard)) : undefined);
-    return new BaseStore({ path: indexPath, container: 'safetensors-sharded', sources, metadata, options, close: closeAll });
+      (activationShard
+        ? metadataFrom(files.get(activationShard)?.header.metadata, join(dirname(indexPath), activationShard))
+        : undefined);
+    return new BaseStore({
+      path: indexPath,
+      container: 'safetensors-sharded',
+      sources,
+      metadata,
+      options,
+      close: closeAll,
+    });
   } catch (error) {
     await closeAll();
     throw error;

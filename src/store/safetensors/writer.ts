@@ -6,7 +6,11 @@ import { temporaryPathFor, type PlannedTensor, type StoreSink } from '../sink.js
 import { publish, removeTemporary, writeAt } from '../../platform/write-at.js';
 
 /** Opens a temporary safetensors file beside `path` with its full header written. */
-export async function openSafetensorsSink(path: string, tensors: PlannedTensor[], metadata: StoreMetadata | undefined): Promise<StoreSink> {
+export async function openSafetensorsSink(
+  path: string,
+  tensors: PlannedTensor[],
+  metadata: StoreMetadata | undefined,
+): Promise<StoreSink> {
   const { bytes, offsets } = buildSafetensorsHeader(tensors, metadata ? { bertvision: JSON.stringify(metadata) } : {});
   const temporary = temporaryPathFor(path);
   const handle = await open(temporary, 'wx');

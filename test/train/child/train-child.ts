@@ -47,5 +47,8 @@ const result = await fit(model, {
   onProgress: (p) => process.stdout.write(`STEP ${p.step}\n`),
 });
 await sleep(0);
-writeFileSync(out!, JSON.stringify({ weights: weightValues(model), resumedFrom: result.resumedFrom, steps: result.state.step }));
+writeFileSync(
+  out!,
+  JSON.stringify({ weights: weightValues(model), resumedFrom: result.resumedFrom, steps: result.state.step }),
+);
 process.stdout.write('DONE\n');

@@ -4,7 +4,15 @@
  * start/end logits with the same decoder), the head's no-answer probability, and the official SQuAD 2.0 EM/F1 of the
  * answers on the page.
  */
-import { decodeSpanWindows, evaluateSquadV2, openStore, predictStore, readStoreWindows, type QaDecodeResult, type SquadQuestion } from 'bertvision';
+import {
+  decodeSpanWindows,
+  evaluateSquadV2,
+  openStore,
+  predictStore,
+  readStoreWindows,
+  type QaDecodeResult,
+  type SquadQuestion,
+} from 'bertvision';
 import { locateAnswer } from '../answer-spans.js';
 import { DEMO_DATA } from '../data-config.js';
 import { fixed, h } from '../dom.js';
@@ -21,7 +29,11 @@ function contextWithMark(context: string, span: { start: number; end: number } |
     p.append(context);
     return p;
   }
-  p.append(context.slice(0, span.start), h('mark', { class: 'head-answer' }, context.slice(span.start, span.end)), context.slice(span.end));
+  p.append(
+    context.slice(0, span.start),
+    h('mark', { class: 'head-answer' }, context.slice(span.start, span.end)),
+    context.slice(span.end),
+  );
   return p;
 }
 
@@ -52,29 +64,82 @@ export const answerTab: DemoTab = {
 
     panel.append(
       h('h2', {}, 'Answer held-out questions'),
-      h('p', { class: 'lead' },
+      h(
+        'p',
+        { class: 'lead' },
         `${questions.length} questions of the eval part, answered by a span head (${model.name}) on the activations of ${store.metadata?.model_id ?? 'the encoder'}, ` +
-        `decoded with the library's decoder (transformers' postprocess_qa_predictions). ` +
-        (DEMO_DATA.spanHeadInSample ? 'The shipped head was trained on these same windows (the only span activations shipped so far), so its answers are in-sample.' : '')),
-      h('table', { class: 'scores', id: 'answer-scores' },
+          `decoded with the library's decoder (transformers' postprocess_qa_predictions). ` +
+          (DEMO_DATA.spanHeadInSample
+            ? 'The shipped head was trained on these same windows (the only span activations shipped so far), so its answers are in-sample.'
+            : ''),
+      ),
+      h(
+        'table',
+        { class: 'scores', id: 'answer-scores' },
         h('caption', {}, `Official SQuAD 2.0 scores of the answers on this page (${questions.length} questions)`),
-        h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, ''), h('th', { scope: 'col' }, 'EM'), h('th', { scope: 'col' }, 'F1'))),
-        h('tbody', {},
-          h('tr', { 'data-who': 'head' }, h('th', { scope: 'row' }, 'Head'), h('td', {}, fixed(headScore.exact, 1)), h('td', {}, fixed(headScore.f1, 1))),
-          h('tr', { 'data-who': 'bert' }, h('th', { scope: 'row' }, 'BERT (backbone logits)'), h('td', {}, fixed(bertScore.exact, 1)), h('td', {}, fixed(bertScore.f1, 1))))),
+        h(
+          'thead',
+          {},
+          h('tr', {}, h('th', { scope: 'col' }, ''), h('th', { scope: 'col' }, 'EM'), h('th', { scope: 'col' }, 'F1')),
+        ),
+        h(
+          'tbody',
+          {},
+          h(
+            'tr',
+            { 'data-who': 'head' },
+            h('th', { scope: 'row' }, 'Head'),
+            h('td', {}, fixed(headScore.exact, 1)),
+            h('td', {}, fixed(headScore.f1, 1)),
+          ),
+          h(
+            'tr',
+            { 'data-who': 'bert' },
+            h('th', { scope: 'row' }, 'BERT (backbone logits)'),
+            h('td', {}, fixed(bertScore.exact, 1)),
+            h('td', {}, fixed(bertScore.f1, 1)),
+          ),
+        ),
+      ),
     );
     for (const q of questions) {
       const qWindows = Array.from(windows.exampleIndex).flatMap((e, w) => (windows.exampleIds[e] === q.id ? [w] : []));
       const headText = head.predictions.get(q.id) ?? '';
-      const span = locateAnswer(headText, q.context, qWindows, windows.offsets!, out.start, out.end, out.sequenceLength);
+      const span = locateAnswer(
+        headText,
+        q.context,
+        qWindows,
+        windows.offsets!,
+        out.start,
+        out.end,
+        out.sequenceLength,
+      );
       panel.append(
-        h('article', { class: 'qa', 'data-qid': q.id, 'data-head-answer': headText },
+        h(
+          'article',
+          { class: 'qa', 'data-qid': q.id, 'data-head-answer': headText },
           h('h3', {}, q.question),
-          h('dl', { class: 'answers' },
-            h('dt', {}, 'Head'), h('dd', { class: 'head' }, answerText(headText), h('span', { class: 'prob' }, ` · P(no answer) ${fixed(noAnswerProbability(head, q.id), 2)}`)),
-            h('dt', {}, 'Gold'), h('dd', { class: 'gold' }, q.hasAnswer ? [...new Set(q.goldTexts)].map(answerText).join(' / ') : '(no answer)'),
-            h('dt', {}, 'BERT'), h('dd', { class: 'bert' }, answerText(bert.predictions.get(q.id) ?? ''))),
-          contextWithMark(q.context, span)),
+          h(
+            'dl',
+            { class: 'answers' },
+            h('dt', {}, 'Head'),
+            h(
+              'dd',
+              { class: 'head' },
+              answerText(headText),
+              h('span', { class: 'prob' }, ` · P(no answer) ${fixed(noAnswerProbability(head, q.id), 2)}`),
+            ),
+            h('dt', {}, 'Gold'),
+            h(
+              'dd',
+              { class: 'gold' },
+              q.hasAnswer ? [...new Set(q.goldTexts)].map(answerText).join(' / ') : '(no answer)',
+            ),
+            h('dt', {}, 'BERT'),
+            h('dd', { class: 'bert' }, answerText(bert.predictions.get(q.id) ?? '')),
+          ),
+          contextWithMark(q.context, span),
+        ),
       );
     }
   },

@@ -18,7 +18,11 @@ function isHeadFile(file: File): boolean {
   return file.name === 'model.json' || /^(weights|group\d+-shard\d+of\d+).*\.bin$/.test(file.name);
 }
 
-async function headFor(store: ActivationStore, headFiles: File[], context: DemoContext): Promise<{ model: tf.LayersModel; from: string }> {
+async function headFor(
+  store: ActivationStore,
+  headFiles: File[],
+  context: DemoContext,
+): Promise<{ model: tf.LayersModel; from: string }> {
   const json = headFiles.find((f) => f.name === 'model.json');
   if (json) {
     const model = await tf.loadLayersModel(tf.io.browserFiles([json, ...headFiles.filter((f) => f !== json)]));
@@ -30,10 +34,19 @@ async function headFor(store: ActivationStore, headFiles: File[], context: DemoC
 }
 
 function tensorTable(store: ActivationStore): HTMLElement {
-  return h('table', { class: 'tensors', id: 'drop-tensors' },
+  return h(
+    'table',
+    { class: 'tensors', id: 'drop-tensors' },
     h('caption', {}, `${store.path} · ${store.container} · ${store.numExamples} examples`),
     h('thead', {}, h('tr', {}, ...['tensor', 'shape', 'dtype'].map((c) => h('th', { scope: 'col' }, c)))),
-    h('tbody', {}, ...Object.entries(store.tensors).map(([name, t]) => h('tr', {}, h('td', {}, name), h('td', {}, `[${t.shape.join(', ')}]`), h('td', {}, t.dtype)))));
+    h(
+      'tbody',
+      {},
+      ...Object.entries(store.tensors).map(([name, t]) =>
+        h('tr', {}, h('td', {}, name), h('td', {}, `[${t.shape.join(', ')}]`), h('td', {}, t.dtype)),
+      ),
+    ),
+  );
 }
 
 async function predictionList(store: ActivationStore, model: tf.LayersModel): Promise<HTMLElement> {
@@ -47,11 +60,18 @@ async function predictionList(store: ActivationStore, model: tf.LayersModel): Pr
     } else {
       const row = (x: Float32Array): number => {
         let best = 0;
-        for (let s = 1; s < out.sequenceLength; s++) if (x[w * out.sequenceLength + s]! > x[w * out.sequenceLength + best]!) best = s;
+        for (let s = 1; s < out.sequenceLength; s++)
+          if (x[w * out.sequenceLength + s]! > x[w * out.sequenceLength + best]!) best = s;
         return best;
       };
       const [s, e] = [row(out.start), row(out.end)];
-      items.push(h('li', {}, s === 0 && e === 0 ? `window ${w}: no answer (start and end at CLS)` : `window ${w}: answer tokens ${s}…${e}`));
+      items.push(
+        h(
+          'li',
+          {},
+          s === 0 && e === 0 ? `window ${w}: no answer (start and end at CLS)` : `window ${w}: answer tokens ${s}…${e}`,
+        ),
+      );
     }
   }
   return h('ul', { class: 'predictions', id: 'drop-predictions' }, ...items);
@@ -61,13 +81,40 @@ export const dropTab: DemoTab = {
   id: 'drop',
   label: 'Drop your own',
   async mount(panel, context) {
-    const input = h('input', { id: 'drop-input', type: 'file', multiple: '', accept: '.safetensors,.npy,.h5,.hdf5,.json,.bin' }) as HTMLInputElement;
-    const zone = h('div', { class: 'dropzone', id: 'drop-zone' },
-      h('label', { for: 'drop-input' }, 'Choose or drop a store (.safetensors, .npy, .h5; several files for a sharded or npy-directory store) and optionally a saved head (model.json + weights.bin)'),
-      input);
-    const result = h('div', { id: 'drop-result', 'aria-live': 'polite', class: 'drop-result' }, h('p', { class: 'status' }, 'Nothing dropped yet.'));
-    await Promise.all([DEMO_DATA.answerabilityHead, DEMO_DATA.spanHead].map(async (dir) => (await context.head(dir)).dispose())); // fetched now: works offline later
-    panel.append(h('h2', {}, 'Drop your own store'), h('p', { class: 'lead' }, 'Files stay in this page. safetensors and npy stores are read by slices, only the parts shown; HDF5 is copied into the page\'s memory (h5wasm), up to 1 GiB.'), zone, result);
+    const input = h('input', {
+      id: 'drop-input',
+      type: 'file',
+      multiple: '',
+      accept: '.safetensors,.npy,.h5,.hdf5,.json,.bin',
+    }) as HTMLInputElement;
+    const zone = h(
+      'div',
+      { class: 'dropzone', id: 'drop-zone' },
+      h(
+        'label',
+        { for: 'drop-input' },
+        'Choose or drop a store (.safetensors, .npy, .h5; several files for a sharded or npy-directory store) and optionally a saved head (model.json + weights.bin)',
+      ),
+      input,
+    );
+    const result = h(
+      'div',
+      { id: 'drop-result', 'aria-live': 'polite', class: 'drop-result' },
+      h('p', { class: 'status' }, 'Nothing dropped yet.'),
+    );
+    await Promise.all(
+      [DEMO_DATA.answerabilityHead, DEMO_DATA.spanHead].map(async (dir) => (await context.head(dir)).dispose()),
+    ); // fetched now: works offline later
+    panel.append(
+      h('h2', {}, 'Drop your own store'),
+      h(
+        'p',
+        { class: 'lead' },
+        "Files stay in this page. safetensors and npy stores are read by slices, only the parts shown; HDF5 is copied into the page's memory (h5wasm), up to 1 GiB.",
+      ),
+      zone,
+      result,
+    );
 
     const show = async (files: File[]): Promise<void> => {
       result.replaceChildren(h('p', { class: 'status' }, `Reading ${files.map((f) => f.name).join(', ')}…`));
@@ -75,9 +122,27 @@ export const dropTab: DemoTab = {
       const storeFiles = files.filter((f) => !isHeadFile(f));
       let store: ActivationStore | undefined;
       try {
-        if (storeFiles.length === 0) throw new Error('no store among the files (a head alone needs a store to predict on)');
+        if (storeFiles.length === 0)
+          throw new Error('no store among the files (a head alone needs a store to predict on)');
         store = await openStore(storeFiles.length === 1 ? storeFiles[0]! : { files: storeFiles });
-        const parts: HTMLElement[] = [tensorTable(store), h('h3', {}, 'Metadata'), h('pre', { class: 'metadata', id: 'drop-metadata' }, store.metadata ? JSON.stringify({ ...store.metadata, example_ids: store.metadata.example_ids ? `[${store.metadata.example_ids.length} ids]` : undefined }, null, 2) : '(none)')];
+        const parts: HTMLElement[] = [
+          tensorTable(store),
+          h('h3', {}, 'Metadata'),
+          h(
+            'pre',
+            { class: 'metadata', id: 'drop-metadata' },
+            store.metadata
+              ? JSON.stringify(
+                  {
+                    ...store.metadata,
+                    example_ids: store.metadata.example_ids ? `[${store.metadata.example_ids.length} ids]` : undefined,
+                  },
+                  null,
+                  2,
+                )
+              : '(none)',
+          ),
+        ];
         const { model, from } = await headFor(store, headFiles, context);
         try {
           checkModelFitsStore(model, store);

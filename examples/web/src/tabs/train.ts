@@ -35,16 +35,23 @@ function weightsSvg(model: tf.LayersModel, channels: string[], epoch: number): s
 }
 
 function numberField(id: string, label: string, value: string, attrs: Record<string, string>): HTMLElement {
-  return h('p', { class: 'field' }, h('label', { for: id }, label), h('input', { id, type: 'number', value, required: '', ...attrs }));
+  return h(
+    'p',
+    { class: 'field' },
+    h('label', { for: id }, label),
+    h('input', { id, type: 'number', value, required: '', ...attrs }),
+  );
 }
 
 export const trainTab: DemoTab = {
   id: 'train',
   label: 'Train',
   async mount(panel, context) {
-    const [train, dev] = await Promise.all(
-      [DEMO_DATA.trainStore, DEMO_DATA.devStore].map(async (path) => openStore(await context.bytes(path), { name: path })),
-    ) as [ActivationStore, ActivationStore];
+    const [train, dev] = (await Promise.all(
+      [DEMO_DATA.trainStore, DEMO_DATA.devStore].map(async (path) =>
+        openStore(await context.bytes(path), { name: path }),
+      ),
+    )) as [ActivationStore, ActivationStore];
     const questions = await context.questions();
     const windows = await readStoreWindows(dev);
     const shape = train.tensors[train.activations]!.shape;
@@ -57,13 +64,25 @@ export const trainTab: DemoTab = {
       numberField('train-batch', 'Batch size', '32', { min: '1', max: '307', step: '1' }),
       h('button', { type: 'submit', id: 'train-start' }, 'Train'),
     );
-    const status = h('p', { id: 'train-status', class: 'status', 'aria-live': 'polite' }, `Ready: ${train.numExamples} training windows, ${dev.numExamples} held-out windows, backend ${context.backend}.`);
+    const status = h(
+      'p',
+      { id: 'train-status', class: 'status', 'aria-live': 'polite' },
+      `Ready: ${train.numExamples} training windows, ${dev.numExamples} held-out windows, backend ${context.backend}.`,
+    );
     const loss = h('figure', { id: 'loss-curve', class: 'figure' }, h('figcaption', {}, 'Training loss'));
-    const weights = h('figure', { id: 'layer-weights', class: 'figure' }, h('figcaption', {}, 'Learned layer weights; the marker is the centre of gravity'));
+    const weights = h(
+      'figure',
+      { id: 'layer-weights', class: 'figure' },
+      h('figcaption', {}, 'Learned layer weights; the marker is the centre of gravity'),
+    );
     const accuracy = h('ol', { id: 'dev-accuracy', class: 'epochs', 'aria-label': 'Dev accuracy per epoch' });
     panel.append(
       h('h2', {}, 'Train Tenney-small in this page'),
-      h('p', { class: 'lead' }, `Answerability (does the window hold an answer?) from the CLS vectors of ${channels.length} layers of ${train.metadata?.model_id ?? 'the encoder'}: a softmax mix of the layers + Dense(2). Dev accuracy is question-level, on ${windows.exampleIds.length} held-out questions.`),
+      h(
+        'p',
+        { class: 'lead' },
+        `Answerability (does the window hold an answer?) from the CLS vectors of ${channels.length} layers of ${train.metadata?.model_id ?? 'the encoder'}: a softmax mix of the layers + Dense(2). Dev accuracy is question-level, on ${windows.exampleIds.length} held-out questions.`,
+      ),
       form,
       status,
       h('div', { class: 'grid2' }, loss, weights),
@@ -76,7 +95,12 @@ export const trainTab: DemoTab = {
     weights.append(weightsPlot);
     lossPlot.innerHTML = lossCurveSvg([], []);
     const build = (learningRate: number): tf.LayersModel =>
-      withSeededRandom(0, () => getArchitecture('tenney-small').build({ inputShape: [shape[1]!, shape[2]!, shape[3]!], optimizer: { learningRate } }));
+      withSeededRandom(0, () =>
+        getArchitecture('tenney-small').build({
+          inputShape: [shape[1]!, shape[2]!, shape[3]!],
+          optimizer: { learningRate },
+        }),
+      );
     const preview = build(0.01);
     weightsPlot.innerHTML = weightsSvg(preview, channels, 0);
     preview.dispose();
@@ -93,7 +117,13 @@ export const trainTab: DemoTab = {
       const epochEnds: number[] = [];
       const model = build(read('train-lr'));
       weightsPlot.innerHTML = weightsSvg(model, channels, 0);
-      const source = storeBatchSource(train, { batchSize, labels: 'binary', shuffle: { seed: 0 }, prefetch: 2, oneHot: true });
+      const source = storeBatchSource(train, {
+        batchSize,
+        labels: 'binary',
+        shuffle: { seed: 0 },
+        prefetch: 2,
+        oneHot: true,
+      });
       void fit(model, {
         train: source,
         epochs,
@@ -113,7 +143,13 @@ export const trainTab: DemoTab = {
           lossPlot.innerHTML = lossCurveSvg(losses, epochEnds);
           weightsPlot.innerHTML = weightsSvg(model, channels, summary.epoch);
           const m = summary.metrics;
-          accuracy.append(h('li', { 'data-epoch': String(summary.epoch) }, `epoch ${summary.epoch}: dev accuracy ${fixed(m.accuracy)} · no-answer F1 ${fixed(m.f1)} · loss ${fixed(summary.loss)}`));
+          accuracy.append(
+            h(
+              'li',
+              { 'data-epoch': String(summary.epoch) },
+              `epoch ${summary.epoch}: dev accuracy ${fixed(m.accuracy)} · no-answer F1 ${fixed(m.f1)} · loss ${fixed(summary.loss)}`,
+            ),
+          );
           status.textContent = `Epoch ${summary.epoch}/${epochs} on ${context.backend}: dev accuracy ${fixed(m.accuracy)} (${m.questions} questions)`;
         },
       })
