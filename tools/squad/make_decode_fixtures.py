@@ -164,7 +164,7 @@ def main():
         "ensemble": ensemble,
         "gate": gate,
     }
-    write_or_check(OUT, json.dumps(result, separators=(",", ":")) + "\n")
+    write_or_check(OUT, json.dumps(result, separators=(",", ":")) + "\n", float_rel=1e-12)
 
 
 if __name__ == "__main__":
