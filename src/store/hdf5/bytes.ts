@@ -7,8 +7,8 @@
  */
 import type * as H5 from 'h5wasm';
 import { FileFormatError } from '../../errors.js';
-import { checkedElementCount, dtypeByteSize, type StoreDtype } from '../dtype.js';
-import { dtypeOf, HDF5_METADATA_ATTRIBUTE, MAX_HDF5_BYTES } from './format.js';
+import { dtypeByteSize, type StoreDtype } from '../dtype.js';
+import { datasetInfo, HDF5_METADATA_ATTRIBUTE, MAX_HDF5_BYTES } from './format.js';
 import { parseStoreMetadata, type StoreMetadata } from '../metadata.js';
 import type { RandomAccessBytes } from '../random-access.js';
 import { BaseStore, type TensorSource } from '../store-base.js';
@@ -101,16 +101,12 @@ function sourcesOf(h5: typeof H5, file: H5.File, path: string): TensorSource[] {
   );
   const sources: TensorSource[] = [];
   for (const { name, meta } of listed) {
-    if (!meta?.shape) continue;
-    const dtype = dtypeOf(meta, path, name);
-    if (!dtype) continue;
-    checkedElementCount(meta.shape, path, name);
-    if (meta.shape.length === 0)
-      throw new FileFormatError(`dataset '${name}' is a scalar; a store tensor needs an example axis`, { file: path });
-    if (meta.shape.slice(1).reduce((a, b) => a * b, 1) * dtypeByteSize(dtype) > MAX_READ_BYTES) {
+    const info = datasetInfo(name, meta, path);
+    if (!info) continue;
+    if (info.shape.slice(1).reduce((a, b) => a * b, 1) * dtypeByteSize(info.dtype) > MAX_READ_BYTES) {
       throw new FileFormatError(`one example of '${name}' is larger than ${MAX_READ_BYTES} bytes`, { file: path });
     }
-    sources.push(new MemoryHdf5Source(name, dtype, [...meta.shape], h5, file, path));
+    sources.push(new MemoryHdf5Source(name, info.dtype, info.shape, h5, file, path));
   }
   return sources;
 }

@@ -4,7 +4,7 @@
  */
 import type * as H5 from 'h5wasm';
 import { FileFormatError } from '../../errors.js';
-import type { StoreDtype } from '../dtype.js';
+import { checkedElementCount, type StoreDtype } from '../dtype.js';
 
 /** Largest HDF5 file opened in a page, where it is copied whole into h5wasm's heap (capped at 2 GiB): 1 GiB. */
 export const MAX_HDF5_BYTES = 1 << 30;
@@ -39,4 +39,26 @@ export function dtypeOf(meta: H5.Metadata, file: string, name: string): StoreDty
   throw new FileFormatError(`dataset '${name}' has an unsupported type (class ${meta.type}, ${meta.size} bytes)`, {
     file,
   });
+}
+
+/** One root dataset of an HDF5 store, usable as a store tensor. */
+export interface DatasetInfo {
+  name: string;
+  dtype: StoreDtype;
+  shape: number[];
+}
+
+/**
+ * The store tensor a root dataset is, from its h5wasm metadata: `undefined` for what a store skips (no shape, string
+ * data), a FileFormatError naming the file for a scalar or an unsupported type, a ShapeError for an element count too
+ * large to address. Shared by the file store and the in-memory (browser) store.
+ */
+export function datasetInfo(name: string, meta: H5.Metadata | undefined, file: string): DatasetInfo | undefined {
+  if (!meta?.shape) return undefined;
+  const dtype = dtypeOf(meta, file, name);
+  if (!dtype) return undefined;
+  checkedElementCount(meta.shape, file, name);
+  if (meta.shape.length === 0)
+    throw new FileFormatError(`dataset '${name}' is a scalar; a store tensor needs an example axis`, { file });
+  return { name, dtype, shape: [...meta.shape] };
 }

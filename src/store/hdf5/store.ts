@@ -8,9 +8,9 @@ import { closeSync, openSync, readSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type * as H5 from 'h5wasm/node';
 import { FileFormatError } from '../../errors.js';
-import { checkedElementCount, dtypeByteSize, type StoreDtype } from '../dtype.js';
+import { dtypeByteSize, type StoreDtype } from '../dtype.js';
 import { guardH5, HeapBuffer, loadH5wasm, type H5Runtime } from './h5wasm-runtime.js';
-import { dtypeOf, HDF5_METADATA_ATTRIBUTE, hasHdf5Signature } from './format.js';
+import { type DatasetInfo, datasetInfo, HDF5_METADATA_ATTRIBUTE, hasHdf5Signature } from './format.js';
 import { parseStoreMetadata, type StoreMetadata } from '../metadata.js';
 import { nativeAddon, type NativeAddon } from '../../platform/native.js';
 import { openDirectDatasets, type DirectDataset } from './direct.js';
@@ -147,13 +147,6 @@ class Hdf5Source implements TensorSource {
   }
 }
 
-/** One dataset of an HDF5 store. */
-interface DatasetInfo {
-  name: string;
-  dtype: StoreDtype;
-  shape: number[];
-}
-
 /** Lists the root datasets usable as store tensors (strings are skipped; other unsupported types throw). */
 function datasetsOf(runtime: H5Runtime, file: H5.File, path: string): DatasetInfo[] {
   const listed = guardH5(runtime, path, 'listing datasets', () =>
@@ -162,17 +155,7 @@ function datasetsOf(runtime: H5Runtime, file: H5.File, path: string): DatasetInf
       return { name, meta: entity instanceof runtime.h5.Dataset ? entity.metadata : undefined };
     }),
   );
-  const out: DatasetInfo[] = [];
-  for (const { name, meta } of listed) {
-    if (!meta?.shape) continue;
-    const dtype = dtypeOf(meta, path, name);
-    if (!dtype) continue;
-    checkedElementCount(meta.shape, path, name);
-    if (meta.shape.length === 0)
-      throw new FileFormatError(`dataset '${name}' is a scalar; a store tensor needs an example axis`, { file: path });
-    out.push({ name, dtype, shape: [...meta.shape] });
-  }
-  return out;
+  return listed.flatMap(({ name, meta }) => datasetInfo(name, meta, path) ?? []);
 }
 
 function readMetadataAttribute(runtime: H5Runtime, file: H5.File, path: string): StoreMetadata | undefined {
