@@ -9,6 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { InvalidArgumentError } from '../errors.js';
+import { withoutNewProcessListeners } from '../platform/host-listeners.js';
 
 /** The tfjs backend names bertvision knows how to pick. `tensorflow` is tfjs-node / tfjs-node-gpu. */
 export type BackendName = 'tensorflow' | 'webgpu' | 'webgl' | 'wasm' | 'cpu';
@@ -86,6 +87,16 @@ function envRequest(): string | undefined {
 }
 
 /**
+ * tfjs-backend-cpu prints a multi-line "Hi, looks like you are running TensorFlow.js in Node.js" banner on its first
+ * tensor write in Node (backend_cpu.ts, `firstUse`). bertvision reports the backend it chose itself, so the banner
+ * is switched off once the cpu backend is active. Guarded by test/cli/backend.test.ts.
+ */
+function silenceCpuBackendBanner(): void {
+  const backend = tf.backend() as { firstUse?: boolean };
+  if (typeof backend.firstUse === 'boolean') backend.firstUse = false;
+}
+
+/**
  * Choose and activate a tfjs backend.
  * With `'auto'` it tries the registered candidates in preference order and keeps the first that loads and
  * initialises; `cpu` always works. With a named backend it uses only that one and throws when it cannot load.
@@ -106,8 +117,12 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
     }
     let ready = false;
     try {
-      ready = await tf.setBackend(candidate.name);
-      await tf.ready();
+      // the wasm glue adds process-wide error listeners when it starts: the host keeps its own error handling
+      ready = await withoutNewProcessListeners(async () => {
+        const set = await tf.setBackend(candidate.name);
+        await tf.ready();
+        return set;
+      });
     } catch (error) {
       skipped.push({ name: candidate.name, source: candidate.source, reason: String(error) });
       continue;
@@ -116,6 +131,7 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
       skipped.push({ name: candidate.name, source: candidate.source, reason: 'tf.setBackend returned false' });
       continue;
     }
+    if (candidate.name === 'cpu') silenceCpuBackendBanner();
     options.log?.(`bertvision: using backend '${candidate.name}' (${candidate.source})`);
     return { backend: candidate.name, source: candidate.source, skipped };
   }

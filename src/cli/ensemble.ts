@@ -5,10 +5,10 @@
  * the official metrics of every member and of the ensemble. Flags and printing only: the job is `ensembleHeads`
  * (src/jobs/ensemble.ts).
  */
-import { initBackend, parseBackendRequest } from '../backend/choose.js';
 import type { CombineMethod } from '../ensemble/combine.js';
 import { UsageError } from '../errors.js';
 import { ensembleHeads } from '../jobs/ensemble.js';
+import { BACKEND_USAGE, startCliBackend } from './backend.js';
 import type { CliCommand } from './command.js';
 import { DECODE_FLAG_HELP, DECODE_FLAG_SPECS, decodeOptionsFrom, metricsLine } from './decode-flags.js';
 import { choice, finiteNumber, parseCommandLine, positiveInt } from './flags.js';
@@ -40,7 +40,7 @@ Options:
   --gate-weight <w>        sum mode: weight of the binary head's log-odds, in [0, 1] (default 0.5)
 ${DECODE_FLAG_HELP}
   --batch-size <n>         windows per forward pass (default 16)
-  --backend <name>         auto | wasm | cpu | tensorflow
+${BACKEND_USAGE}
   --json                   print metrics and files as JSON
   -h, --help               show this help
 `;
@@ -85,7 +85,6 @@ export const ensembleCommand: CliCommand = {
     const { decoder, options } = decodeOptionsFrom(v);
     const gateMode = choice('--gate-mode', v['gate-mode'], ['binary', 'sum'] as const, 'binary');
     const batchSize = positiveInt('--batch-size', v['batch-size'], 16);
-    await initBackend({ backend: parseBackendRequest(v.backend) });
     const gateThreshold = v['gate-threshold'] ? finiteNumber('--gate-threshold', v['gate-threshold'], 0) : undefined;
     const gateWeight = v['gate-weight'] ? finiteNumber('--gate-weight', v['gate-weight'], 0.5) : undefined;
     const gate = v.gate
@@ -97,6 +96,7 @@ export const ensembleCommand: CliCommand = {
           ...(gateWeight !== undefined ? { weight: gateWeight } : {}),
         }
       : undefined;
+    await startCliBackend(v.backend, io);
     const { metrics, files } = await ensembleHeads({
       spanStore: parsed.positionals[0]!,
       squadFile: v.squad,

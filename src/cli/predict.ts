@@ -4,9 +4,9 @@
  * probability (usable as an na_prob file) and the seed's answerability metrics. Flags and printing only: the job is
  * `predictHead` (src/jobs/predict.ts).
  */
-import { initBackend, parseBackendRequest } from '../backend/choose.js';
 import { UsageError } from '../errors.js';
 import { predictHead } from '../jobs/predict.js';
+import { BACKEND_USAGE, startCliBackend } from './backend.js';
 import type { CliCommand } from './command.js';
 import { DECODE_FLAG_HELP, DECODE_FLAG_SPECS, decodeOptionsFrom, metricsLine } from './decode-flags.js';
 import { parseCommandLine, positiveInt } from './flags.js';
@@ -24,7 +24,7 @@ Options:
   --squad <file.json>      SQuAD JSON the store was made from
   --batch-size <n>         windows per forward pass (default 32)
 ${DECODE_FLAG_HELP}
-  --backend <name>         auto | wasm | cpu | tensorflow
+${BACKEND_USAGE}
   --json                   print the metrics and file paths as JSON
   -h, --help               show this help
 `;
@@ -50,7 +50,7 @@ export const predictCommand: CliCommand = {
     if (!v.model || !v.out) throw new UsageError('--model and --out are required');
     const { decoder, options } = decodeOptionsFrom(v);
     const batchSize = positiveInt('--batch-size', v['batch-size'], 32);
-    await initBackend({ backend: parseBackendRequest(v.backend) });
+    await startCliBackend(v.backend, io);
     const { task, files, metrics } = await predictHead({
       store: parsed.positionals[0]!,
       model: v.model,

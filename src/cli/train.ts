@@ -1,8 +1,8 @@
 /** `bertvision train`: train a head on an activation store, with dev evaluation, checkpoints, resume and plots. */
-import { initBackend, parseBackendRequest } from '../backend/choose.js';
 import { UsageError } from '../errors.js';
 import { ARCHITECTURE_NAMES, type ArchitectureName } from '../models/index.js';
 import { trainHead } from '../jobs/train.js';
+import { BACKEND_USAGE, startCliBackend } from './backend.js';
 import type { CliCommand } from './command.js';
 import { choice, finiteNumber, nonNegativeInt, parseCommandLine, positiveInt } from './flags.js';
 import { ProgressBar } from './progress.js';
@@ -29,7 +29,7 @@ Options:
   --monitor <metric>       dev metric for the best model and early stopping (default f1)
   --patience <n>           stop after n epochs without improvement (default: never)
   --adapter-dim <n>        adapter width for adapter architectures
-  --backend <name>         auto | wasm | cpu | tensorflow (default auto, or $BERTVISION_BACKEND)
+${BACKEND_USAGE}
   --json                   print the result as JSON
   -h, --help               show this help
 `;
@@ -64,11 +64,9 @@ export const trainCommand: CliCommand = {
     if (!v.arch) throw new UsageError('--arch is required');
     if (!v.out) throw new UsageError('--out is required');
     const architecture = choice('--arch', v.arch, ARCHITECTURE_NAMES, ARCHITECTURE_NAMES[0]!) as ArchitectureName;
-    const backend = await initBackend({ backend: parseBackendRequest(v.backend) });
-    io.stderr(`bertvision: using backend '${backend.backend}' (${backend.source})\n`);
-    let bar: ProgressBar | undefined;
     const epochs = positiveInt('--epochs', v.epochs, 3);
-    const result = await trainHead({
+    // every flag is checked before the backend starts, so a typo fails at once
+    const options = {
       trainStore: parsed.positionals[0]!,
       architecture,
       outDir: v.out,
@@ -84,6 +82,11 @@ export const trainCommand: CliCommand = {
       ...(v.monitor ? { monitor: v.monitor } : {}),
       ...(v.patience ? { patience: positiveInt('--patience', v.patience, 1) } : {}),
       ...(v['adapter-dim'] ? { adapterDim: positiveInt('--adapter-dim', v['adapter-dim'], 1) } : {}),
+    };
+    const backend = await startCliBackend(v.backend, io);
+    let bar: ProgressBar | undefined;
+    const result = await trainHead({
+      ...options,
       onEpochStart: (epoch, firstBatch, batchesPerEpoch) => {
         bar = new ProgressBar({ total: batchesPerEpoch, initial: firstBatch, label: `epoch ${epoch + 1}/${epochs}` });
       },

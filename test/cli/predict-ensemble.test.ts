@@ -32,7 +32,7 @@ function expectMetricsClose(actual: Record<string, number>, want: Record<string,
 const spanHead = join(work, 'span-head');
 const binaryHead = join(work, 'binary-head');
 beforeAll(async () => {
-  const common = ['--epochs', '1', '--backend', 'cpu'];
+  const common = ['--epochs', '1'];
   expect(
     (await cli(['train', spanStore, '--arch', 'learned-pooling', '--out', spanHead, '--batch-size', '2', ...common]))
       .code,

@@ -25,8 +25,6 @@ const baseArgs = (out: string) => [
   '2',
   '--batch-size',
   '32',
-  '--backend',
-  'cpu',
 ];
 
 describe('bertvision train', () => {
@@ -80,8 +78,6 @@ describe('bertvision train', () => {
       'learned-pooling',
       '--out',
       join(work, 'z'),
-      '--backend',
-      'cpu',
       '--epochs',
       '1',
     ]);

@@ -1,0 +1,58 @@
+/**
+ * The built `bertvision` bin as a user runs it: no --backend flag, no environment. It must compute on what the
+ * library picks in Node (tfjs-node when installed, else wasm with the native kernels, never silently the pure-JS cpu
+ * backend), say which on stderr, honour --backend and $BERTVISION_BACKEND, and print no tfjs banner.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const bin = join(root, 'dist', 'cli', 'main.js');
+const store = join(root, 'data/minilm/cls-train-300q.h5');
+const work = mkdtempSync(join(tmpdir(), 'bv-cli-backend-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+/** Run the bin from a directory outside the repository, with BERTVISION_BACKEND removed unless given. */
+function runBin(args: string[], env: Record<string, string> = {}) {
+  const { BERTVISION_BACKEND: _, ...rest } = process.env;
+  const r = spawnSync(process.execPath, [bin, ...args], { cwd: work, env: { ...rest, ...env }, encoding: 'utf8' });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+const BANNER = /Hi, looks like you are running TensorFlow\.js in Node\.js/;
+const train = (name: string, extra: string[] = []) =>
+  ['train', store, '--arch', 'tenney-small', '--out', join(work, name), '--epochs', '1', '--json', ...extra] as const;
+
+describe('bertvision bin: backend', () => {
+  it('picks the wasm backend with no flag (tfjs-node is not installed here) and prints no banner', () => {
+    const r = runBin([...train('auto')]);
+    expect(r.code, r.err).toBe(0);
+    expect(r.err).toMatch(/^bertvision: using backend 'wasm' \(@tensorflow\/tfjs-backend-wasm\)$/m);
+    expect(`${r.out}${r.err}`).not.toMatch(BANNER);
+    expect(JSON.parse(r.out).backend).toBe('wasm');
+  });
+
+  it('honours $BERTVISION_BACKEND, and --backend over it; the cpu backend prints no banner either', () => {
+    const env = runBin([...train('env')], { BERTVISION_BACKEND: 'cpu' });
+    expect(env.code, env.err).toBe(0);
+    expect(JSON.parse(env.out).backend).toBe('cpu');
+    expect(`${env.out}${env.err}`).not.toMatch(BANNER);
+    const flag = runBin([...train('flag', ['--backend', 'wasm'])], { BERTVISION_BACKEND: 'cpu' });
+    expect(flag.code, flag.err).toBe(0);
+    expect(JSON.parse(flag.out).backend).toBe('wasm');
+  });
+
+  it('refuses an unknown backend, from the flag or the environment, as a usage error naming where it came from', () => {
+    const flag = runBin([...train('bad', ['--backend', 'tpu'])]);
+    expect(flag.code).toBe(2);
+    expect(flag.err).toMatch(/--backend: unknown backend 'tpu'/);
+    expect(flag.err).not.toMatch(/using backend/);
+    const env = runBin([...train('bad-env')], { BERTVISION_BACKEND: 'gpu' });
+    expect(env.code).toBe(2);
+    expect(env.err).toMatch(/\$BERTVISION_BACKEND: unknown backend 'gpu'/);
+  });
+});
