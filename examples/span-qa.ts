@@ -1,33 +1,51 @@
 /**
- * Span QA with the seed's shared adapter head (AdapterPooler E→A per layer + GELU, then a position-wise Dense(2))
- * on real activations of an all-MiniLM-L6-v2 fine-tuned for 0.1 epoch of SQuAD 2.0 (data/minilm, 6 windows of 128
- * tokens). The shipped store is tiny (a span window is 128×384×7 values), so this trains and scores on the same 6
- * windows: it demonstrates the pipeline (store → head → decoder → official metric), not generalisation. Full-size
- * stores: tools/extract/make_minilm_stores.sh --full DIR, then point trainStore/devStore there.
+ * Span QA on held-out questions with a head trained in the reproduction (docs/reproduction.md): the shipped span head
+ * reads the hidden states of all-MiniLM-L6-v2 fine-tuned for one epoch of SQuAD 2.0, for eval-part questions it never
+ * saw (data/minilm-finetuned, made by tools/reproduce/reproduce.py). For each question it prints the head's answer,
+ * the gold answers and the fine-tuned model's own answer (its QA logits, stored beside the activations), decoded
+ * with transformers' run_qa postprocessing.
  *
- * Run: npx tsx examples/span-qa.ts [epochs]
+ * Run: npx tsx examples/span-qa.ts
  */
-import { initBackend, trainHead } from 'bertvision';
+import { readFileSync, readdirSync } from 'node:fs';
+import {
+  decodeFeatures,
+  initBackend,
+  loadHeadForStore,
+  openStore,
+  predictStore,
+  qaExamplesFor,
+  readSquadQuestions,
+  readStoreWindows,
+  spanFeatures,
+} from 'bertvision';
 
-const epochs = Number(process.argv[2] ?? 15);
-const store = 'data/minilm/span-eval-6q-finetuned.safetensors';
+const data = 'data/minilm-finetuned';
+const headName = readdirSync(data).find((name) => name.startsWith('span-head-'))!;
+const storeName = readdirSync(data).find((name) => /^span-eval-\d+q\.safetensors$/.test(name))!;
+const squadFile = `${data}/squad-eval-part.json`;
 await initBackend({ log: console.log });
 
-const result = await trainHead({
-  trainStore: store,
-  devStore: store,
-  squadFile: 'data/squad-dev-subset.json',
-  architecture: 'adapter-64',
-  outDir: 'runs/span-qa',
-  epochs,
-  batchSize: 2,
-  learningRate: 3e-3,
-  onEpochEnd: (s) =>
-    console.log(
-      `epoch ${String(s.epoch).padStart(2)}  loss ${s.loss.toFixed(4)}  exact ${s.metrics.exact!.toFixed(2)}  f1 ${s.metrics.f1!.toFixed(2)}  (HasAns f1 ${s.metrics.HasAns_f1!.toFixed(2)}, NoAns f1 ${s.metrics.NoAns_f1!.toFixed(2)})`,
-    ),
-});
-console.log(
-  `\nbest in-sample SQuAD 2.0 F1 ${result.state.best!.value.toFixed(2)} at epoch ${result.state.best!.epoch} (6 windows, official metric)`,
-);
-console.log(`head: ${result.files.bestModel}`);
+const questions = readSquadQuestions(JSON.parse(readFileSync(squadFile, 'utf8')), squadFile);
+const store = await openStore(`${data}/${storeName}`);
+const windows = await readStoreWindows(store, { offsets: true });
+const examples = qaExamplesFor(questions, windows.exampleIds);
+const logits = async (name: string) => (await store.read(name, 0, store.numExamples)) as Float32Array;
+const bert = decodeFeatures('hf', examples, spanFeatures(await logits('start_logits'), await logits('end_logits'), windows));
+
+const model = await loadHeadForStore(`${data}/${headName}`, store);
+const outputs = await predictStore(model, store);
+model.dispose();
+await store.close();
+if (outputs.task !== 'span') throw new Error(`${headName} is not a span head`);
+const head = decodeFeatures('hf', examples, spanFeatures(outputs.start, outputs.end, windows));
+
+const show = (answer: string | undefined) => (answer ? `"${answer}"` : '(no answer)');
+console.log(`${headName.replace('span-head-', '')} head on ${windows.count} windows of ${examples.length} held-out questions\n`);
+for (const example of examples) {
+  const question = questions.find((q) => q.id === example.id)!;
+  console.log(`Q: ${question.question}`);
+  console.log(`  head:  ${show(head.predictions.get(example.id))}`);
+  console.log(`  gold:  ${question.hasAnswer ? [...new Set(question.goldTexts)].map(show).join(' | ') : '(no answer)'}`);
+  console.log(`  BERT:  ${show(bert.predictions.get(example.id))}\n`);
+}

@@ -44,5 +44,6 @@ def choose_threshold(differences: dict[str, float], gold: dict[str, bool]) -> fl
 
 
 def probabilities(differences: dict[str, float], threshold: float) -> dict[str, float]:
-    """sigmoid(difference − threshold): crosses 0.5 exactly where the chosen threshold flips the decision."""
-    return {q: round(sigmoid(d - threshold), 6) for q, d in differences.items()}
+    """sigmoid(difference − threshold): crosses 0.5 exactly where the chosen threshold flips the decision (unrounded,
+    so a difference just above the threshold stays above 0.5, as the TypeScript demo decides it)."""
+    return {q: sigmoid(d - threshold) for q, d in differences.items()}

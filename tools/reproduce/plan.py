@@ -36,15 +36,21 @@ class Plan:
     batch_size: int = 16
     learning_rate: float = 1e-4
     precision: str = "bf16"
-    budgets: tuple[float, ...] = (0.3, 1.0)
-    span_architectures: tuple[str, ...] = ("adapter-386:256", "adapter-64", "learned-pooling", "adapter-64-skip")
+    budgets: tuple[float, ...] = (1.0, 0.3)  # the main budget first: an interrupted session has its rows
+    span_architectures: tuple[str, ...] = ("adapter-386:256", "adapter-64", "learned-pooling")
     binary_architectures: tuple[str, ...] = ("tenney-small", "adapter-pooler-tenney")
     seeds: tuple[int, ...] = (0, 1, 2)
-    head_epochs: int = 6
+    head_epochs: int = 6  # binary heads
+    span_head_epochs: int = 3
     head_patience: int = 2
     holdout_articles: int = 4  # train-part articles held out for the heads' early stopping and thresholds
     holdout_seed: int = 11
-    demo_train_questions: int = 2400  # CLS demo store: a train-part sample of at least 2,000 questions
+    # heads train on the first N questions of head-train (None: all of it); at 2 cores the full part's span windows
+    # (11k × 256 × 384 × 7 float16, 15 GB per budget) and their heads do not fit a session. The CLS head-train store at
+    # 1 epoch is also the shipped demo store (a train-part sample of at least 2,000 questions).
+    head_train_questions: int | None = 2400
+    span_head_train_questions: int | None = 1200
+    demo_span_questions: int = 5  # the span example's held-out eval questions (a 256-token window is 1.4 MB)
 
     @property
     def model(self) -> str:
@@ -58,9 +64,9 @@ class Plan:
     def finetune_dir(self) -> Path:
         return self.work / "finetune"
 
-    def store(self, kind: str, part: str, budget: float) -> Path:
-        """``kind`` span | cls; ``part`` head-train | head-dev | eval | demo-train."""
-        return self.work / "stores" / f"{kind}-{part}-e{budget:g}.h5"
+    def store(self, kind: str, part: str, budget: float, limit: int | None = None) -> Path:
+        """``kind`` span | cls; ``part`` head-train | head-dev | eval; ``limit`` the first N questions only."""
+        return self.work / "stores" / f"{kind}-{part}-e{budget:g}{'' if limit is None else f'-q{limit}'}.h5"
 
     def head_dir(self, architecture: str, seed: int, budget: float) -> Path:
         return self.work / "heads" / f"e{budget:g}" / f"{architecture.replace(':', '-a')}-s{seed}"

@@ -48,23 +48,26 @@ class Reproduction:
         # the eval part is published so anyone can rescore every row with the official evaluate-v2.0.py
         self.squad["eval"] = write_part_json(plan.squad, parts["eval"]["titles"], plan.published("squad-dev-eval-part.json"))
         self.rows: list[dict] = []
+        self.throughputs: list[dict] = []
         self.timings: list[dict] = []
 
     def run_stage(self, name: str, output: Path, run) -> Path:
         self.timings.append(stages.stage(name, output, run, log))
         return output
 
-    def store(self, kind: str, part: str, budget: float, limit: int | None = None) -> Path:
-        return self.run_stage(f"extract {kind} {part} e{budget:g}", self.plan.store(kind, part, budget),
-                              lambda temp: stages.extract(self.plan, budget, self.split, "train" if part == "demo-train"
-                                                          else part, kind == "cls", temp, limit))
+    def store(self, kind: str, part: str, budget: float) -> Path:
+        limit = (self.plan.head_train_questions if kind == "cls" else self.plan.span_head_train_questions) \
+            if part == "head-train" else None
+        return self.run_stage(f"extract {kind} {part} e{budget:g}", self.plan.store(kind, part, budget, limit),
+                              lambda temp: stages.extract(self.plan, budget, self.split, part, kind == "cls", temp, limit))
 
     # --- demo data -------------------------------------------------------------------------------------------
     def demo(self) -> None:
-        train = self.store("cls", "demo-train", 1.0, self.plan.demo_train_questions)
+        train = self.store("cls", "head-train", 1.0)
         evaluation = self.store("cls", "eval", 1.0)
         self.plan.demo.mkdir(parents=True, exist_ok=True)
-        for source, name in ((train, f"cls-train-{self.plan.demo_train_questions}q.h5"), (evaluation, "cls-eval.h5")):
+        size = "" if self.plan.head_train_questions is None else f"-{self.plan.head_train_questions}q"
+        for source, name in ((train, f"cls-train{size}.h5"), (evaluation, "cls-eval.h5")):
             target = self.plan.demo / name
             temp = target.with_name(f".{name}.tmp")
             shutil.copyfile(source, temp)
@@ -72,6 +75,36 @@ class Reproduction:
         shutil.copyfile(self.squad["eval"], self.plan.demo / ".squad-eval.tmp")
         (self.plan.demo / ".squad-eval.tmp").replace(self.plan.demo / "squad-eval-part.json")
         log(f"demo data in {rel(self.plan.demo)}")
+
+    def demo_span(self, budget: float = 1.0) -> None:
+        """The span example's data: the span head with the best mean head-dev F1 over seeds (its seed-0 run) and the
+        first ``demo_span_questions`` eval-part questions' span windows, with the backbone's own logits."""
+        scores: dict[str, list[float]] = {}
+        for architecture in self.plan.span_architectures:
+            for seed in self.plan.seeds:
+                history = self.plan.head_dir(architecture, seed, budget) / "history.json"
+                if history.is_file():
+                    scores.setdefault(architecture, []).append(json.loads(history.read_text())["best"]["value"])
+        if not scores:
+            log("demo span data: no span heads trained yet; skipped")
+            return
+        architecture = max(scores, key=lambda a: statistics.fmean(scores[a]))
+        head = self.plan.head_dir(architecture, self.plan.seeds[0], budget) / "best-model"
+        target = self.plan.demo / f"span-head-{architecture.replace(':', '-a')}"
+        temp = target.with_name(f".{target.name}.tmp")
+        shutil.rmtree(temp, ignore_errors=True)
+        shutil.copytree(head, temp)
+        shutil.rmtree(target, ignore_errors=True)
+        temp.replace(target)
+        limit = self.plan.demo_span_questions
+        windows = self.run_stage(f"extract span demo e{budget:g}",
+                                 self.plan.work / "stores" / f"span-eval-e{budget:g}-q{limit}.safetensors",
+                                 lambda temp: stages.extract(self.plan, budget, self.split, "eval", False, temp, limit))
+        published = self.plan.demo / f"span-eval-{limit}q.safetensors"
+        shutil.copyfile(windows, published.with_name(f".{published.name}.tmp"))
+        published.with_name(f".{published.name}.tmp").replace(published)
+        log(f"demo span data in {rel(self.plan.demo)}: {target.name} (head-dev F1 {statistics.fmean(scores[architecture]):.2f}"
+            f" over {len(scores[architecture])} seeds), {published.name}")
 
     # --- answerability -----------------------------------------------------------------------------------------
     def answerability(self, budget: float) -> None:
@@ -89,17 +122,24 @@ class Reproduction:
                           "majority_accuracy": majority_accuracy(gold_eval), **answerability_metrics(probs, gold_eval)})
         for architecture in self.plan.binary_architectures:
             for seed in self.plan.seeds:
-                head = self.run_stage(f"train {architecture} s{seed} e{budget:g}",
-                                      self.plan.head_dir(architecture, seed, budget),
-                                      lambda temp: stages.train_head(architecture, seed, self.plan, train, dev, None, temp))
-                pred = self.run_stage(f"predict {architecture} s{seed} e{budget:g}", head.with_name(head.name + "-eval"),
-                                      lambda temp: stages.predict(head / "best-model", evaluation, self.squad["eval"], temp))
-                target = out / f"{architecture}-s{seed}.no_answer_probs.json"
-                shutil.copyfile(pred / "no_answer_probability.json", target)
-                probs = json.loads(target.read_text(encoding="utf-8"))
-                self.rows.append({"system": "head-answerability", "fine_tune_epochs": budget,
-                                  "architecture": architecture, "seed": seed, "no_answer_probs": rel(target),
-                                  **answerability_metrics(probs, gold_eval)})
+                try:
+                    self.answerability_head(architecture, seed, budget, train, dev, evaluation, gold_eval, out)
+                except stages.StageMissing as missing:
+                    log(f"not run yet: {missing}")
+
+    def answerability_head(self, architecture: str, seed: int, budget: float, train: Path, dev: Path,
+                           evaluation: Path, gold_eval: dict, out: Path) -> None:
+        head = self.run_stage(f"train {architecture} s{seed} e{budget:g}",
+                              self.plan.head_dir(architecture, seed, budget),
+                              lambda temp: stages.train_head(architecture, seed, self.plan, train, dev, None, temp))
+        pred = self.run_stage(f"predict {architecture} s{seed} e{budget:g}", head.with_name(head.name + "-eval"),
+                              lambda temp: stages.predict(head / "best-model", evaluation, self.squad["eval"], temp))
+        target = out / f"{architecture}-s{seed}.no_answer_probs.json"
+        shutil.copyfile(pred / "no_answer_probability.json", target)
+        probs = json.loads(target.read_text(encoding="utf-8"))
+        self.rows.append({"system": "head-answerability", "fine_tune_epochs": budget,
+                          "architecture": architecture, "seed": seed, "no_answer_probs": rel(target),
+                          **answerability_metrics(probs, gold_eval)})
 
     # --- span ----------------------------------------------------------------------------------------------------
     def score_span(self, system: str, budget: float, architecture: str, seed: int | None, folder: Path, stem: str) -> None:
@@ -120,23 +160,44 @@ class Reproduction:
         train, dev = self.store("span", "head-train", budget), self.store("span", "head-dev", budget)
         for architecture in self.plan.span_architectures:
             for seed in self.plan.seeds:
-                head = self.run_stage(f"train {architecture} s{seed} e{budget:g}",
-                                      self.plan.head_dir(architecture, seed, budget),
-                                      lambda temp: stages.train_head(architecture, seed, self.plan, train, dev,
-                                                                     self.squad["head-dev"], temp))
-                stem = f"{architecture.replace(':', '-a')}-s{seed}"
-                pred = self.run_stage(f"predict {stem} e{budget:g}", head.with_name(head.name + "-eval"),
-                                      lambda temp: stages.predict(head / "best-model", evaluation, self.squad["eval"], temp))
-                self.score_span("head", budget, architecture, seed, pred, stem)
-                ens = self.run_stage(f"ensemble {stem} e{budget:g}", head.with_name(head.name + "-ensemble"),
-                                     lambda temp: stages.ensemble(evaluation, [head / "best-model"], self.squad["eval"], temp))
-                self.score_span("ensemble", budget, f"bert + {architecture}", seed, ens, f"ensemble-{stem}")
+                try:
+                    self.span_head(architecture, seed, budget, train, dev, evaluation)
+                except stages.StageMissing as missing:
+                    log(f"not run yet: {missing}")
+
+    def span_head(self, architecture: str, seed: int, budget: float, train: Path, dev: Path, evaluation: Path) -> None:
+        head = self.run_stage(f"train {architecture} s{seed} e{budget:g}",
+                              self.plan.head_dir(architecture, seed, budget),
+                              lambda temp: stages.train_head(architecture, seed, self.plan, train, dev,
+                                                             self.squad["head-dev"], temp))
+        stem = f"{architecture.replace(':', '-a')}-s{seed}"
+        pred = self.run_stage(f"predict {stem} e{budget:g}", head.with_name(head.name + "-eval"),
+                              lambda temp: stages.predict(head / "best-model", evaluation, self.squad["eval"], temp))
+        self.score_span("head", budget, architecture, seed, pred, stem)
+        ens = self.run_stage(f"ensemble {stem} e{budget:g}", head.with_name(head.name + "-ensemble"),
+                             lambda temp: stages.ensemble(evaluation, [head / "best-model"], self.squad["eval"], temp))
+        self.score_span("ensemble", budget, f"bert + {architecture}", seed, ens, f"ensemble-{stem}")
+
+    def throughput(self, budget: float = 1.0) -> None:
+        """bertvision's training throughput on the real head-train span store against the same head in PyTorch reading
+        it with h5py, both as whole processes, back to back (tools/reproduce/throughput.py)."""
+        store = self.plan.store("span", "head-train", budget, self.plan.span_head_train_questions)
+        if not stages.marker(store).is_file():
+            return
+        for architecture in ("learned-pooling", "adapter-64"):
+            result = self.run_stage(f"throughput {architecture} e{budget:g}",
+                                    self.plan.work / "throughput" / f"{architecture}-e{budget:g}.json",
+                                    lambda temp: [stages.run_command([stages.PYTHON, "tools/reproduce/throughput.py",
+                                                                      str(store), "--arch", architecture, "--bin",
+                                                                      stages.BIN[1], "--json", str(temp)])])
+            self.throughputs.append(json.loads(result.read_text(encoding="utf-8")))
 
     def publish(self) -> None:
         plan = {k: rel(v) if isinstance(v, Path) else v for k, v in dataclasses.asdict(self.plan).items()}
         atomic_write_json({"split": rel(self.plan.split), "part": "eval", "eval_squad": rel(self.squad["eval"]),
                            "plan": plan,
-                           "rows": self.rows, "summary": summarise(self.rows), "stages": self.timings},
+                           "rows": self.rows, "summary": summarise(self.rows), "stages": self.timings,
+                           "throughput": self.throughputs},
                           self.plan.published("results.json"))
         log(f"{len(self.rows)} rows in {rel(self.plan.published('results.json'))}")
 
@@ -158,27 +219,68 @@ def summarise(rows: list[dict]) -> list[dict]:
     return summary
 
 
+def plan_override(item: str) -> tuple[str, object]:
+    """``FIELD=VALUE`` → (field, value typed like the field's default: int, float, str, None, or a comma tuple)."""
+    name, sep, text = item.partition("=")
+    fields = {f.name: f for f in dataclasses.fields(Plan)}
+    if not sep or name not in fields:
+        raise ValueError(f"expected FIELD=VALUE with FIELD one of {', '.join(fields)}; got {item!r}")
+    default = fields[name].default
+    if text.lower() == "none":
+        return name, None
+    if isinstance(default, tuple):
+        kind = type(default[0]) if default else str
+        return name, tuple(kind(part) for part in text.split(",") if part)
+    if isinstance(default, bool):
+        return name, text.lower() in ("1", "true", "yes")
+    if isinstance(default, (int, float)):
+        return name, type(default)(text)
+    if isinstance(default, Path):
+        return name, Path(text)
+    return name, text
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--only", choices=("demo", "answerability", "span", "all"), default="all")
     parser.add_argument("--budgets", help="comma-separated fine-tuning budgets in epochs (default: the plan's)")
     parser.add_argument("--no-finetune", action="store_true", help="use the checkpoints that exist; do not train")
+    parser.add_argument("--publish-only", action="store_true",
+                        help="run nothing: publish results.json from the stages already complete")
+    parser.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
+                        help="override one plan field (head_epochs=4, head_train_questions=1600, seeds=0,1 …)")
     args = parser.parse_args()
-    plan = Plan(**({"budgets": tuple(float(b) for b in args.budgets.split(","))} if args.budgets else {}))
+    overrides = {"budgets": tuple(float(b) for b in args.budgets.split(","))} if args.budgets else {}
+    try:
+        overrides.update(plan_override(item) for item in args.set)
+        plan = Plan(**overrides)
+    except (TypeError, ValueError) as error:
+        parser.error(f"--set: {error}")
     if not (REPO / "dist" / "cli" / "main.js").is_file():
         parser.error("build bertvision first: npm run build")
-    if not args.no_finetune:
+    if not args.no_finetune and not args.publish_only:
         started = time.time()
         stages.finetune(plan)
         log(f"fine-tuning complete ({time.time() - started:.0f} s this run)")
+    stages.ONLY_DONE = args.publish_only
+    if not args.publish_only:
+        stages.use_built_cli(plan)
     run = Reproduction(plan)
-    if args.only in ("demo", "all"):
-        run.demo()
+    steps = [("demo", run.demo)] if args.only in ("demo", "all") else []
     for budget in plan.budgets:
         if args.only in ("answerability", "all"):
-            run.answerability(budget)
+            steps.append((f"answerability e{budget:g}", lambda b=budget: run.answerability(b)))
         if args.only in ("span", "all"):
-            run.span(budget)
+            steps.append((f"span e{budget:g}", lambda b=budget: run.span(b)))
+        if budget == 1.0 and args.only in ("demo", "all"):
+            steps.append(("demo span", run.demo_span))  # needs the 1-epoch span heads
+    if args.only in ("span", "all"):
+        steps.append(("throughput", run.throughput))
+    for name, step in steps:
+        try:
+            step()
+        except stages.StageMissing as missing:
+            log(f"{name}: not run yet ({missing})")
     if args.only != "demo":
         run.publish()
     return 0

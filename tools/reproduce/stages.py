@@ -16,7 +16,27 @@ from plan import REPO, Plan, atomic_write_json, checkpoint_for
 
 PYTHON = sys.executable
 BIN = ["node", str(REPO / "dist" / "cli" / "main.js")]
+
+
+def use_built_cli(plan: Plan) -> None:
+    """Run ``bertvision`` from a copy of dist/ taken now (``<work>/bertvision-dist``), so rebuilding the package while
+    the reproduction runs cannot change or break the commands of its later stages."""
+    target = plan.work / "bertvision-dist"
+    temp = plan.work / ".bertvision-dist.partial"
+    shutil.rmtree(temp, ignore_errors=True)
+    shutil.copytree(REPO / "dist", temp)
+    shutil.rmtree(target, ignore_errors=True)
+    os.replace(temp, target)
+    BIN[1] = str(target / "cli" / "main.js")
 ENV = {**os.environ, "HF_HUB_OFFLINE": "1", "OMP_WAIT_POLICY": "PASSIVE"}
+
+
+class StageMissing(Exception):
+    """A stage that has not run, met in publish-only mode (``ONLY_DONE``)."""
+
+
+# publish-only mode (reproduce.py --publish-only): a stage without its marker raises StageMissing instead of running
+ONLY_DONE = False
 
 
 def marker(output: Path) -> Path:
@@ -29,6 +49,8 @@ def stage(name: str, output: Path, run: Callable[[Path], list[list[str]]], log: 
     done = marker(output)
     if done.is_file():
         return json.loads(done.read_text(encoding="utf-8"))
+    if ONLY_DONE:
+        raise StageMissing(name)
     output.parent.mkdir(parents=True, exist_ok=True)
     temp = output.with_name(f".{output.name}.partial{output.suffix}")
     if temp.is_dir():
@@ -89,8 +111,9 @@ def bert_predictions(store: Path, squad_part: Path, temp: Path) -> list[list[str
 def train_head(architecture: str, seed: int, plan: Plan, train: Path, dev: Path, squad_dev: Path | None,
                temp: Path) -> list[list[str]]:
     name, _, width = architecture.partition(":")
+    epochs = plan.head_epochs if squad_dev is None else plan.span_head_epochs  # span heads get the SQuAD JSON
     command = BIN + ["train", str(train), "--arch", name, "--out", str(temp), "--dev", str(dev),
-                     "--epochs", str(plan.head_epochs), "--patience", str(plan.head_patience), "--seed", str(seed)]
+                     "--epochs", str(epochs), "--patience", str(plan.head_patience), "--seed", str(seed)]
     if squad_dev is not None:
         command += ["--squad", str(squad_dev)]
     if width:

@@ -40,14 +40,17 @@ def test_reproduction_pipeline_runs_and_resumes(tiny_bert: Path, squad_file: Pat
                 split=split, model_path=str(tiny_bert), max_seq_length=64, doc_stride=32, finetune_epochs=1.0,
                 save_every=0.5, batch_size=2, precision="fp32", budgets=(1.0,),
                 span_architectures=("learned-pooling",), binary_architectures=("tenney-small",), seeds=(0,),
-                head_epochs=2, holdout_articles=1, demo_train_questions=3)
+                head_epochs=2, holdout_articles=1, head_train_questions=3)
     stages.finetune(plan)
     run = reproduce.Reproduction(plan)
     run.demo()
     for budget in plan.budgets:
         run.answerability(budget)
         run.span(budget)
+    run.demo_span()
     run.publish()
+    assert (plan.demo / "span-head-learned-pooling" / "model.json").is_file()
+    assert (plan.demo / "span-eval-5q.safetensors").is_file()
     results = json.loads((plan.publish / "results.json").read_text())
     systems = sorted({(r["system"], r["fine_tune_epochs"]) for r in results["rows"]})
     assert systems == sorted((s, b) for s in ("bert", "head", "ensemble", "bert-answerability", "head-answerability")
