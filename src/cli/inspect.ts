@@ -12,7 +12,7 @@ import { loadModel } from '../jobs/model-files.js';
 import { writeFileAtomic } from '../platform/atomic-file.js';
 import { layerMixes, layerWeightsSvg } from '../report/index.js';
 import type { CliCommand, CliIO } from './command.js';
-import { parseCommandLine } from './flags.js';
+import { parseCommandLine } from './command-line.js';
 
 const USAGE = `Usage: bertvision inspect <store-or-model> [--json] [--plot weights.svg]
 
@@ -42,6 +42,10 @@ async function inspectModel(path: string, json: boolean, plot: string | undefine
     }));
     const mixes = layerMixes(model);
     const metadata = (model.getUserDefinedMetadata() as Record<string, unknown> | undefined)?.bertvision ?? null;
+    if (plot && mixes.length === 0)
+      io.stderr(
+        `bertvision inspect: --plot: ${path} has no BertConcat layer (no learned layer weights); nothing written\n`,
+      );
     if (plot) {
       for (const mix of mixes) {
         const file = mixes.length === 1 ? plot : plot.replace(/(\.svg)?$/i, `.${mix.layer}.svg`);
@@ -49,6 +53,7 @@ async function inspectModel(path: string, json: boolean, plot: string | undefine
           file,
           layerWeightsSvg({ weights: mix.weights, gamma: mix.gamma, title: `${model.name}: ${mix.layer}` }),
         );
+        io.stderr(`bertvision inspect: wrote ${file} (${mix.layer}'s learned layer weights)\n`);
       }
     }
     if (json) {

@@ -1,10 +1,13 @@
 /** `bertvision train`: train a head on an activation store, with dev evaluation, checkpoints, resume and plots. */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { UsageError } from '../errors.js';
 import { ARCHITECTURE_NAMES, type ArchitectureName } from '../models/index.js';
 import { trainHead } from '../jobs/train.js';
 import { BACKEND_USAGE, startCliBackend } from './backend.js';
 import type { CliCommand } from './command.js';
-import { choice, finiteNumber, nonNegativeInt, parseCommandLine, positiveInt } from './flags.js';
+import { parseCommandLine } from './command-line.js';
+import { choice, finiteNumber, nonNegativeInt, positiveInt } from './flags.js';
 import { ProgressBar } from './progress.js';
 
 const USAGE = `Usage: bertvision train <train-store> --arch <name> --out <dir> [options]
@@ -84,9 +87,15 @@ export const trainCommand: CliCommand = {
       ...(v['adapter-dim'] ? { adapterDim: positiveInt('--adapter-dim', v['adapter-dim'], 1) } : {}),
     };
     const backend = await startCliBackend(v.backend, io);
+    if (options.resume && !existsSync(join(options.outDir, 'checkpoints', 'last.ckpt')))
+      io.stderr(`bertvision: --resume: no checkpoint in ${options.outDir}; starting from the beginning\n`);
     let bar: ProgressBar | undefined;
     const result = await trainHead({
       ...options,
+      onResume: (from) =>
+        io.stderr(
+          `bertvision: resuming from ${from.location}: epoch ${from.epoch + 1}, batch ${from.batch} (${from.step} steps done)\n`,
+        ),
       onEpochStart: (epoch, firstBatch, batchesPerEpoch) => {
         bar = new ProgressBar({ total: batchesPerEpoch, initial: firstBatch, label: `epoch ${epoch + 1}/${epochs}` });
       },

@@ -17,7 +17,7 @@ import { getArchitecture, type ArchitectureName, type Task } from '../models/ind
 import { layerMixes, layerWeightsSvg, learningCurvesSvg } from '../report/index.js';
 import { readSquadQuestions, type SquadQuestion } from '../squad/dataset.js';
 import type { PostprocessOptions } from '../squad/decode/hf.js';
-import { fit, type TrainingProgress } from '../train/trainer.js';
+import { fit, type ResumePoint, type TrainingProgress } from '../train/trainer.js';
 import type { EpochSummary, TrainerState } from '../train/trainer-state.js';
 import { restoreModelWeights } from '../train/checkpoint-weights.js';
 import { withSeededRandom } from '../data/random.js';
@@ -60,6 +60,8 @@ export interface TrainHeadOptions {
   adapterDim?: number;
   /** Span decoding options for dev metrics. Default: transformers' defaults. */
   decode?: PostprocessOptions;
+  /** Called once, before training continues, when `resume` found a checkpoint (the checkpoint and the position it restores). */
+  onResume?: (from: ResumePoint) => void;
   /** Called before every epoch (0-based), with the batch it starts at (non-zero when resumed mid-epoch). */
   onEpochStart?: (epoch: number, firstBatch: number, batchesPerEpoch: number) => void;
   /** Called after every training step. */
@@ -182,6 +184,7 @@ export async function trainHead(options: TrainHeadOptions): Promise<TrainHeadRes
         resume: options.resume ?? false,
         ...(options.onProgress ? { onProgress: options.onProgress } : {}),
         ...(options.onEpochStart ? { onEpochStart: options.onEpochStart } : {}),
+        ...(options.onResume ? { onResume: options.onResume } : {}),
         onEpochEnd: (summary) => options.onEpochEnd?.(summary),
       });
       const history = result.state.history;

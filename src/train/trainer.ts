@@ -46,12 +46,29 @@ export interface FitOptions {
   monitor?: { metric: string; mode?: 'max' | 'min'; minDelta?: number };
   /** Stop after this many epochs without improvement of `monitor`. Default: never stop early. */
   patience?: number;
+  /**
+   * Called once when `resume` found a checkpoint, before training continues: the checkpoint's location and the
+   * position restored from it (0-based epoch and batch within it, steps done).
+   */
+  onResume?: (from: ResumePoint) => void;
   /** Called before the first batch of every epoch (also a resumed, partly done one), with its 0-based number. */
   onEpochStart?: (epoch: number, firstBatch: number, batchesPerEpoch: number) => void;
   /** Called after every step. */
   onProgress?: (progress: TrainingProgress) => void;
   /** Called after every epoch with its summary. */
   onEpochEnd?: (summary: EpochSummary, state: TrainerState) => void;
+}
+
+/** Where a resumed run continues: see {@link FitOptions.onResume}. */
+export interface ResumePoint {
+  /** The checkpoint read (a file path, or the store's name for it). */
+  location: string;
+  /** 0-based epoch the run continues in. */
+  epoch: number;
+  /** Batches of that epoch already done. */
+  batch: number;
+  /** Training steps already done. */
+  step: number;
 }
 
 /** Result of {@link fit}: the final state (history, best metric) and whether the run was resumed. */
@@ -128,6 +145,8 @@ export async function fit(model: tf.LayersModel, options: FitOptions): Promise<F
   const store = options.checkpoints;
   const restored = store && (options.resume ?? true) ? await restoreCheckpoint(model, store, fingerprint) : null;
   const state = restored?.state ?? initialTrainerState(fingerprint);
+  if (restored)
+    options.onResume?.({ location: restored.location, epoch: state.epoch, batch: state.batch, step: state.step });
   const mode = options.monitor?.mode ?? 'max';
 
   while (!state.stopped && state.epoch < options.epochs) {
