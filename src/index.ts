@@ -141,6 +141,7 @@ export { restoreModelWeights } from './train/checkpoint-weights.js';
 export { getOptimizerState, setOptimizerState, type NamedTensor } from './train/optimizer-state.js';
 export { initialTrainerState, type EpochSummary, type TrainerState } from './train/trainer-state.js';
 export { fit, type FitOptions, type FitResult, type ResumePoint, type TrainingProgress } from './train/trainer.js';
+export type { FitCallback } from './train/fit-callbacks.js';
 
 // 8. Evaluation of a head on a store
 export {

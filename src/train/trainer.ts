@@ -13,6 +13,8 @@ import type { BatchSource } from '../data/batch-source.js';
 import { decodeCheckpoint, encodeCheckpoint } from './checkpoint-format.js';
 import type { CheckpointKind, CheckpointStore } from './checkpoint-store.js';
 import { getOptimizerState, setOptimizerState } from './optimizer-state.js';
+import { type FitCallback, FitCallbacks } from './fit-callbacks.js';
+import { epochProgressLine } from './fit-progress.js';
 import { initialTrainerState, type EpochSummary, type TrainerState } from './trainer-state.js';
 
 /** Progress reported after every training step. */
@@ -57,6 +59,18 @@ export interface FitOptions {
   onProgress?: (progress: TrainingProgress) => void;
   /** Called after every epoch with its summary. */
   onEpochEnd?: (summary: EpochSummary, state: TrainerState) => void;
+  /**
+   * tfjs callbacks, called as `model.fit` calls them (see {@link FitCallback}): `tf.callbacks.earlyStopping({ monitor:
+   * 'val_f1', mode: 'max' })`, a `tf.CustomCallback`, tfjs-vis' `show.fitCallbacks`. Dev metrics are logged as
+   * `val_<name>`. Default: none.
+   */
+  callbacks?: FitCallback | readonly FitCallback[];
+  /**
+   * No progress line per epoch. Default: false, unless `onEpochEnd` is given (the caller reports the epochs itself).
+   */
+  quiet?: boolean;
+  /** Where the progress lines go. Default `console.log`. */
+  log?: (line: string) => void;
 }
 
 /** Where a resumed run continues: see {@link FitOptions.onResume}. */
@@ -148,10 +162,23 @@ export async function fit(model: tf.LayersModel, options: FitOptions): Promise<F
   if (restored)
     options.onResume?.({ location: restored.location, epoch: state.epoch, batch: state.batch, step: state.step });
   const mode = options.monitor?.mode ?? 'max';
+  const quiet = options.quiet ?? options.onEpochEnd !== undefined;
+  const log = options.log ?? ((line: string) => console.log(line));
+  const callbacks = new FitCallbacks(model, options.callbacks, {
+    epochs: options.epochs,
+    initialEpoch: state.epoch,
+    steps: batchesPerEpoch,
+    doValidation: options.evaluate !== undefined,
+  });
+  model.stopTraining = false;
+  await callbacks.trainBegin();
 
   while (!state.stopped && state.epoch < options.epochs) {
+    const started = Date.now();
     options.onEpochStart?.(state.epoch, state.batch, batchesPerEpoch);
+    await callbacks.epochBegin(state.epoch);
     for await (const batch of options.train.batches(state.epoch, state.batch)) {
+      await callbacks.batchBegin(state.batch, batch.size);
       let loss: number;
       try {
         const result = await model.trainOnBatch(batch.xs, batch.ys);
@@ -165,6 +192,7 @@ export async function fit(model: tf.LayersModel, options: FitOptions): Promise<F
             'activations or labels hold NaN/Inf, or the learning rate is too high; checkpoints were left as they were',
         );
       }
+      await callbacks.batchEnd(state.batch, batch.size, loss);
       state.batch += 1;
       state.step += 1;
       state.lossSum += loss;
@@ -210,11 +238,15 @@ export async function fit(model: tf.LayersModel, options: FitOptions): Promise<F
       }
       if (options.patience !== undefined && state.epochsWithoutImprovement >= options.patience) state.stopped = true;
     }
+    await callbacks.epochEnd(summary.epoch - 1, summary.loss, metrics);
+    if (model.stopTraining) state.stopped = true;
+    if (!quiet) log(epochProgressLine(summary, options.epochs, (Date.now() - started) / 1000));
     // Best before last: if the process dies in between, the last checkpoint still predates this epoch, and the
     // resumed run redoes it and writes the same best checkpoint again.
     if (store && isBest) await saveCheckpoint(model, store, 'best', state);
     if (store) await saveCheckpoint(model, store, 'last', state);
     options.onEpochEnd?.(summary, state);
   }
+  await callbacks.trainEnd();
   return { state, resumedFrom: restored?.location ?? null };
 }
