@@ -12,6 +12,7 @@ import { loadTorchSpanHead, saveTorchStateDict } from '../interop/torch-span-hea
 import { saveKerasWeights } from '../interop/keras-weights.js';
 import { ARCHITECTURE_NAMES, getArchitecture, type ActivationShape } from '../models/index.js';
 import { loadModel, saveModel } from '../jobs/model-files.js';
+import { startQuietBackend } from './backend.js';
 import type { CliCommand, CliIO } from './command.js';
 import { parseCommandLine } from './command-line.js';
 import { activationShape, choice, positiveInt } from './flags.js';
@@ -146,6 +147,7 @@ export const convertCommand: CliCommand = {
       sequenceLength:
         v['sequence-length'] === undefined ? undefined : positiveInt('--sequence-length', v['sequence-length'], 1),
     };
+    await startQuietBackend();
     const model = await load(input, flags, io);
     try {
       const what = await save(model, output);

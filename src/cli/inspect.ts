@@ -11,6 +11,7 @@ import { countParameters } from '../models/index.js';
 import { loadModel } from '../jobs/model-files.js';
 import { writeFileAtomic } from '../platform/atomic-file.js';
 import { layerMixes, layerWeightsSvg } from '../report/index.js';
+import { startQuietBackend } from './backend.js';
 import type { CliCommand, CliIO } from './command.js';
 import { parseCommandLine } from './command-line.js';
 
@@ -118,6 +119,7 @@ export const inspectCommand: CliCommand = {
     const [path, ...extra] = parsed.positionals;
     if (!path || extra.length) throw new UsageError(`expected exactly one path, got ${parsed.positionals.length}`);
     if (!existsSync(path)) throw new UsageError(`${path}: no such file or directory`);
+    await startQuietBackend();
     const json = parsed.values.json ?? false;
     if (isModelDir(path)) await inspectModel(path, json, parsed.values.plot, io);
     else if (parsed.values.plot)
