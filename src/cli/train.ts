@@ -29,6 +29,7 @@ Options:
   --shuffle <mode>         full | buffer | none (default full)
   --checkpoint-every <n>   also checkpoint every n steps (default 0: at epoch ends only)
   --resume                 continue the run in --out from its last checkpoint
+  --overwrite              replace the run in --out (its checkpoints, models, history, plots); default: refuse
   --monitor <metric>       dev metric for the best model and early stopping (default f1)
   --patience <n>           stop after n epochs without improvement (default: never)
   --adapter-dim <n>        adapter width for adapter architectures
@@ -55,6 +56,7 @@ export const trainCommand: CliCommand = {
       shuffle: { type: 'string' },
       'checkpoint-every': { type: 'string' },
       resume: { type: 'boolean' },
+      overwrite: { type: 'boolean' },
       monitor: { type: 'string' },
       patience: { type: 'string' },
       'adapter-dim': { type: 'string' },
@@ -82,13 +84,21 @@ export const trainCommand: CliCommand = {
       shuffle: choice('--shuffle', v.shuffle, ['full', 'buffer', 'none'] as const, 'full'),
       checkpointEverySteps: nonNegativeInt('--checkpoint-every', v['checkpoint-every'], 0),
       resume: v.resume ?? false,
+      overwrite: v.overwrite ?? false,
       ...(v.monitor ? { monitor: v.monitor } : {}),
       ...(v.patience ? { patience: positiveInt('--patience', v.patience, 1) } : {}),
       ...(v['adapter-dim'] ? { adapterDim: positiveInt('--adapter-dim', v['adapter-dim'], 1) } : {}),
     };
+    const earlier = existsSync(join(options.outDir, 'checkpoints', 'last.ckpt'));
+    if (options.resume && options.overwrite) throw new UsageError('--resume and --overwrite exclude each other');
+    if (earlier && !options.resume && !options.overwrite)
+      throw new UsageError(
+        `${options.outDir} already holds a training run: --resume continues it, --overwrite replaces it`,
+      );
     const backend = await startCliBackend(v.backend, io);
-    if (options.resume && !existsSync(join(options.outDir, 'checkpoints', 'last.ckpt')))
+    if (options.resume && !earlier)
       io.stderr(`bertvision: --resume: no checkpoint in ${options.outDir}; starting from the beginning\n`);
+    if (options.overwrite && earlier) io.stderr(`bertvision: --overwrite: replacing the run in ${options.outDir}\n`);
     let bar: ProgressBar | undefined;
     const result = await trainHead({
       ...options,

@@ -59,6 +59,11 @@ export interface TrainHeadOptions {
   checkpointEverySteps?: number;
   /** Continue the run in `outDir` from its last checkpoint. Default false (refuses to overwrite a run). */
   resume?: boolean;
+  /**
+   * Replace a run already in `outDir`: its checkpoints, models, history and plots are removed first (other files
+   * stay). Default false: a run there is refused, so nothing is lost by accident. Excludes `resume`.
+   */
+  overwrite?: boolean;
   /** Dev metric for the best model and early stopping. Default `'f1'` (answerability F1, or SQuAD F1 for spans). */
   monitor?: string;
   /** Stop after this many epochs without improvement. Default: never stop early. */
@@ -117,6 +122,13 @@ function userModel(
   return model.optimizer ? model : compileAdapter(model, { optimizer });
 }
 
+/** The outputs of a run in `out` (see {@link TrainHeadResult.files}), removed for `overwrite`. */
+const RUN_OUTPUTS = ['checkpoints', 'model', 'best-model', 'history.json', 'learning-curves.svg', 'layer-weights.svg'];
+
+async function removeRun(out: string): Promise<void> {
+  await Promise.all(RUN_OUTPUTS.map((name) => fs.rm(join(out, name), { recursive: true, force: true })));
+}
+
 function expectedFrom(store: ActivationStore): ExpectedMetadata {
   const expected: ExpectedMetadata = {};
   if (store.metadata) for (const key of COMPATIBILITY_KEYS) Object.assign(expected, { [key]: store.metadata[key] });
@@ -156,11 +168,16 @@ export async function trainHead(options: TrainHeadOptions): Promise<TrainHeadRes
   const name = info?.name ?? given!.name;
   const out = resolve(options.outDir);
   const checkpoints = new CheckpointDirectory(join(out, 'checkpoints'));
+  if (options.resume && options.overwrite)
+    throw new InvalidArgumentError('resume and overwrite exclude each other', { file: out });
   if (!options.resume && existsSync(checkpoints.pathOf('last'))) {
-    throw new InvalidArgumentError(
-      'already holds a training run; pass resume (--resume) to continue it, or choose another output directory',
-      { file: out },
-    );
+    if (!options.overwrite)
+      throw new InvalidArgumentError(
+        'already holds a training run; pass resume (--resume) to continue it, overwrite (--overwrite) to replace it, ' +
+          'or choose another output directory',
+        { file: out },
+      );
+    await removeRun(out);
   }
   const train = await openStore(options.trainStore);
   const dev = options.devStore ? await openStore(options.devStore) : undefined;

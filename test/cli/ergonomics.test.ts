@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { closestNames } from '../../src/cli/command-line.js';
+import { trainHead } from '../../src/jobs/train.js';
 import { architectures } from '../../src/models/index.js';
 import { cli } from '../helpers/cli.js';
 
@@ -152,6 +153,29 @@ describe('saying what happened', () => {
     const again = await cli([...args, '--epochs', '2', '--resume']);
     expect(again.code, again.err).toBe(0);
     expect(again.err).toContain(`resuming from ${join(out, 'checkpoints', 'last.ckpt')}: epoch 2, batch 0`);
+  });
+
+  it('train --overwrite replaces an earlier run in --out and says so; the library refuses without it', async () => {
+    const out = join(work, 'overwrite');
+    const args = ['train', clsTrain, '--arch', 'tenney-small', '--out', out, '--epochs', '1', '--batch-size', '64'];
+    expect((await cli(args)).code).toBe(0);
+    const replaced = await cli([...args, '--overwrite', '--json']);
+    expect(replaced.code, replaced.err).toBe(0);
+    expect(replaced.err).toContain(`--overwrite: replacing the run in ${out}`);
+    expect(JSON.parse(replaced.out).state.history).toHaveLength(1);
+    await expect(
+      trainHead({ trainStore: clsTrain, architecture: 'tenney-small', outDir: out, epochs: 1, quiet: true }),
+    ).rejects.toThrow(/overwrite \(--overwrite\) to replace it/);
+    const again = await trainHead({
+      trainStore: clsTrain,
+      architecture: 'tenney-small',
+      outDir: out,
+      epochs: 1,
+      overwrite: true,
+      quiet: true,
+    });
+    expect(again.resumedFrom).toBeNull();
+    expect((await cli([...args, '--overwrite', '--resume'])).code).toBe(2);
   });
 
   it('inspect --plot names the file it wrote', async () => {
