@@ -160,6 +160,17 @@ async function devEvaluator(
  * @throws InvalidArgumentError for bad options or an output directory holding another run (without `resume`);
  *   MismatchError when the stores are incompatible or a checkpoint belongs to another model; FileFormatError for
  *   unreadable stores.
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs';
+ * import { initBackend, trainHead } from 'bertvision';
+ * await initBackend();
+ * const { state, files } = await trainHead({
+ *   trainStore: 'train-cls.h5', devStore: 'dev-cls.h5', architecture: 'tenney-small', outDir: 'runs/t', epochs: 10,
+ *   callbacks: tf.callbacks.earlyStopping({ monitor: 'val_f1', mode: 'max', patience: 2 }),
+ * }); // a line per epoch unless quiet; architecture may also be a tf.LayersModel you built
+ * console.log(state.best, files.bestModel);
+ * ```
  */
 export async function trainHead(options: TrainHeadOptions): Promise<TrainHeadResult> {
   const given = typeof options.architecture === 'string' ? null : options.architecture;

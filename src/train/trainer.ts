@@ -146,6 +146,17 @@ function improved(state: TrainerState, metric: string, value: number, mode: 'max
  * @throws InvalidArgumentError for an uncompiled model, bad epoch/step counts, a missing monitored metric, or a
  *   non-finite training loss (NaN/Inf in a batch: the run stops before anything is checkpointed from it).
  * @throws MismatchError when resuming from a checkpoint of another model or data.
+ * @example
+ * ```ts
+ * const model = buildBinaryHead('tenney-small', { inputShape: [1, 384, 8] });
+ * const train = storeBatchSource(store, { batchSize: 64, labels: 'binary', shuffle: { seed: 0 } });
+ * await fit(model, {
+ *   train,
+ *   epochs: 10,
+ *   evaluate: (m) => devMetrics(m), // your dev metrics per epoch ({ accuracy, f1 }), logged as val_<name>
+ *   callbacks: tf.callbacks.earlyStopping({ monitor: 'val_f1', mode: 'max', patience: 2 }),
+ * }); // prints "epoch 1/10 · loss 0.6931 · dev accuracy 0.5100, f1 0.6754 · 0.4 s" per epoch unless quiet
+ * ```
  */
 export async function fit(model: tf.LayersModel, options: FitOptions): Promise<FitResult> {
   if (!model.optimizer) throw new InvalidArgumentError('fit: the model is not compiled (no optimizer)');
