@@ -1,5 +1,5 @@
 /**
- * tfjs callbacks in {@link fit}: `tf.callbacks.earlyStopping(...)`, a `tf.CustomCallback`, a plain
+ * tfjs callbacks in `fit`: `tf.callbacks.earlyStopping(...)`, a `tf.CustomCallback`, a plain
  * `{ onEpochEnd(epoch, logs) { … } }` object, or tfjs-vis' `show.fitCallbacks(...)`, called as `model.fit` calls
  * them. Epoch logs hold the epoch's mean training `loss` and every dev metric as `val_<name>` (Keras' names:
  * `tf.callbacks.earlyStopping({ monitor: 'val_f1', mode: 'max' })`); batch logs hold `batch`, `size` and `loss`.

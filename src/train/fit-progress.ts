@@ -1,4 +1,4 @@
-/** The line {@link fit} prints after every epoch unless it is told to be quiet. */
+/** The line `fit` prints after every epoch unless it is told to be quiet. */
 import type { EpochSummary } from './trainer-state.js';
 
 /** Format a number for a progress line: integers as they are, others to 4 significant decimals. */
