@@ -3,7 +3,7 @@
  * saved model (architecture, layers with output shapes and parameter counts, learned layer-mix weights).
  */
 import { existsSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import { UsageError } from '../errors.js';
 import { openStore } from '../store/open-store.js';
@@ -119,9 +119,15 @@ export const inspectCommand: CliCommand = {
     const [path, ...extra] = parsed.positionals;
     if (!path || extra.length) throw new UsageError(`expected exactly one path, got ${parsed.positionals.length}`);
     if (!existsSync(path)) throw new UsageError(`${path}: no such file or directory`);
-    await startQuietBackend();
     const json = parsed.values.json ?? false;
-    if (isModelDir(path)) await inspectModel(path, json, parsed.values.plot, io);
+    // a model's own model.json names its directory; any other JSON file is neither a store nor a model
+    const target = basename(path) === 'model.json' && isModelDir(dirname(path)) ? dirname(path) : path;
+    if (target === path && /\.json$/i.test(path))
+      throw new UsageError(
+        `${path}: not a store or a model; expected an HDF5 (.h5), .npy or .safetensors store, or a model directory`,
+      );
+    await startQuietBackend();
+    if (isModelDir(target)) await inspectModel(target, json, parsed.values.plot, io);
     else if (parsed.values.plot)
       throw new UsageError('--plot applies to models (a directory with model.json), not stores');
     else await inspectStore(path, json, io);

@@ -178,6 +178,17 @@ describe('saying what happened', () => {
     expect((await cli([...args, '--overwrite', '--resume'])).code).toBe(2);
   });
 
+  it('inspect takes a model.json for its directory and calls any other JSON file what it is', async () => {
+    const model = await cli(['inspect', join(work, 'resume', 'model', 'model.json')]);
+    expect(model.code, model.err).toBe(0);
+    expect(model.out).toMatch(/^model /);
+    const json = await cli(['inspect', squad]);
+    expect(json.code).toBe(2);
+    expect(json.err).toMatch(
+      /dev-v2\.0\.json: not a store or a model; expected an HDF5 \(\.h5\), \.npy or \.safetensors store/,
+    );
+  });
+
   it('inspect --plot names the file it wrote', async () => {
     const model = join(work, 'resume', 'model');
     const plot = join(work, 'weights.svg');
