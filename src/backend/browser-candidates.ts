@@ -27,6 +27,7 @@ if (inBrowser()) {
     registerBackendCandidate({
       name,
       source,
+      fallback: true,
       load: async () => {
         if (!tf.findBackendFactory(name)) return { ok: false, reason: `not loaded: import ${source.split(' ')[0]}` };
         if (name === 'wasm') installTransposedMatMul('wasm');

@@ -30,6 +30,11 @@ export interface BackendCandidate {
   source: string;
   /** Import what registers the backend; `{ ok: false, reason }` when it cannot be used. Never throws. */
   load: () => Promise<{ ok: true } | { ok: false; reason: string }>;
+  /**
+   * Tried after the other candidates of the same backend: the browser entry's generic "the page loaded it" offers
+   * are fallbacks, so a page's own candidate (one that calls `setWasmPaths` first, say) goes before them. Default false.
+   */
+  fallback?: boolean;
 }
 
 const candidates: BackendCandidate[] = [];
@@ -44,10 +49,10 @@ export function registerBackendCandidate(candidate: BackendCandidate): void {
   else candidates.push(candidate);
 }
 
-/** The registered candidates, in preference order (tensorflow > webgpu > webgl > wasm > cpu). */
+/** The registered candidates, in preference order (tensorflow > webgpu > webgl > wasm > cpu; fallbacks last within a backend). */
 export function backendCandidates(): BackendCandidate[] {
   const rank = (n: BackendName): number => BACKEND_PREFERENCE.indexOf(n);
-  return [...candidates].sort((a, b) => rank(a.name) - rank(b.name));
+  return [...candidates].sort((a, b) => rank(a.name) - rank(b.name) || Number(!!a.fallback) - Number(!!b.fallback));
 }
 
 /**
