@@ -17,7 +17,7 @@
  * 11. Reports (SVG plots, layer mixes)
  * 12. Text: tokenizer, run_qa windows, the ONNX encoder, the QA pipeline
  *
- * Re-exports only.
+ * Re-exports only (and the browser backend registration side effect).
  */
 
 // 1. Errors
@@ -32,7 +32,8 @@ export {
   WeightsMismatchError,
 } from './errors.js';
 
-// 2. Backend choice
+// 2. Backend choice (in a page or a worker, importing this entry offers webgpu, webgl and wasm where loaded)
+import './backend/browser-candidates.js';
 export {
   BACKEND_ENV_VAR,
   BACKEND_PREFERENCE,
@@ -139,7 +140,8 @@ export type { CheckpointKind, CheckpointStore } from './train/checkpoint-store.j
 export { restoreModelWeights } from './train/checkpoint-weights.js';
 export { getOptimizerState, setOptimizerState, type NamedTensor } from './train/optimizer-state.js';
 export { initialTrainerState, type EpochSummary, type TrainerState } from './train/trainer-state.js';
-export { fit, type FitOptions, type FitResult, type TrainingProgress } from './train/trainer.js';
+export { fit, type FitOptions, type FitResult, type ResumePoint, type TrainingProgress } from './train/trainer.js';
+export type { FitCallback } from './train/fit-callbacks.js';
 
 // 8. Evaluation of a head on a store
 export {

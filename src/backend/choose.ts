@@ -30,6 +30,11 @@ export interface BackendCandidate {
   source: string;
   /** Import what registers the backend; `{ ok: false, reason }` when it cannot be used. Never throws. */
   load: () => Promise<{ ok: true } | { ok: false; reason: string }>;
+  /**
+   * Tried after the other candidates of the same backend: the browser entry's generic "the page loaded it" offers
+   * are fallbacks, so a page's own candidate (one that calls `setWasmPaths` first, say) goes before them. Default false.
+   */
+  fallback?: boolean;
 }
 
 const candidates: BackendCandidate[] = [];
@@ -44,10 +49,10 @@ export function registerBackendCandidate(candidate: BackendCandidate): void {
   else candidates.push(candidate);
 }
 
-/** The registered candidates, in preference order (tensorflow > webgpu > webgl > wasm > cpu). */
+/** The registered candidates, in preference order (tensorflow > webgpu > webgl > wasm > cpu; fallbacks last within a backend). */
 export function backendCandidates(): BackendCandidate[] {
   const rank = (n: BackendName): number => BACKEND_PREFERENCE.indexOf(n);
-  return [...candidates].sort((a, b) => rank(a.name) - rank(b.name));
+  return [...candidates].sort((a, b) => rank(a.name) - rank(b.name) || Number(!!a.fallback) - Number(!!b.fallback));
 }
 
 /**
@@ -96,17 +101,36 @@ function silenceCpuBackendBanner(): void {
   if (typeof backend.firstUse === 'boolean') backend.firstUse = false;
 }
 
+/** The backend tfjs has already initialised (a page that set `webgl`, say), without initialising one; or null. */
+function activeBackend(): BackendName | null {
+  const name = (tf.engine() as { backendName?: string | null }).backendName;
+  return name && (BACKEND_PREFERENCE as readonly string[]).includes(name) ? (name as BackendName) : null;
+}
+
 /**
  * Choose and activate a tfjs backend.
  * With `'auto'` it tries the registered candidates in preference order and keeps the first that loads and
- * initialises; `cpu` always works. With a named backend it uses only that one and throws when it cannot load.
+ * initialises; `cpu` always works. It never downgrades: when tfjs already runs on a backend (the page chose
+ * `webgl`), only candidates at least as good are tried, and that backend is kept when none loads. With a named backend it uses
+ * only that one and throws when it cannot load.
  * @returns the backend now active, its source, and the reasons better candidates were skipped.
+ * @example
+ * ```ts
+ * import { initBackend } from 'bertvision';
+ * const { backend } = await initBackend(); // Node: tensorflow, else wasm; a page: webgpu, webgl, wasm, else cpu
+ * ```
  */
 export async function initBackend(options: InitBackendOptions = {}): Promise<BackendChoice> {
   const request = options.backend ?? parseBackendRequest(envRequest());
   const skipped: BackendChoice['skipped'] = [];
-  const pool = backendCandidates().filter((c) => request === 'auto' || c.name === request);
-  if (request === 'cpu' || request === 'auto') {
+  const active = request === 'auto' ? activeBackend() : null;
+  const rank = (n: BackendName): number => BACKEND_PREFERENCE.indexOf(n);
+  const pool = backendCandidates().filter((c) =>
+    request === 'auto' ? active === null || rank(c.name) <= rank(active) : c.name === request,
+  );
+  if (active !== null && !pool.some((c) => c.name === active)) {
+    pool.push({ name: active, source: 'already active in @tensorflow/tfjs', load: async () => ({ ok: true }) });
+  } else if (request === 'cpu' || request === 'auto') {
     pool.push({ name: 'cpu', source: '@tensorflow/tfjs (pure JS)', load: async () => ({ ok: true }) });
   }
   for (const candidate of pool) {

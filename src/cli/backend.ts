@@ -39,3 +39,11 @@ export async function startCliBackend(flag: string | undefined, io: CliIO): Prom
   io.stderr(`bertvision: using backend '${choice.backend}' (${choice.source})\n`);
   return choice;
 }
+
+/**
+ * For the commands that only load, count and save weights (`inspect`, `convert`): the pure-JS cpu backend, started
+ * silently: no choice to report, and no tfjs banner.
+ */
+export async function startQuietBackend(): Promise<void> {
+  await initBackend({ backend: 'cpu' });
+}

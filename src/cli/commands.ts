@@ -1,4 +1,5 @@
 /** Registry of `bertvision` subcommands. Add a subcommand by adding its file and one line here. */
+import { architecturesCommand } from './architectures.js';
 import type { CliCommand } from './command.js';
 import { convertCommand } from './convert.js';
 import { evaluateCommand } from './evaluate.js';
@@ -17,4 +18,5 @@ export const commands: CliCommand[] = [
   inspectCommand,
   convertCommand,
   extractCommand,
+  architecturesCommand,
 ];

@@ -12,8 +12,10 @@ import { loadTorchSpanHead, saveTorchStateDict } from '../interop/torch-span-hea
 import { saveKerasWeights } from '../interop/keras-weights.js';
 import { ARCHITECTURE_NAMES, getArchitecture, type ActivationShape } from '../models/index.js';
 import { loadModel, saveModel } from '../jobs/model-files.js';
+import { startQuietBackend } from './backend.js';
 import type { CliCommand, CliIO } from './command.js';
-import { parseCommandLine, positiveInt } from './flags.js';
+import { parseCommandLine } from './command-line.js';
+import { activationShape, choice, positiveInt } from './flags.js';
 
 const USAGE = `Usage: bertvision convert <in> <out> [--architecture NAME --input-shape S,E,L] [--adapter-dim A]
                           [--sequence-length S]
@@ -48,14 +50,6 @@ Examples:
   bertvision convert runs/lp learned_pooling.h5            # back to Keras: seed_model.load_weights(...)
   bertvision convert runs/ap-squad ap_squad.safetensors    # back to torch: model.load_state_dict(...)
 `;
-
-function parseShape(text: string | undefined): ActivationShape | undefined {
-  if (text === undefined) return undefined;
-  const parts = text.split(',');
-  if (parts.length !== 3) throw new UsageError(`--input-shape: '${text}' is not S,E,L (three positive integers)`);
-  const [s, e, l] = parts.map((p) => positiveInt('--input-shape', p, 0)) as [number, number, number];
-  return [s, e, l];
-}
 
 interface ConvertFlags {
   architecture: string | undefined;
@@ -118,11 +112,6 @@ async function save(model: tf.LayersModel, output: string): Promise<string> {
     await saveKerasWeights(model, output);
     return 'a Keras 2 weights file (load_weights)';
   }
-  if (lower.endsWith('.keras') || lower.endsWith('.json')) {
-    throw new UsageError(
-      `${output}: write a bertvision model directory, a Keras .h5 weights file or a .safetensors state dict`,
-    );
-  }
   await saveModel(model, output);
   return 'a bertvision model directory';
 }
@@ -143,14 +132,22 @@ export const convertCommand: CliCommand = {
     if (!input || !output || extra.length)
       throw new UsageError(`expected <in> and <out>, got ${parsed.positionals.length} paths`);
     if (!existsSync(input)) throw new UsageError(`${input}: no such file or directory`);
+    if (/\.(keras|json)$/i.test(output))
+      throw new UsageError(
+        `${output}: write a bertvision model directory, a Keras .h5 weights file or a .safetensors state dict`,
+      );
     const v = parsed.values;
     const flags: ConvertFlags = {
-      architecture: v.architecture,
-      inputShape: parseShape(v['input-shape']),
+      architecture:
+        v.architecture === undefined
+          ? undefined
+          : choice('--architecture', v.architecture, ARCHITECTURE_NAMES, 'tenney-small'),
+      inputShape: activationShape('--input-shape', v['input-shape']),
       adapterDim: v['adapter-dim'] === undefined ? undefined : positiveInt('--adapter-dim', v['adapter-dim'], 1),
       sequenceLength:
         v['sequence-length'] === undefined ? undefined : positiveInt('--sequence-length', v['sequence-length'], 1),
     };
+    await startQuietBackend();
     const model = await load(input, flags, io);
     try {
       const what = await save(model, output);

@@ -5,13 +5,15 @@
  * the official metrics of every member and of the ensemble. Flags and printing only: the job is `ensembleHeads`
  * (src/jobs/ensemble.ts).
  */
-import type { CombineMethod } from '../ensemble/combine.js';
-import { UsageError } from '../errors.js';
+import { type CombineMethod, combineWeights } from '../ensemble/combine.js';
+import { InvalidArgumentError, UsageError } from '../errors.js';
 import { ensembleHeads } from '../jobs/ensemble.js';
 import { BACKEND_USAGE, startCliBackend } from './backend.js';
 import type { CliCommand } from './command.js';
 import { DECODE_FLAG_HELP, DECODE_FLAG_SPECS, decodeOptionsFrom, metricsLine } from './decode-flags.js';
-import { choice, finiteNumber, parseCommandLine, positiveInt } from './flags.js';
+import { parseCommandLine } from './command-line.js';
+import { checkOutputDir, clearOutputDir, OVERWRITE_USAGE } from './output-dir.js';
+import { choice, finiteNumber, positiveInt } from './flags.js';
 
 const METHODS: readonly CombineMethod[] = [
   'max-probability',
@@ -40,6 +42,7 @@ Options:
   --gate-weight <w>        sum mode: weight of the binary head's log-odds, in [0, 1] (default 0.5)
 ${DECODE_FLAG_HELP}
   --batch-size <n>         windows per forward pass (default 16)
+${OVERWRITE_USAGE}
 ${BACKEND_USAGE}
   --json                   print metrics and files as JSON
   -h, --help               show this help
@@ -66,6 +69,7 @@ export const ensembleCommand: CliCommand = {
       'batch-size': { type: 'string' },
       backend: { type: 'string' },
       json: { type: 'boolean' },
+      overwrite: { type: 'boolean' },
       ...DECODE_FLAG_SPECS,
     });
     const v = parsed.values;
@@ -85,8 +89,19 @@ export const ensembleCommand: CliCommand = {
     const { decoder, options } = decodeOptionsFrom(v);
     const gateMode = choice('--gate-mode', v['gate-mode'], ['binary', 'sum'] as const, 'binary');
     const batchSize = positiveInt('--batch-size', v['batch-size'], 16);
+    checkOutputDir(v.out, v.overwrite ?? false);
     const gateThreshold = v['gate-threshold'] ? finiteNumber('--gate-threshold', v['gate-threshold'], 0) : undefined;
     const gateWeight = v['gate-weight'] ? finiteNumber('--gate-weight', v['gate-weight'], 0.5) : undefined;
+    if (gateWeight !== undefined && !(gateWeight >= 0 && gateWeight <= 1))
+      throw new UsageError(`--gate-weight: ${gateWeight} is not in [0, 1]`);
+    if (members > 1) {
+      try {
+        combineWeights({ method, ...(weights ? { weights } : {}) }, members);
+      } catch (error) {
+        if (error instanceof InvalidArgumentError) throw new UsageError(`--weights: ${error.message}`);
+        throw error;
+      }
+    }
     const gate = v.gate
       ? {
           model: v.gate,
@@ -97,6 +112,7 @@ export const ensembleCommand: CliCommand = {
         }
       : undefined;
     await startCliBackend(v.backend, io);
+    await clearOutputDir(v.out, v.overwrite ?? false, io);
     const { metrics, files } = await ensembleHeads({
       spanStore: parsed.positionals[0]!,
       squadFile: v.squad,
@@ -110,13 +126,17 @@ export const ensembleCommand: CliCommand = {
       ...(gate ? { gate } : {}),
       batchSize,
     });
+    const gateNote = gate
+      ? `gate: ${gate.model} (${gate.mode}, threshold ${gate.threshold ?? (gate.mode === 'binary' ? 0.5 : 0)}` +
+        `${gate.mode === 'sum' ? `, weight ${gate.weight ?? 0.5}` : ''}) applied to the ensemble's answers`
+      : undefined;
     if (v.json) {
-      io.stdout(`${JSON.stringify({ method, decoder, metrics, files }, null, 2)}\n`);
+      io.stdout(`${JSON.stringify({ method, decoder, ...(gate ? { gate } : {}), metrics, files }, null, 2)}\n`);
     } else {
       const line = (m: Record<string, number>): string =>
         metricsLine({ exact: m.exact!, f1: m.f1!, HasAns_f1: m.HasAns_f1 ?? NaN, NoAns_f1: m.NoAns_f1 ?? NaN });
       const lines = Object.entries(metrics).map(([name, m]) => `${name}: ${line(m)}`);
-      io.stdout(`${lines.join('\n')}\npredictions: ${files.predictions}\n`);
+      io.stdout(`${lines.join('\n')}\n${gateNote ? `${gateNote}\n` : ''}predictions: ${files.predictions}\n`);
     }
     return 0;
   },

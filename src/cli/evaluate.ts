@@ -4,11 +4,11 @@
  * (`json.dumps(indent=2)` on stdout, single-line `json.dump` with `-o`). Flags and printing only: the job is
  * `evaluatePredictionsFile` (src/jobs/evaluate.ts).
  */
-import { parseArgs } from 'node:util';
 import { UsageError } from '../errors.js';
 import { evaluatePredictionsFile } from '../jobs/evaluate.js';
 import { pythonJsonDumps } from '../squad/pyjson/python-json.js';
 import type { CliCommand } from './command.js';
+import { parseCommandLine } from './command-line.js';
 
 const usage = `Usage: bertvision evaluate data.json pred.json [options]
 
@@ -41,47 +41,21 @@ function parseThreshold(text: string | undefined): number {
   return Number(trimmed.replaceAll('_', ''));
 }
 
-/** argparse takes `-t -1` (a negative-number look-alike, its `^-\d+$|^-\d*\.\d+$`) as a value; parseArgs needs `=`. */
-function joinNegativeThreshold(argv: readonly string[]): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] as string;
-    const next = argv[i + 1];
-    if ((arg === '-t' || arg === '--na-prob-thresh') && next !== undefined && /^-\d+$|^-\d*\.\d+$/.test(next)) {
-      out.push(`--na-prob-thresh=${next}`);
-      i++;
-    } else {
-      out.push(arg);
-    }
-  }
-  return out;
-}
-
 /** The `evaluate` subcommand. */
 export const evaluateCommand: CliCommand = {
   name: 'evaluate',
   summary: 'official SQuAD 2.0 EM/F1 of a predictions file (evaluate-v2.0.py compatible)',
   usage,
   async run(argv, io) {
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args: joinNegativeThreshold(argv),
-        allowPositionals: true,
-        strict: true,
-        options: {
-          'out-file': { type: 'string', short: 'o' },
-          'na-prob-file': { type: 'string', short: 'n' },
-          'na-prob-thresh': { type: 'string', short: 't' },
-          'out-image-dir': { type: 'string', short: 'p' },
-          verbose: { type: 'boolean', short: 'v' },
-          'missing-as-abstain': { type: 'boolean' },
-        },
-      });
-    } catch (error) {
-      throw new UsageError((error as Error).message);
-    }
-    const { values, positionals } = parsed;
+    // a negative threshold (`-t -1`) is a value, as argparse takes negative-number look-alikes
+    const { values, positionals } = parseCommandLine(argv, {
+      'out-file': { type: 'string', short: 'o' },
+      'na-prob-file': { type: 'string', short: 'n' },
+      'na-prob-thresh': { type: 'string', short: 't' },
+      'out-image-dir': { type: 'string', short: 'p' },
+      verbose: { type: 'boolean', short: 'v' },
+      'missing-as-abstain': { type: 'boolean' },
+    });
     if (positionals.length !== 2)
       throw new UsageError(`expected 2 arguments (data.json pred.json), got ${positionals.length}`);
     const [dataFile, predFile] = positionals as [string, string];

@@ -13,7 +13,8 @@ import { loadTokenizer } from '../text/load-tokenizer.node.js';
 import type { OrtChoice } from '../text/onnx-runtime.js';
 import { readSquadExamples } from '../text/squad-examples.js';
 import type { CliCommand } from './command.js';
-import { choice, parseCommandLine, positiveInt } from './flags.js';
+import { parseCommandLine } from './command-line.js';
+import { choice, positiveInt } from './flags.js';
 import { ProgressBar } from './progress.js';
 
 const usage = `Usage: bertvision extract --model model.onnx --squad dev.json -o store [options]
@@ -46,9 +47,8 @@ const sha256 = (bytes: Buffer): string => createHash('sha256').update(bytes).dig
 /** The titles of one part of a split file, and the `source.split` entry tools/extract records for it. */
 async function splitTitles(
   file: string,
-  part: string | undefined,
+  part: string,
 ): Promise<{ titles: Set<string>; split: { file: string; sha256: string; part: string } }> {
-  if (part === undefined) throw new UsageError('--split-file needs --split-part');
   const bytes = await readFile(file).catch((cause: Error) => {
     throw new FileFormatError(`cannot read the split file (${cause.message})`, { file, cause });
   });
@@ -101,6 +101,20 @@ export const extractCommand: CliCommand = {
       throw new UsageError(
         'HDF5 stores are written as float32 only (h5wasm cannot write float16): pass --dtype float32, or write .safetensors / a directory',
       );
+    const questionLimit =
+      values['question-limit'] === undefined ? undefined : positiveInt('--question-limit', values['question-limit'], 0);
+    const maxQueryLength =
+      values['max-query-length'] === undefined
+        ? undefined
+        : positiveInt('--max-query-length', values['max-query-length'], 0);
+    const batchSize = positiveInt('--batch-size', values['batch-size'], 8);
+    const windows = {
+      maxSeqLength: positiveInt('--max-seq-length', values['max-seq-length'], 384),
+      docStride: positiveInt('--doc-stride', values['doc-stride'], 128),
+      maxQueryLength,
+    };
+    if (values['split-file'] && values['split-part'] === undefined)
+      throw new UsageError('--split-file needs --split-part');
     const runtime = choice<OrtChoice>('--runtime', values.runtime, ['auto', 'node', 'web'], 'auto');
     const tokenizerPath = values.tokenizer ?? join(dirname(model), 'tokenizer.json');
     if (!values.tokenizer && !existsSync(tokenizerPath))
@@ -114,14 +128,9 @@ export const extractCommand: CliCommand = {
     } catch (cause) {
       throw new FileFormatError(`not valid JSON (${(cause as Error).message})`, { file: squad, cause });
     }
-    const split = values['split-file'] ? await splitTitles(values['split-file'], values['split-part']) : undefined;
+    const split = values['split-file'] ? await splitTitles(values['split-file'], values['split-part']!) : undefined;
     let examples = readSquadExamples(json, squad, split?.titles);
-    if (values['question-limit'] !== undefined)
-      examples = examples.slice(0, positiveInt('--question-limit', values['question-limit'], 0));
-    const maxQueryLength =
-      values['max-query-length'] === undefined
-        ? undefined
-        : positiveInt('--max-query-length', values['max-query-length'], 0);
+    if (questionLimit !== undefined) examples = examples.slice(0, questionLimit);
     const tokenizer = await loadTokenizer(tokenizerPath);
     const encoder = await loadOnnxEncoder(model, { runtime });
     let bar: ProgressBar | undefined;
@@ -134,12 +143,8 @@ export const extractCommand: CliCommand = {
         output,
         dtype,
         clsOnly: values['cls-only'] ?? false,
-        batchSize: positiveInt('--batch-size', values['batch-size'], 8),
-        windows: {
-          maxSeqLength: positiveInt('--max-seq-length', values['max-seq-length'], 384),
-          docStride: positiveInt('--doc-stride', values['doc-stride'], 128),
-          maxQueryLength,
-        },
+        batchSize,
+        windows,
         source: { file: basename(squad), sha256: sha256(squadBytes), ...(split ? { split: split.split } : {}) },
         ...(values['model-id'] ? { modelId: values['model-id'], tokenizerId: values['model-id'] } : {}),
         onProgress: (done, total) => {

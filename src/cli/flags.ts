@@ -1,15 +1,15 @@
 /** Parsing of typed command-line flag values, with one-line usage errors that name the flag. */
-import { parseArgs, type ParseArgsConfig } from 'node:util';
-
-/** The option specs `parseArgs` takes. */
-type OptionSpecs = NonNullable<ParseArgsConfig['options']>;
 import { UsageError } from '../errors.js';
+import type { ActivationShape } from '../models/types.js';
+
+/** A decimal number as users write it: `3`, `-0.55`, `.5`, `1e-3`; not `0x10`, `1_000`, `Infinity` or ``. */
+const DECIMAL = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
 
 /** A positive integer flag value. @throws UsageError naming `flag`. */
 export function positiveInt(flag: string, text: string | undefined, fallback: number): number {
   if (text === undefined) return fallback;
   const value = Number(text);
-  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(value) || value < 1) {
+  if (!/^\+?\d+$/.test(text) || !Number.isSafeInteger(value) || value < 1) {
     throw new UsageError(`${flag}: '${text}' is not a positive integer`);
   }
   return value;
@@ -18,14 +18,18 @@ export function positiveInt(flag: string, text: string | undefined, fallback: nu
 /** A non-negative integer flag value. @throws UsageError naming `flag`. */
 export function nonNegativeInt(flag: string, text: string | undefined, fallback: number): number {
   if (text === undefined) return fallback;
-  return text.trim() === '0' ? 0 : positiveInt(flag, text, fallback);
+  return /^\+?0+$/.test(text) ? 0 : positiveInt(flag, text, fallback);
 }
 
-/** A finite number flag value, optionally bounded below (exclusive). @throws UsageError naming `flag`. */
+/**
+ * A finite decimal number flag value (negatives included), optionally bounded below (exclusive).
+ * @throws UsageError naming `flag`.
+ */
 export function finiteNumber(flag: string, text: string | undefined, fallback: number, above?: number): number {
   if (text === undefined) return fallback;
   const value = Number(text);
-  if (text.trim() === '' || !Number.isFinite(value)) throw new UsageError(`${flag}: '${text}' is not a number`);
+  if (!DECIMAL.test(text) || !Number.isFinite(value))
+    throw new UsageError(`${flag}: '${text}' is not a decimal number`);
   if (above !== undefined && !(value > above)) throw new UsageError(`${flag}: ${value} must be greater than ${above}`);
   return value;
 }
@@ -43,17 +47,11 @@ export function choice<T extends string>(
   return text as T;
 }
 
-/**
- * `node:util` `parseArgs` in strict mode with positionals allowed; its errors (unknown flag, missing value) become
- * {@link UsageError}s, so the CLI prints one line and exits with 2.
- */
-export function parseCommandLine<const O extends OptionSpecs>(
-  argv: string[],
-  options: O,
-): ReturnType<typeof parseArgs<{ args: string[]; allowPositionals: true; strict: true; options: O }>> {
-  try {
-    return parseArgs({ args: argv, allowPositionals: true, strict: true, options });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+/** An activation shape `S,E,L` (three positive integers), e.g. `386,1024,25`. @throws UsageError naming `flag`. */
+export function activationShape(flag: string, text: string | undefined): ActivationShape | undefined {
+  if (text === undefined) return undefined;
+  const parts = text.split(',');
+  if (parts.length !== 3) throw new UsageError(`${flag}: '${text}' is not S,E,L (three positive integers)`);
+  const [s, e, l] = parts.map((p) => positiveInt(flag, p.trim(), 0)) as [number, number, number];
+  return [s, e, l];
 }

@@ -3,7 +3,7 @@
  * saved model (architecture, layers with output shapes and parameter counts, learned layer-mix weights).
  */
 import { existsSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import { UsageError } from '../errors.js';
 import { openStore } from '../store/open-store.js';
@@ -11,8 +11,9 @@ import { countParameters } from '../models/index.js';
 import { loadModel } from '../jobs/model-files.js';
 import { writeFileAtomic } from '../platform/atomic-file.js';
 import { layerMixes, layerWeightsSvg } from '../report/index.js';
+import { startQuietBackend } from './backend.js';
 import type { CliCommand, CliIO } from './command.js';
-import { parseCommandLine } from './flags.js';
+import { parseCommandLine } from './command-line.js';
 
 const USAGE = `Usage: bertvision inspect <store-or-model> [--json] [--plot weights.svg]
 
@@ -42,6 +43,10 @@ async function inspectModel(path: string, json: boolean, plot: string | undefine
     }));
     const mixes = layerMixes(model);
     const metadata = (model.getUserDefinedMetadata() as Record<string, unknown> | undefined)?.bertvision ?? null;
+    if (plot && mixes.length === 0)
+      io.stderr(
+        `bertvision inspect: --plot: ${path} has no BertConcat layer (no learned layer weights); nothing written\n`,
+      );
     if (plot) {
       for (const mix of mixes) {
         const file = mixes.length === 1 ? plot : plot.replace(/(\.svg)?$/i, `.${mix.layer}.svg`);
@@ -49,6 +54,7 @@ async function inspectModel(path: string, json: boolean, plot: string | undefine
           file,
           layerWeightsSvg({ weights: mix.weights, gamma: mix.gamma, title: `${model.name}: ${mix.layer}` }),
         );
+        io.stderr(`bertvision inspect: wrote ${file} (${mix.layer}'s learned layer weights)\n`);
       }
     }
     if (json) {
@@ -114,7 +120,14 @@ export const inspectCommand: CliCommand = {
     if (!path || extra.length) throw new UsageError(`expected exactly one path, got ${parsed.positionals.length}`);
     if (!existsSync(path)) throw new UsageError(`${path}: no such file or directory`);
     const json = parsed.values.json ?? false;
-    if (isModelDir(path)) await inspectModel(path, json, parsed.values.plot, io);
+    // a model's own model.json names its directory; any other JSON file is neither a store nor a model
+    const target = basename(path) === 'model.json' && isModelDir(dirname(path)) ? dirname(path) : path;
+    if (target === path && /\.json$/i.test(path))
+      throw new UsageError(
+        `${path}: not a store or a model; expected an HDF5 (.h5), .npy or .safetensors store, or a model directory`,
+      );
+    await startQuietBackend();
+    if (isModelDir(target)) await inspectModel(target, json, parsed.values.plot, io);
     else if (parsed.values.plot)
       throw new UsageError('--plot applies to models (a directory with model.json), not stores');
     else await inspectStore(path, json, io);

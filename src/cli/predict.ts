@@ -9,7 +9,9 @@ import { predictHead } from '../jobs/predict.js';
 import { BACKEND_USAGE, startCliBackend } from './backend.js';
 import type { CliCommand } from './command.js';
 import { DECODE_FLAG_HELP, DECODE_FLAG_SPECS, decodeOptionsFrom, metricsLine } from './decode-flags.js';
-import { parseCommandLine, positiveInt } from './flags.js';
+import { parseCommandLine } from './command-line.js';
+import { checkOutputDir, clearOutputDir, OVERWRITE_USAGE } from './output-dir.js';
+import { positiveInt } from './flags.js';
 
 const USAGE = `Usage: bertvision predict <store> --model <dir> --out <dir> [--squad data.json] [options]
 
@@ -24,6 +26,7 @@ Options:
   --squad <file.json>      SQuAD JSON the store was made from
   --batch-size <n>         windows per forward pass (default 32)
 ${DECODE_FLAG_HELP}
+${OVERWRITE_USAGE}
 ${BACKEND_USAGE}
   --json                   print the metrics and file paths as JSON
   -h, --help               show this help
@@ -43,6 +46,7 @@ export const predictCommand: CliCommand = {
       'batch-size': { type: 'string' },
       backend: { type: 'string' },
       json: { type: 'boolean' },
+      overwrite: { type: 'boolean' },
       ...DECODE_FLAG_SPECS,
     });
     const v = parsed.values;
@@ -50,7 +54,9 @@ export const predictCommand: CliCommand = {
     if (!v.model || !v.out) throw new UsageError('--model and --out are required');
     const { decoder, options } = decodeOptionsFrom(v);
     const batchSize = positiveInt('--batch-size', v['batch-size'], 32);
+    checkOutputDir(v.out, v.overwrite ?? false);
     await startCliBackend(v.backend, io);
+    await clearOutputDir(v.out, v.overwrite ?? false, io);
     const { task, files, metrics } = await predictHead({
       store: parsed.positionals[0]!,
       model: v.model,

@@ -1,7 +1,9 @@
 /** Dispatch of `bertvision <command> [args]`, separated from `main.ts` so tests can call it in-process. */
 import { BertVisionError } from '../errors.js';
 import type { CliIO } from './command.js';
+import { closestNames } from './command-line.js';
 import { commands } from './commands.js';
+import { packageVersion } from './version.js';
 
 const defaultIO: CliIO = {
   stdout: (text) => process.stdout.write(text),
@@ -12,7 +14,11 @@ const defaultIO: CliIO = {
 export function topLevelHelp(): string {
   const width = Math.max(0, ...commands.map((c) => c.name.length));
   const rows = commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join('\n');
-  return `Usage: bertvision <command> [options]\n\nCommands:\n${rows}\n\nRun 'bertvision <command> --help' for a command's options.\n`;
+  return (
+    `Usage: bertvision <command> [options]\n\nCommands:\n${rows}\n\n` +
+    "Run 'bertvision help <command>' (or 'bertvision <command> --help') for a command's options,\n" +
+    "'bertvision --version' for the version.\n"
+  );
 }
 
 /**
@@ -21,13 +27,23 @@ export function topLevelHelp(): string {
  */
 export async function runCli(argv: string[], io: CliIO = defaultIO): Promise<number> {
   const [name, ...rest] = argv;
+  if (name === '--version' || name === '-V') {
+    io.stdout(`bertvision ${packageVersion()}\n`);
+    return 0;
+  }
+  if (name === 'help' && rest.length > 0) return runCli([rest[0]!, '--help'], io);
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     io.stdout(topLevelHelp());
     return name === undefined ? 2 : 0;
   }
   const command = commands.find((c) => c.name === name);
   if (!command) {
-    io.stderr(`bertvision: unknown command '${name}'. Run 'bertvision --help' for the list.\n`);
+    const close = closestNames(
+      name,
+      commands.map((c) => c.name),
+    );
+    const hint = close.length ? ` (did you mean '${close.join("' or '")}'?)` : '';
+    io.stderr(`bertvision: unknown command '${name}'${hint}. Run 'bertvision --help' for the list.\n`);
     return 2;
   }
   if (rest.includes('--help') || rest.includes('-h')) {

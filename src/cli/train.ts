@@ -1,10 +1,13 @@
 /** `bertvision train`: train a head on an activation store, with dev evaluation, checkpoints, resume and plots. */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { UsageError } from '../errors.js';
 import { ARCHITECTURE_NAMES, type ArchitectureName } from '../models/index.js';
 import { trainHead } from '../jobs/train.js';
 import { BACKEND_USAGE, startCliBackend } from './backend.js';
 import type { CliCommand } from './command.js';
-import { choice, finiteNumber, nonNegativeInt, parseCommandLine, positiveInt } from './flags.js';
+import { parseCommandLine } from './command-line.js';
+import { choice, finiteNumber, nonNegativeInt, positiveInt } from './flags.js';
 import { ProgressBar } from './progress.js';
 
 const USAGE = `Usage: bertvision train <train-store> --arch <name> --out <dir> [options]
@@ -26,6 +29,7 @@ Options:
   --shuffle <mode>         full | buffer | none (default full)
   --checkpoint-every <n>   also checkpoint every n steps (default 0: at epoch ends only)
   --resume                 continue the run in --out from its last checkpoint
+  --overwrite              replace the run in --out (its checkpoints, models, history, plots); default: refuse
   --monitor <metric>       dev metric for the best model and early stopping (default f1)
   --patience <n>           stop after n epochs without improvement (default: never)
   --adapter-dim <n>        adapter width for adapter architectures
@@ -52,6 +56,7 @@ export const trainCommand: CliCommand = {
       shuffle: { type: 'string' },
       'checkpoint-every': { type: 'string' },
       resume: { type: 'boolean' },
+      overwrite: { type: 'boolean' },
       monitor: { type: 'string' },
       patience: { type: 'string' },
       'adapter-dim': { type: 'string' },
@@ -79,14 +84,28 @@ export const trainCommand: CliCommand = {
       shuffle: choice('--shuffle', v.shuffle, ['full', 'buffer', 'none'] as const, 'full'),
       checkpointEverySteps: nonNegativeInt('--checkpoint-every', v['checkpoint-every'], 0),
       resume: v.resume ?? false,
+      overwrite: v.overwrite ?? false,
       ...(v.monitor ? { monitor: v.monitor } : {}),
       ...(v.patience ? { patience: positiveInt('--patience', v.patience, 1) } : {}),
       ...(v['adapter-dim'] ? { adapterDim: positiveInt('--adapter-dim', v['adapter-dim'], 1) } : {}),
     };
+    const earlier = existsSync(join(options.outDir, 'checkpoints', 'last.ckpt'));
+    if (options.resume && options.overwrite) throw new UsageError('--resume and --overwrite exclude each other');
+    if (earlier && !options.resume && !options.overwrite)
+      throw new UsageError(
+        `${options.outDir} already holds a training run: --resume continues it, --overwrite replaces it`,
+      );
     const backend = await startCliBackend(v.backend, io);
+    if (options.resume && !earlier)
+      io.stderr(`bertvision: --resume: no checkpoint in ${options.outDir}; starting from the beginning\n`);
+    if (options.overwrite && earlier) io.stderr(`bertvision: --overwrite: replacing the run in ${options.outDir}\n`);
     let bar: ProgressBar | undefined;
     const result = await trainHead({
       ...options,
+      onResume: (from) =>
+        io.stderr(
+          `bertvision: resuming from ${from.location}: epoch ${from.epoch + 1}, batch ${from.batch} (${from.step} steps done)\n`,
+        ),
       onEpochStart: (epoch, firstBatch, batchesPerEpoch) => {
         bar = new ProgressBar({ total: batchesPerEpoch, initial: firstBatch, label: `epoch ${epoch + 1}/${epochs}` });
       },

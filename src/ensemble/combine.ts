@@ -9,7 +9,7 @@ import type { OffsetMapping, QaFeature } from '../squad/decode/input.js';
 /**
  * How to combine models, per token position, separately for start and end:
  * - `'max-probability'`: element-wise max of the models' softmax probabilities, not renormalised (the seed's best,
- *   bertvision-spec §6);
+ *   seed §6);
  * - `'mean-probability'`: mean of the softmax probabilities;
  * - `'weighted-mean-probability'`: Σ wₘ·softmax(zₘ) / Σ wₘ;
  * - `'logit-sum'`: Σ wₘ·zₘ (weights default to 1), a product of experts in probability space.

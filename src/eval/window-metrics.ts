@@ -1,6 +1,6 @@
 /**
  * Question-level evaluation of per-window outputs (all windows of a question combined):
- * binary heads with the seed's answerability metric (spec §5.2) plus window accuracy; span heads decoded as
+ * binary heads with the seed's answerability metric (seed §5.2) plus window accuracy; span heads decoded as
  * transformers' `postprocess_qa_predictions` and scored with the official SQuAD 2.0 metric.
  */
 import { ShapeError } from '../errors.js';

@@ -13,11 +13,13 @@ import { storeBatchSource } from '../data/dataset-tf.js';
 import { COMPATIBILITY_KEYS, checkCompatible, type ExpectedMetadata } from '../store/metadata.js';
 import type { ActivationStore } from '../store/store.js';
 import { openStore } from '../store/open-store.js';
-import { getArchitecture, type ArchitectureName, type Task } from '../models/index.js';
+import { compileAdapter, getArchitecture, inferTask, type ArchitectureName, type Task } from '../models/index.js';
 import { layerMixes, layerWeightsSvg, learningCurvesSvg } from '../report/index.js';
 import { readSquadQuestions, type SquadQuestion } from '../squad/dataset.js';
 import type { PostprocessOptions } from '../squad/decode/hf.js';
-import { fit, type TrainingProgress } from '../train/trainer.js';
+import type * as tf from '@tensorflow/tfjs';
+import { type FitOptions, fit, type ResumePoint, type TrainingProgress } from '../train/trainer.js';
+import type { FitCallback } from '../train/fit-callbacks.js';
 import type { EpochSummary, TrainerState } from '../train/trainer-state.js';
 import { restoreModelWeights } from '../train/checkpoint-weights.js';
 import { withSeededRandom } from '../data/random.js';
@@ -30,8 +32,13 @@ import { readJsonFile } from './json-files.js';
 export interface TrainHeadOptions {
   /** Training store (labels: `is_impossible` or start/end positions for binary heads; start/end for span heads). */
   trainStore: string;
-  /** Architecture name from the registry (`architectures`). Its task (binary/span) picks the labels. */
-  architecture: ArchitectureName;
+  /**
+   * Architecture name from the registry (`architectures`), built (seeded) for the store's shape; or a `tf.LayersModel`
+   * you built yourself (one output `[B, 2]`: binary; two outputs `[B, S]`: span), compiled with the seed's settings
+   * when it is not compiled yet. Its task (binary/span) picks the labels. A model you pass stays yours: it is trained
+   * in place and not disposed.
+   */
+  architecture: ArchitectureName | tf.LayersModel;
   /** Output directory (created). Holds `model/`, `best-model/`, `checkpoints/`, `history.json` and plots. */
   outDir: string;
   /** Dev store evaluated after every epoch. Default: none (no dev metrics, no best model, no early stopping). */
@@ -52,6 +59,11 @@ export interface TrainHeadOptions {
   checkpointEverySteps?: number;
   /** Continue the run in `outDir` from its last checkpoint. Default false (refuses to overwrite a run). */
   resume?: boolean;
+  /**
+   * Replace a run already in `outDir`: its checkpoints, models, history and plots are removed first (other files
+   * stay). Default false: a run there is refused, so nothing is lost by accident. Excludes `resume`.
+   */
+  overwrite?: boolean;
   /** Dev metric for the best model and early stopping. Default `'f1'` (answerability F1, or SQuAD F1 for spans). */
   monitor?: string;
   /** Stop after this many epochs without improvement. Default: never stop early. */
@@ -60,12 +72,20 @@ export interface TrainHeadOptions {
   adapterDim?: number;
   /** Span decoding options for dev metrics. Default: transformers' defaults. */
   decode?: PostprocessOptions;
+  /** Called once, before training continues, when `resume` found a checkpoint (the checkpoint and the position it restores). */
+  onResume?: (from: ResumePoint) => void;
   /** Called before every epoch (0-based), with the batch it starts at (non-zero when resumed mid-epoch). */
   onEpochStart?: (epoch: number, firstBatch: number, batchesPerEpoch: number) => void;
   /** Called after every training step. */
   onProgress?: (progress: TrainingProgress) => void;
   /** Called after every epoch. */
   onEpochEnd?: (summary: EpochSummary) => void;
+  /** tfjs callbacks (`tf.callbacks.earlyStopping({ monitor: 'val_f1', mode: 'max' })`, …): see {@link FitOptions}. */
+  callbacks?: FitCallback | readonly FitCallback[];
+  /** No progress line per epoch. Default: false, unless `onEpochEnd` is given. */
+  quiet?: boolean;
+  /** Where the progress lines go. Default `console.log`. */
+  log?: (line: string) => void;
 }
 
 /** What {@link trainHead} produced. */
@@ -84,6 +104,29 @@ export interface TrainHeadResult {
     learningCurves: string;
     layerWeights: string | null;
   };
+}
+
+/** A model the caller built: checked against the store's shape, compiled with the seed's settings if it is not. */
+function userModel(
+  model: tf.LayersModel,
+  shape: [number, number, number],
+  optimizer: { learningRate: number },
+  file: string,
+): tf.LayersModel {
+  const input = model.inputs[0]?.shape.slice(1);
+  if (model.inputs.length !== 1 || input?.some((d, i) => d !== null && d !== shape[i]))
+    throw new MismatchError(
+      `model '${model.name}' takes ${JSON.stringify(model.inputs.map((x) => x.shape))}, the store holds [${shape.join(', ')}] per example`,
+      { file },
+    );
+  return model.optimizer ? model : compileAdapter(model, { optimizer });
+}
+
+/** The outputs of a run in `out` (see {@link TrainHeadResult.files}), removed for `overwrite`. */
+const RUN_OUTPUTS = ['checkpoints', 'model', 'best-model', 'history.json', 'learning-curves.svg', 'layer-weights.svg'];
+
+async function removeRun(out: string): Promise<void> {
+  await Promise.all(RUN_OUTPUTS.map((name) => fs.rm(join(out, name), { recursive: true, force: true })));
 }
 
 function expectedFrom(store: ActivationStore): ExpectedMetadata {
@@ -117,17 +160,35 @@ async function devEvaluator(
  * @throws InvalidArgumentError for bad options or an output directory holding another run (without `resume`);
  *   MismatchError when the stores are incompatible or a checkpoint belongs to another model; FileFormatError for
  *   unreadable stores.
+ * @example
+ * ```ts
+ * import * as tf from '@tensorflow/tfjs';
+ * import { initBackend, trainHead } from 'bertvision';
+ * await initBackend();
+ * const { state, files } = await trainHead({
+ *   trainStore: 'train-cls.h5', devStore: 'dev-cls.h5', architecture: 'tenney-small', outDir: 'runs/t', epochs: 10,
+ *   callbacks: tf.callbacks.earlyStopping({ monitor: 'val_f1', mode: 'max', patience: 2 }),
+ * }); // a line per epoch unless quiet; architecture may also be a tf.LayersModel you built
+ * console.log(state.best, files.bestModel);
+ * ```
  */
 export async function trainHead(options: TrainHeadOptions): Promise<TrainHeadResult> {
-  const info = getArchitecture(options.architecture);
-  const task = info.task;
+  const given = typeof options.architecture === 'string' ? null : options.architecture;
+  const info = given ? null : getArchitecture(options.architecture as string);
+  const task = info?.task ?? inferTask(given!);
+  const name = info?.name ?? given!.name;
   const out = resolve(options.outDir);
   const checkpoints = new CheckpointDirectory(join(out, 'checkpoints'));
+  if (options.resume && options.overwrite)
+    throw new InvalidArgumentError('resume and overwrite exclude each other', { file: out });
   if (!options.resume && existsSync(checkpoints.pathOf('last'))) {
-    throw new InvalidArgumentError(
-      'already holds a training run; pass resume (--resume) to continue it, or choose another output directory',
-      { file: out },
-    );
+    if (!options.overwrite)
+      throw new InvalidArgumentError(
+        'already holds a training run; pass resume (--resume) to continue it, overwrite (--overwrite) to replace it, ' +
+          'or choose another output directory',
+        { file: out },
+      );
+    await removeRun(out);
   }
   const train = await openStore(options.trainStore);
   const dev = options.devStore ? await openStore(options.devStore) : undefined;
@@ -144,13 +205,16 @@ export async function trainHead(options: TrainHeadOptions): Promise<TrainHeadRes
     }
     const batchSize = options.batchSize ?? (task === 'binary' ? 64 : 8);
     const seed = options.seed ?? 0;
-    const model = withSeededRandom(seed, () =>
-      info.build({
-        inputShape: [s, h, l],
-        optimizer: { learningRate: options.learningRate ?? 1e-3 },
-        ...(options.adapterDim ? { adapterDim: options.adapterDim } : {}),
-      }),
-    );
+    const optimizer = { learningRate: options.learningRate ?? 1e-3 };
+    const model = given
+      ? userModel(given, [s, h, l], optimizer, train.path)
+      : withSeededRandom(seed, () =>
+          info!.build({
+            inputShape: [s, h, l],
+            optimizer,
+            ...(options.adapterDim ? { adapterDim: options.adapterDim } : {}),
+          }),
+        );
     const meta = (model.getUserDefinedMetadata() ?? {}) as Record<string, unknown>;
     model.setUserDefinedMetadata({ ...meta, bertvision_store: expectedFrom(train) });
     const shuffle = options.shuffle === 'none' ? false : { seed, mode: options.shuffle ?? 'full' };
@@ -182,11 +246,15 @@ export async function trainHead(options: TrainHeadOptions): Promise<TrainHeadRes
         resume: options.resume ?? false,
         ...(options.onProgress ? { onProgress: options.onProgress } : {}),
         ...(options.onEpochStart ? { onEpochStart: options.onEpochStart } : {}),
+        ...(options.onResume ? { onResume: options.onResume } : {}),
         onEpochEnd: (summary) => options.onEpochEnd?.(summary),
-      });
+        quiet: options.quiet ?? options.onEpochEnd !== undefined,
+        ...(options.callbacks ? { callbacks: options.callbacks } : {}),
+        ...(options.log ? { log: options.log } : {}),
+      } satisfies FitOptions);
       const history = result.state.history;
       const run = {
-        architecture: options.architecture,
+        architecture: name,
         task,
         best: result.state.best,
         stopped: result.state.stopped,
@@ -196,7 +264,7 @@ export async function trainHead(options: TrainHeadOptions): Promise<TrainHeadRes
       await writeFileAtomic(
         files.learningCurves,
         learningCurvesSvg({
-          title: `${options.architecture} on ${train.path.split('/').pop()}`,
+          title: `${name} on ${train.path.split('/').pop()}`,
           history: history.map((h) => ({ epoch: h.epoch, losses: { loss: h.loss }, metrics: h.metrics })),
         }),
       );
@@ -216,15 +284,17 @@ export async function trainHead(options: TrainHeadOptions): Promise<TrainHeadRes
           layerWeightsSvg({
             weights: mixes[0].weights,
             gamma: mixes[0].gamma,
-            title: `${options.architecture}: learned layer weights`,
+            title: `${name}: learned layer weights`,
           }),
         );
       }
       return { task, state: result.state, resumedFrom: result.resumedFrom, files };
     } finally {
-      // compileAdapter passes its own Adam instance, which LayersModel.dispose() leaves alone.
-      model.optimizer?.dispose();
-      model.dispose();
+      if (!given) {
+        // compileAdapter passes its own Adam instance, which LayersModel.dispose() leaves alone.
+        model.optimizer?.dispose();
+        model.dispose();
+      }
     }
   } finally {
     await train.close();

@@ -1,5 +1,5 @@
 /**
- * Binary (answerable vs not) heads of spec §3.1, on CLS-only activations. Output: logits `[B, 2]`, class 1 = "no
+ * Binary (answerable vs not) heads of seed §3.1, on CLS-only activations. Output: logits `[B, 2]`, class 1 = "no
  * answer in this window". Flattening after the adapter keeps `(A, L)` with L innermost, as the seed.
  */
 import type * as tf from '@tensorflow/tfjs';

@@ -1,5 +1,5 @@
 /**
- * The seed's training setup for heads (spec §4.2): Adam(1e-3, 0.9, 0.999, 1e-8), softmax cross-entropy from logits,
+ * The seed's training setup for heads (seed §4.2): Adam(1e-3, 0.9, 0.999, 1e-8), softmax cross-entropy from logits,
  * metric accuracy. Binary heads take one-hot labels `[B, 2]`; span heads take one-hot labels `[B, S]` for the start
  * and for the end output, and the training loss is the sum of the two (as Keras sums per-output losses).
  */

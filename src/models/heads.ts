@@ -7,12 +7,12 @@ import { InvalidArgumentError } from '../errors.js';
 import { ARCHITECTURE_NAMES, architectures } from './registry.js';
 import type { BinaryArchitecture, BuildOptions, SpanArchitecture } from './types.js';
 
-/** Every binary architecture, in the order of spec §3.1. */
+/** Every binary architecture, in the order of seed §3.1. */
 export const BINARY_ARCHITECTURES = ARCHITECTURE_NAMES.filter(
   (n) => architectures[n].task === 'binary',
 ) as readonly BinaryArchitecture[];
 
-/** Every span architecture, in the order of spec §3.2 (b). */
+/** Every span architecture, in the order of seed §3.2 (b). */
 export const SPAN_ARCHITECTURES = ARCHITECTURE_NAMES.filter(
   (n) => architectures[n].task === 'span',
 ) as readonly SpanArchitecture[];

@@ -33,7 +33,7 @@ export interface ArchitectureInfo {
   defaultInputShape: ActivationShape;
   /** Default adapter width A (override with `adapterDim`), or null when the head has no adapter. */
   defaultAdapterDim: number | null;
-  /** Parameters at the default size, as published/derived in the spec (trainable + non-trainable). */
+  /** Parameters at the default size, as the seed published or derived them (docs/seed.md; trainable + non-trainable). */
   seedParameterCount: number;
   /** Trainable parameters at the default size, where it differs from the total (BatchNormalization statistics). */
   seedTrainableCount?: number;
@@ -41,11 +41,11 @@ export interface ArchitectureInfo {
   description: string;
   /** The layers, input to logits, in words. */
   layers: string;
-  /** Where the spec (reference/bertvision-spec.md) describes it. */
+  /** The section of docs/seed.md that describes it, e.g. `'§3.1 (a)'`. */
   specSection: string;
 }
 
-/** BERT-large parameter count, the denominator of the paper's "% of BERT parameters" (spec §0). */
+/** BERT-large parameter count, the denominator of the paper's "% of BERT parameters" (seed §0). */
 export const BERT_LARGE_PARAMETERS = 335_141_888;
 
 type EntryData = Omit<ArchitectureInfo, 'name' | 'task' | 'build' | 'defaultInputShape' | 'defaultAdapterDim'>;
@@ -217,7 +217,7 @@ export const architectures: Readonly<Record<ArchitectureName, ArchitectureInfo>>
   ),
 ]) as Record<ArchitectureName, ArchitectureInfo>;
 
-/** Every architecture name, binary first, in spec order. */
+/** Every architecture name, binary first, in the order of docs/seed.md. */
 export const ARCHITECTURE_NAMES = Object.keys(architectures) as readonly ArchitectureName[];
 
 /**

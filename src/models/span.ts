@@ -1,7 +1,7 @@
 /**
- * Span-annotation heads of spec §3.2: activations `[B, S, E, L]` → position-wise `Dense(2)` → `start_logits [B, S]`
+ * Span-annotation heads of seed §3.2: activations `[B, S, E, L]` → position-wise `Dense(2)` → `start_logits [B, S]`
  * and `end_logits [B, S]`. Adapter outputs are flattened `(A, L)` with L innermost, as the seed; "skip" concatenates
- * the last stacked layer `x[..., -1]` (spec §1.5: a concatenation, not an addition).
+ * the last stacked layer `x[..., -1]` (seed §1.5: a concatenation, not an addition).
  */
 import type * as tf from '@tensorflow/tfjs';
 import {

@@ -2,7 +2,7 @@
  * Shared types of the model builders: architecture names, the task a head solves, and builder options.
  */
 
-/** Binary (answerable vs not) heads of spec §3.1, on CLS-only activations `[1, E, L]`. */
+/** Binary (answerable vs not) heads of seed §3.1, on CLS-only activations `[1, E, L]`. */
 export type BinaryArchitecture =
   | 'tenney-small'
   | 'adapter-pooler-tenney'
@@ -11,7 +11,7 @@ export type BinaryArchitecture =
   | 'xception-abbreviated-cls'
   | 'xception';
 
-/** Span-annotation heads of spec §3.2, on full-sequence activations `[S, E, L]`. */
+/** Span-annotation heads of seed §3.2, on full-sequence activations `[S, E, L]`. */
 export type SpanArchitecture =
   | 'learned-pooling'
   | 'average-pooling'
@@ -35,7 +35,7 @@ export type Task = 'binary' | 'span';
 /** Activation shape of one example, without the batch axis: `[S, E, L]` (tokens, hidden size, stacked layers). */
 export type ActivationShape = readonly [sequenceLength: number, hiddenSize: number, layerCount: number];
 
-/** Adam settings used by {@link compileAdapter}; defaults are the seed's (spec §4.2). */
+/** Adam settings used by {@link compileAdapter}; defaults are the seed's (seed §4.2). */
 export interface AdamOptions {
   /** Learning rate. Default 1e-3. */
   learningRate?: number;

@@ -1,5 +1,5 @@
 /**
- * The seed's convolutional binary heads (spec §3.1 d–f): 2-D convolutions over the `(S, E)` "image" with the L
+ * The seed's convolutional binary heads (seed §3.1 d–f): 2-D convolutions over the `(S, E)` "image" with the L
  * stacked layers as input channels, `(1, 3)` kernels sliding along the hidden axis, no conv biases, Keras-default
  * BatchNormalization (momentum 0.99, epsilon 1e-3), average pooling `(1, 3)` stride `(1, 2)` "same".
  * Layer names follow Keras' Xception (`block2_sepconv1`, `block2_sepconv1_bn`, ...), so weights map one to one.
@@ -72,7 +72,7 @@ export function xceptionAbbreviatedFeatures(input: Tensor): Tensor {
 }
 
 /**
- * Features of the full Xception with `(1, 3)` kernels (spec §3.1 f): entry flow (blocks 1–4), middle flow (8 identity
+ * Features of the full Xception with `(1, 3)` kernels (seed §3.1 f): entry flow (blocks 1–4), middle flow (8 identity
  * blocks of three separable 728 convolutions), exit flow (block 13, separable 1536 and 2048), global average pooling.
  * Returns `[B, 2048]`.
  */

@@ -13,6 +13,8 @@ import type { BatchSource } from '../data/batch-source.js';
 import { decodeCheckpoint, encodeCheckpoint } from './checkpoint-format.js';
 import type { CheckpointKind, CheckpointStore } from './checkpoint-store.js';
 import { getOptimizerState, setOptimizerState } from './optimizer-state.js';
+import { type FitCallback, FitCallbacks } from './fit-callbacks.js';
+import { epochProgressLine } from './fit-progress.js';
 import { initialTrainerState, type EpochSummary, type TrainerState } from './trainer-state.js';
 
 /** Progress reported after every training step. */
@@ -46,12 +48,41 @@ export interface FitOptions {
   monitor?: { metric: string; mode?: 'max' | 'min'; minDelta?: number };
   /** Stop after this many epochs without improvement of `monitor`. Default: never stop early. */
   patience?: number;
+  /**
+   * Called once when `resume` found a checkpoint, before training continues: the checkpoint's location and the
+   * position restored from it (0-based epoch and batch within it, steps done).
+   */
+  onResume?: (from: ResumePoint) => void;
   /** Called before the first batch of every epoch (also a resumed, partly done one), with its 0-based number. */
   onEpochStart?: (epoch: number, firstBatch: number, batchesPerEpoch: number) => void;
   /** Called after every step. */
   onProgress?: (progress: TrainingProgress) => void;
   /** Called after every epoch with its summary. */
   onEpochEnd?: (summary: EpochSummary, state: TrainerState) => void;
+  /**
+   * tfjs callbacks, called as `model.fit` calls them (see {@link FitCallback}): `tf.callbacks.earlyStopping({ monitor:
+   * 'val_f1', mode: 'max' })`, a `tf.CustomCallback`, tfjs-vis' `show.fitCallbacks`. Dev metrics are logged as
+   * `val_<name>`. Default: none.
+   */
+  callbacks?: FitCallback | readonly FitCallback[];
+  /**
+   * No progress line per epoch. Default: false, unless `onEpochEnd` is given (the caller reports the epochs itself).
+   */
+  quiet?: boolean;
+  /** Where the progress lines go. Default `console.log`. */
+  log?: (line: string) => void;
+}
+
+/** Where a resumed run continues: see {@link FitOptions.onResume}. */
+export interface ResumePoint {
+  /** The checkpoint read (a file path, or the store's name for it). */
+  location: string;
+  /** 0-based epoch the run continues in. */
+  epoch: number;
+  /** Batches of that epoch already done. */
+  batch: number;
+  /** Training steps already done. */
+  step: number;
 }
 
 /** Result of {@link fit}: the final state (history, best metric) and whether the run was resumed. */
@@ -115,6 +146,17 @@ function improved(state: TrainerState, metric: string, value: number, mode: 'max
  * @throws InvalidArgumentError for an uncompiled model, bad epoch/step counts, a missing monitored metric, or a
  *   non-finite training loss (NaN/Inf in a batch: the run stops before anything is checkpointed from it).
  * @throws MismatchError when resuming from a checkpoint of another model or data.
+ * @example
+ * ```ts
+ * const model = buildBinaryHead('tenney-small', { inputShape: [1, 384, 8] });
+ * const train = storeBatchSource(store, { batchSize: 64, labels: 'binary', shuffle: { seed: 0 } });
+ * await fit(model, {
+ *   train,
+ *   epochs: 10,
+ *   evaluate: (m) => devMetrics(m), // your dev metrics per epoch ({ accuracy, f1 }), logged as val_<name>
+ *   callbacks: tf.callbacks.earlyStopping({ monitor: 'val_f1', mode: 'max', patience: 2 }),
+ * }); // prints "epoch 1/10 · loss 0.6931 · dev accuracy 0.5100, f1 0.6754 · 0.4 s" per epoch unless quiet
+ * ```
  */
 export async function fit(model: tf.LayersModel, options: FitOptions): Promise<FitResult> {
   if (!model.optimizer) throw new InvalidArgumentError('fit: the model is not compiled (no optimizer)');
@@ -128,11 +170,26 @@ export async function fit(model: tf.LayersModel, options: FitOptions): Promise<F
   const store = options.checkpoints;
   const restored = store && (options.resume ?? true) ? await restoreCheckpoint(model, store, fingerprint) : null;
   const state = restored?.state ?? initialTrainerState(fingerprint);
+  if (restored)
+    options.onResume?.({ location: restored.location, epoch: state.epoch, batch: state.batch, step: state.step });
   const mode = options.monitor?.mode ?? 'max';
+  const quiet = options.quiet ?? options.onEpochEnd !== undefined;
+  const log = options.log ?? ((line: string) => console.log(line));
+  const callbacks = new FitCallbacks(model, options.callbacks, {
+    epochs: options.epochs,
+    initialEpoch: state.epoch,
+    steps: batchesPerEpoch,
+    doValidation: options.evaluate !== undefined,
+  });
+  model.stopTraining = false;
+  await callbacks.trainBegin();
 
   while (!state.stopped && state.epoch < options.epochs) {
+    const started = Date.now();
     options.onEpochStart?.(state.epoch, state.batch, batchesPerEpoch);
+    await callbacks.epochBegin(state.epoch);
     for await (const batch of options.train.batches(state.epoch, state.batch)) {
+      await callbacks.batchBegin(state.batch, batch.size);
       let loss: number;
       try {
         const result = await model.trainOnBatch(batch.xs, batch.ys);
@@ -146,6 +203,7 @@ export async function fit(model: tf.LayersModel, options: FitOptions): Promise<F
             'activations or labels hold NaN/Inf, or the learning rate is too high; checkpoints were left as they were',
         );
       }
+      await callbacks.batchEnd(state.batch, batch.size, loss);
       state.batch += 1;
       state.step += 1;
       state.lossSum += loss;
@@ -191,11 +249,15 @@ export async function fit(model: tf.LayersModel, options: FitOptions): Promise<F
       }
       if (options.patience !== undefined && state.epochsWithoutImprovement >= options.patience) state.stopped = true;
     }
+    await callbacks.epochEnd(summary.epoch - 1, summary.loss, metrics);
+    if (model.stopTraining) state.stopped = true;
+    if (!quiet) log(epochProgressLine(summary, options.epochs, (Date.now() - started) / 1000));
     // Best before last: if the process dies in between, the last checkpoint still predates this epoch, and the
     // resumed run redoes it and writes the same best checkpoint again.
     if (store && isBest) await saveCheckpoint(model, store, 'best', state);
     if (store) await saveCheckpoint(model, store, 'last', state);
     options.onEpochEnd?.(summary, state);
   }
+  await callbacks.trainEnd();
   return { state, resumedFrom: restored?.location ?? null };
 }

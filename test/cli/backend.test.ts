@@ -55,4 +55,14 @@ describe('bertvision bin: backend', () => {
     expect(env.code).toBe(2);
     expect(env.err).toMatch(/\$BERTVISION_BACKEND: unknown backend 'gpu'/);
   });
+
+  it('inspect and convert, which only load and save weights, print no banner either', () => {
+    const model = join(work, 'auto', 'model');
+    const inspect = runBin(['inspect', model]);
+    expect(inspect.code, inspect.err).toBe(0);
+    expect(`${inspect.out}${inspect.err}`).not.toMatch(BANNER);
+    const convert = runBin(['convert', model, join(work, 'auto.weights.h5')]);
+    expect(convert.code, convert.err).toBe(0);
+    expect(`${convert.out}${convert.err}`).not.toMatch(BANNER);
+  });
 });

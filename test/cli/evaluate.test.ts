@@ -109,7 +109,7 @@ describe('bertvision evaluate', () => {
 
   it.each([
     [['only-one.json'], 2, /expected 2 arguments/],
-    [[DATA, BERT, '--bogus'], 2, /Unknown option '--bogus'/],
+    [[DATA, BERT, '--bogus'], 2, /unknown flag --bogus/],
     [[DATA, BERT, '-t', 'abc'], 2, /--na-prob-thresh: 'abc' is not a number/],
     [[DATA, BERT, '-p', 'imgs'], 2, /--out-image-dir needs --na-prob-file/],
     [[DATA, join(tmp, 'absent.json')], 1, /absent\.json: cannot read: no such file/],

@@ -217,6 +217,6 @@ describe('bertvision ensemble', () => {
           '1,2',
         ])
       ).code,
-    ).toBe(1);
+    ).toBe(2);
   });
 });

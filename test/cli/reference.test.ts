@@ -11,6 +11,7 @@ describe('CLI reference and --help', () => {
 
   it('every subcommand answers --help with its usage and exit 0', async () => {
     expect(commands.map((c) => c.name).sort()).toEqual([
+      'architectures',
       'convert',
       'ensemble',
       'evaluate',

@@ -65,8 +65,9 @@ describe('bertvision train', () => {
   it('refuses to overwrite a run without --resume, and rejects bad flags with exit 2', async () => {
     const out = join(work, 'run');
     const again = await cli(baseArgs(out));
-    expect(again.code).toBe(1);
-    expect(again.err).toMatch(/already holds a training run; pass resume/);
+    expect(again.code).toBe(2);
+    expect(again.err).toMatch(/already holds a training run: --resume continues it, --overwrite replaces it/);
+    expect(again.err).not.toMatch(/using backend/);
     expect((await cli([...baseArgs(join(work, 'x')), '--epochs', 'two'])).code).toBe(2);
     expect((await cli(['train', trainStore, '--arch', 'resnet', '--out', join(work, 'y')])).err).toMatch(
       /--arch: 'resnet' is not one of/,

@@ -93,6 +93,51 @@ describe('learningCurvesSvg', () => {
     expect(findAll(doc, 'circle')).toHaveLength(3 + 2 + 3 + 3);
   });
 
+  it('puts each scale in its own panel, leaves counts and thresholds out, and names every series in full', () => {
+    const span = [1, 2, 3].map((epoch) => ({
+      epoch,
+      losses: { loss: 3 - epoch / 2 },
+      metrics: {
+        exact: 40 + epoch,
+        f1: 44 + epoch,
+        total: 5928,
+        HasAns_exact: 30 + epoch,
+        HasAns_f1: 36 + epoch,
+        HasAns_total: 2900,
+        NoAns_exact: 50,
+        NoAns_f1: 50,
+        NoAns_total: 3028,
+        best_f1: 55,
+        best_f1_thresh: -0.3,
+        accuracy: 0.6 + epoch / 10,
+      },
+    }));
+    const svg = learningCurvesSvg({ history: span });
+    const doc = parser.parse(svg);
+    const headings = findAll(doc, 'text')
+      .filter((t) => t['font-weight'] === '600')
+      .map((t) => t['#text']);
+    expect(headings).toEqual(['loss', 'dev metrics (0–1)', 'dev metrics (0–100)']);
+    const series = findAll(doc, 'path')
+      .filter((p) => p.class === 'series')
+      .map((p) => p['data-series']);
+    expect(series).toEqual([
+      'loss',
+      'accuracy',
+      ...['exact', 'f1', 'HasAns_exact', 'HasAns_f1', 'NoAns_exact', 'NoAns_f1', 'best_f1'],
+    ]);
+    const legend = findAll(doc, 'text').filter((t) => t['data-legend'] !== undefined);
+    expect(legend.map((t) => t['data-legend']).sort()).toEqual([...series].sort());
+    // the legend wraps inside the picture: every name starts and (at ~7 px a character) ends within the width
+    const root = doc.svg as Record<string, string>;
+    const [width, height] = [Number(root.width), Number(root.height)];
+    for (const t of legend) {
+      expect(Number(t.x) + String(t['data-legend']).length * 7).toBeLessThanOrEqual(width);
+      expect(Number(t.y)).toBeLessThan(height);
+    }
+    expect(height).toBeGreaterThan(340);
+  });
+
   it('rejects an empty or non-increasing history', () => {
     expect(() => learningCurvesSvg({ history: [] })).toThrow(InvalidArgumentError);
     expect(() => learningCurvesSvg({ history: [history[1]!, history[0]!] })).toThrow(/epochs must increase/);

@@ -1,5 +1,5 @@
 /**
- * The seed authors' legacy span decoder (bertvision-spec §5.1), kept to compare with their published numbers: per
+ * The seed authors' legacy span decoder (seed §5.1), kept to compare with their published numbers: per
  * window, independent argmax of start and end (no end ≥ start constraint, no length limit, no context restriction);
  * window confidence `max(softmax(start)) · max(softmax(end))`; per question the most confident window wins.
  *

@@ -1,5 +1,5 @@
 /**
- * The seed's binary answerability metric (bertvision-spec §5.2): per-window class = argmax of the logits
+ * The seed's binary answerability metric (seed §5.2): per-window class = argmax of the logits
  * (class 1 = no answer), per question the max over its windows (one "no answer" window decides), inner-joined with
  * the gold `is_impossible`; accuracy (which the seed reports as "EM") and F1 of class 1, as sklearn computes them
  * (an undefined precision, recall or F1 counts as 0).
