@@ -31,7 +31,11 @@ const store = await openStore(`${data}/${storeName}`);
 const windows = await readStoreWindows(store, { offsets: true });
 const examples = qaExamplesFor(questions, windows.exampleIds);
 const logits = async (name: string) => (await store.read(name, 0, store.numExamples)) as Float32Array;
-const bert = decodeFeatures('hf', examples, spanFeatures(await logits('start_logits'), await logits('end_logits'), windows));
+const bert = decodeFeatures(
+  'hf',
+  examples,
+  spanFeatures(await logits('start_logits'), await logits('end_logits'), windows),
+);
 
 const model = await loadHeadForStore(`${data}/${headName}`, store);
 const outputs = await predictStore(model, store);
@@ -41,11 +45,15 @@ if (outputs.task !== 'span') throw new Error(`${headName} is not a span head`);
 const head = decodeFeatures('hf', examples, spanFeatures(outputs.start, outputs.end, windows));
 
 const show = (answer: string | undefined) => (answer ? `"${answer}"` : '(no answer)');
-console.log(`${headName.replace('span-head-', '')} head on ${windows.count} windows of ${examples.length} held-out questions\n`);
+console.log(
+  `${headName.replace('span-head-', '')} head on ${windows.count} windows of ${examples.length} held-out questions\n`,
+);
 for (const example of examples) {
   const question = questions.find((q) => q.id === example.id)!;
   console.log(`Q: ${question.question}`);
   console.log(`  head:  ${show(head.predictions.get(example.id))}`);
-  console.log(`  gold:  ${question.hasAnswer ? [...new Set(question.goldTexts)].map(show).join(' | ') : '(no answer)'}`);
+  console.log(
+    `  gold:  ${question.hasAnswer ? [...new Set(question.goldTexts)].map(show).join(' | ') : '(no answer)'}`,
+  );
   console.log(`  BERT:  ${show(bert.predictions.get(example.id))}\n`);
 }

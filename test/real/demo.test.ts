@@ -40,9 +40,10 @@ describe('npm run demo (examples/answerability.ts)', () => {
     const lines = r.out.trim().split('\n');
     expect(lines.filter((l) => l.startsWith('summary:'))).toHaveLength(1);
     const summary = lines.at(-1)!;
-    const m = /^summary: head accuracy (0\.\d{4}), majority (0\.\d{4}), backbone (0\.\d{4}) \((\d+) eval questions\)$/.exec(
-      summary,
-    );
+    const m =
+      /^summary: head accuracy (0\.\d{4}), majority (0\.\d{4}), backbone (0\.\d{4}) \((\d+) eval questions\)$/.exec(
+        summary,
+      );
     expect(m, summary).not.toBeNull();
     const [head, majority, backbone, questions] = [Number(m![1]), Number(m![2]), Number(m![3]), Number(m![4])];
     expect(questions).toBe(backboneRow.questions);
