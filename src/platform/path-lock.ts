@@ -7,6 +7,7 @@
 import { open, readFile, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { InUseError } from '../errors.js';
+import { writeFully } from './atomic-file.js';
 import { asFileError, errnoOf } from './file-errors.js';
 
 /** A lock held on a path; release it in a `finally`. */
@@ -61,7 +62,7 @@ export async function lockPath(target: string, what: string): Promise<PathLock> 
     try {
       const handle = await open(file, 'wx', 0o644);
       try {
-        await handle.writeFile(`${process.pid}\n`);
+        await writeFully(handle, new TextEncoder().encode(`${process.pid}\n`), 0);
       } finally {
         await handle.close();
       }
