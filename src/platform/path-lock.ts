@@ -4,7 +4,8 @@
  * (`O_EXCL`) and holding the writer's process id; it is removed on release. A lock left by a process that no
  * longer runs (killed with SIGKILL) is stale and taken over (test/faults/ kills writers and checks the next run).
  */
-import { open, readFile, rm, stat } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { link, open, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { InUseError } from '../errors.js';
 import { writeFully } from './atomic-file.js';
@@ -50,6 +51,47 @@ async function holderOf(file: string): Promise<number | 'stale' | 'gone'> {
   return isRunning(pid) ? pid : 'stale';
 }
 
+/** Remove `<lock>.<pid>-<hex>` files of processes that no longer run (killed while taking the lock). */
+async function removeDeadCandidates(file: string): Promise<void> {
+  const prefix = `${basename(file)}.`;
+  for (const name of await readdir(dirname(file)).catch(() => [] as string[])) {
+    const pid = Number.parseInt(name.slice(prefix.length), 10);
+    if (name.startsWith(prefix) && Number.isSafeInteger(pid) && !isRunning(pid)) {
+      await rm(join(dirname(file), name), { force: true });
+    }
+  }
+}
+
+/**
+ * Create `file` holding this process's id, exclusively: the id goes to a candidate file first, which is then
+ * hard-linked to `file` (link fails with EEXIST when the lock is held), so a lock file never exists without its
+ * id — a writer killed mid-way leaves no lock that looks held (test/faults/ kills at every write). Where hard
+ * links are not supported, `file` is created with O_EXCL and written.
+ */
+async function createLockFile(file: string): Promise<void> {
+  const candidate = `${file}.${process.pid}-${randomBytes(4).toString('hex')}`;
+  const content = new TextEncoder().encode(`${process.pid}\n`);
+  const handle = await open(candidate, 'wx', 0o644);
+  try {
+    await writeFully(handle, content, 0);
+  } finally {
+    await handle.close();
+  }
+  try {
+    await link(candidate, file);
+  } catch (error) {
+    if (!['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'EXDEV'].includes(errnoOf(error) ?? '')) throw error;
+    const direct = await open(file, 'wx', 0o644);
+    try {
+      await writeFully(direct, content, 0);
+    } finally {
+      await direct.close();
+    }
+  } finally {
+    await rm(candidate, { force: true });
+  }
+}
+
 /**
  * Lock `target` for writing (`what` names it in the error, e.g. "model directory"). The directory holding
  * `target` must exist.
@@ -58,14 +100,10 @@ async function holderOf(file: string): Promise<number | 'stale' | 'gone'> {
  */
 export async function lockPath(target: string, what: string): Promise<PathLock> {
   const file = lockFileOf(target);
+  await removeDeadCandidates(file);
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
-      const handle = await open(file, 'wx', 0o644);
-      try {
-        await writeFully(handle, new TextEncoder().encode(`${process.pid}\n`), 0);
-      } finally {
-        await handle.close();
-      }
+      await createLockFile(file);
       let released = false;
       return {
         file,
@@ -76,10 +114,7 @@ export async function lockPath(target: string, what: string): Promise<PathLock> 
         },
       };
     } catch (error) {
-      if (errnoOf(error) !== 'EEXIST') {
-        await rm(file, { force: true }).catch(() => undefined);
-        throw asFileError(error, file, `lock the ${what}`);
-      }
+      if (errnoOf(error) !== 'EEXIST') throw asFileError(error, file, `lock the ${what}`);
     }
     const holder = await holderOf(file);
     if (typeof holder === 'number') {
