@@ -25,6 +25,8 @@ import { writeFileAtomic } from '../platform/atomic-file.js';
 import { CheckpointDirectory } from './checkpoint-directory.js';
 import { saveModel } from './model-files.js';
 import { readJsonFile } from './json-files.js';
+import { runIdentityOf } from './run-identity.js';
+import { readTrainingLabels } from '../store/training-labels.js';
 
 /** Options of {@link trainHead}. */
 export interface TrainHeadOptions {
@@ -115,8 +117,9 @@ async function devEvaluator(
 /**
  * Train a head on activation stores. See {@link TrainHeadOptions} for defaults.
  * @throws InvalidArgumentError for bad options or an output directory holding another run (without `resume`);
- *   MismatchError when the stores are incompatible or a checkpoint belongs to another model; FileFormatError for
- *   unreadable stores.
+ *   MismatchError when the stores are incompatible or a checkpoint belongs to another run (store, labels or any
+ *   option that shapes the result; each difference listed); FileFormatError for unreadable stores and for labels
+ *   out of range (`is_impossible` not 0/1, span positions outside the window; the first such window named).
  */
 export async function trainHead(options: TrainHeadOptions): Promise<TrainHeadResult> {
   const info = getArchitecture(options.architecture);
@@ -142,8 +145,10 @@ export async function trainHead(options: TrainHeadOptions): Promise<TrainHeadRes
         { file: train.path },
       );
     }
+    const labels = await readTrainingLabels(train, task);
     const batchSize = options.batchSize ?? (task === 'binary' ? 64 : 8);
     const seed = options.seed ?? 0;
+    const runIdentity = await runIdentityOf(options, { batchSize, seed }, train, labels, dev);
     const model = withSeededRandom(seed, () =>
       info.build({
         inputShape: [s, h, l],
@@ -178,6 +183,7 @@ export async function trainHead(options: TrainHeadOptions): Promise<TrainHeadRes
         ...(evaluate ? { evaluate, monitor: { metric: options.monitor ?? 'f1', mode: 'max' as const } } : {}),
         ...(options.patience !== undefined ? { patience: options.patience } : {}),
         checkpoints,
+        runIdentity,
         checkpointEverySteps: options.checkpointEverySteps ?? 0,
         resume: options.resume ?? false,
         ...(options.onProgress ? { onProgress: options.onProgress } : {}),
