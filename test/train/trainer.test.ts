@@ -161,7 +161,12 @@ describe('fit', () => {
         'shuffle: "full" in the checkpoint, "none" now; ' +
         'store: {"crc":1,"path":"/a.h5"} in the checkpoint, {"crc":1,"path":"/b.h5"} now',
     );
-    const same = await fit(toyModel(), { train: new ToyBatchSource(), epochs: 2, checkpoints: store, runIdentity: identity });
+    const same = await fit(toyModel(), {
+      train: new ToyBatchSource(),
+      epochs: 2,
+      checkpoints: store,
+      runIdentity: identity,
+    });
     expect(same.resumedFrom).toBe(store.pathOf('last'));
   });
 
