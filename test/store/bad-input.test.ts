@@ -9,6 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   buildNpyHeader,
   checkCompatible,
+  FileAccessError,
   FileFormatError,
   InvalidArgumentError,
   MismatchError,
@@ -173,7 +174,7 @@ describe('safetensors', () => {
     await writeFile(index, JSON.stringify(parsed));
     await expectBroken(index, FileFormatError, /maps tensor 'ghost' to this shard/, 'store-00001-of-00002.safetensors');
     await rm(join(dir, 'f', 'store-00002-of-00002.safetensors'));
-    await expectBroken(index, FileFormatError, /cannot open/, 'store-00002-of-00002.safetensors');
+    await expectBroken(index, FileAccessError, /cannot read: no such file/, 'store-00002-of-00002.safetensors');
   });
 });
 
@@ -207,7 +208,7 @@ describe('API misuse', () => {
     await expect(openStore(join(FIXTURES, 'store.safetensors'), { activations: 'nope' })).rejects.toThrow(
       /missing tensor 'nope'/,
     );
-    await expect(openStore(join(dir, 'absent.safetensors'))).rejects.toThrow(FileFormatError);
+    await expect(openStore(join(dir, 'absent.safetensors'))).rejects.toThrow(FileAccessError);
     const store = await openStore(join(FIXTURES, 'store.safetensors'));
     await expect(store.read('nope', 0, 1)).rejects.toThrow(InvalidArgumentError);
     await expect(store.read('start_positions', 4, 2)).rejects.toThrow(/outside 0..5/);
