@@ -89,6 +89,9 @@ describe('npy', () => {
       ["{'descr': '<f4', 'fortran_order': False, 'shape': (4294967296, 4294967296, 4294967296), }", /overflow/],
       ["{'descr': '<f4', 'fortran_order': False, 'shape': (-1,), }", /bad shape entry/],
       ["{'descr': '<f4', 'shape': (1,), }", /no fortran_order/],
+      // NumPy keeps the last of a repeated key; reading the first would read another array than NumPy does.
+      ["{'descr': '<f4', 'fortran_order': False, 'shape': (1,), 'shape': (2,), }", /repeats the key 'shape'/],
+      ["{'descr': '<f4', 'fortran_order': False, 'shape': (1,), 'extra': 1, }", /has the key 'extra'/],
     ];
     for (const [i, [dict, problem]] of cases.entries()) {
       const path = join(dir, `c${i}.npy`);
