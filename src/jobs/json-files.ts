@@ -2,7 +2,7 @@
  * File access for SQuAD evaluation in Node: read a JSON file with errors that name the file and the problem, read
  * an na_prob file in key order, and write outputs atomically (temp file in the same folder, then rename).
  */
-import { FileFormatError, InvalidArgumentError } from '../errors.js';
+import { FileFormatError } from '../errors.js';
 import { parseNaProbs } from '../squad/metric/na-probs.js';
 import type { NaProbEntry } from '../squad/metric/official-eval.js';
 import { writeFileAtomic } from '../platform/atomic-file.js';
@@ -57,12 +57,9 @@ export async function readNaProbFile(path: string): Promise<NaProbEntry[]> {
 
 /**
  * Write `text` to `path` atomically (see `writeFileAtomic`).
- * @throws InvalidArgumentError naming the file when it cannot be written (missing folder, no permission).
+ * @throws FileAccessError naming the file and the problem when it cannot be written (missing folder, permission
+ *   denied, is a directory, no space left).
  */
 export async function writeTextFileAtomic(path: string, text: string): Promise<void> {
-  try {
-    await writeFileAtomic(path, text);
-  } catch (error) {
-    throw new InvalidArgumentError(`cannot write: ${(error as Error).message}`, { file: path, cause: error });
-  }
+  await writeFileAtomic(path, text);
 }

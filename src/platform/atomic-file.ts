@@ -65,7 +65,7 @@ export async function writeFileAtomic(target: string, content: AtomicFileContent
   try {
     handle = await fs.open(temp, 'wx', 0o644);
   } catch (error) {
-    throw asFileError(error, target, 'create a file beside');
+    throw asFileError(error, target, 'write');
   }
   try {
     let position = 0;

@@ -118,8 +118,9 @@ export class BaseStore implements ActivationStore {
     checkExpectedMetadata(this.metadata, expected, this.path);
   }
 
-  private source(name: string): TensorSource {
-    if (this.closed) throw new BertVisionError('E_CLOSED', 'store is closed', { file: this.path });
+  /** The source of `name`; `issued` skips the closed check for a read that was issued before `close()`. */
+  private source(name: string, issued = false): TensorSource {
+    if (this.closed && !issued) throw new BertVisionError('E_CLOSED', 'store is closed', { file: this.path });
     const s = this.sources.get(name);
     if (!s)
       throw new InvalidArgumentError(`no tensor '${name}' (found: ${[...this.sources.keys()].join(', ')})`, {
@@ -129,7 +130,9 @@ export class BaseStore implements ActivationStore {
   }
 
   read(name: string, start: number, count: number, out?: StoreArray): Promise<StoreArray> {
-    // Reads share the decoder's input areas and the transpose scratch: run them one at a time.
+    // Reads share the decoder's input areas and the transpose scratch: run them one at a time. A read issued
+    // before close() completes: close waits for the queue (test/store/bad-input.test.ts).
+    if (this.closed) return Promise.reject(new BertVisionError('E_CLOSED', 'store is closed', { file: this.path }));
     const result = this.queue.then(() => this.readNow(name, start, count, out));
     this.queue = result.then(
       () => undefined,
@@ -139,7 +142,7 @@ export class BaseStore implements ActivationStore {
   }
 
   private async readNow(name: string, start: number, count: number, out?: StoreArray): Promise<StoreArray> {
-    const s = this.source(name);
+    const s = this.source(name, true);
     const n = s.shape[0]!;
     if (!Number.isSafeInteger(start) || !Number.isSafeInteger(count) || start < 0 || count < 0 || start + count > n) {
       throw new InvalidArgumentError(`read of '${name}' [${start}, ${start + count}) is outside 0..${n}`, {
@@ -252,6 +255,7 @@ export class BaseStore implements ActivationStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await this.queue;
     await this.closeSources();
   }
 }

@@ -219,7 +219,11 @@ describe('API misuse', () => {
     await expect(store.read('start_positions', 0, 2, new Float32Array(2))).rejects.toThrow(/must be a Int32Array/);
     await expect(store.read('start_positions', 0, 2, new Int32Array(1))).rejects.toThrow(/at least 2 elements/);
     await expect(store.readIndices('start_positions', [0, 7])).rejects.toThrow(/outside/);
-    await store.close();
+    // A read issued just before close() completes; one issued after is refused.
+    const issued = store.read('start_positions', 0, 5);
+    const closing = store.close();
+    expect((await issued).length).toBe(5);
+    await closing;
     await expect(store.read('start_positions', 0, 1)).rejects.toThrow(/closed/);
     await expect(openStore(join(FIXTURES, 'torch_embeds.h5'), { activations: 'embeds', layerAxis: 4 })).rejects.toThrow(
       /layerAxis 4/,
