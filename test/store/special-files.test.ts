@@ -80,4 +80,13 @@ describe('special files', () => {
     expect((error as FileAccessError).code).toBe('E_FILE_ACCESS');
     expect(String(error)).toMatch(/absent\.safetensors: cannot open the store: no such file or directory \(ENOENT\)/);
   });
+
+  // test/fixtures/io/hostile/huge-shape.h5, made with h5py 3: declares hidden_state_activations (2, 65536, 32768, 1)
+  // float32 with nothing written.
+  it('refuses a huge declared HDF5 shape with a typed error, not a RangeError', async () => {
+    const path = join(FIXTURES, 'hostile', 'huge-shape.h5');
+    const error = await openStore(path).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(FileFormatError);
+    expect(String(error)).toMatch(/declares shape \[2, 65536, 32768, 1\]: 8589934592 bytes per example/);
+  });
 });
