@@ -6,7 +6,12 @@
 import { BertVisionError, FileFormatError, InvalidArgumentError, ShapeError } from '../errors.js';
 import { allocateStoreArray, dtypeByteSize, isStoreArrayFor, type StoreArray, type StoreDtype } from './dtype.js';
 import { Float16Decoder } from './float16.js';
-import { checkExpectedMetadata, type ExpectedMetadata, type StoreMetadata } from './metadata.js';
+import {
+  checkExpectedMetadata,
+  checkMetadataAgainstShape,
+  type ExpectedMetadata,
+  type StoreMetadata,
+} from './metadata.js';
 import type { ActivationStore, OpenStoreOptions, StoreContainer, TensorInfo } from './store.js';
 import { moveAxisLast, shapeWithAxisLast } from './transpose.js';
 
@@ -95,6 +100,7 @@ export class BaseStore implements ActivationStore {
       throw new InvalidArgumentError(`cannot deliver ${act.dtype} activations layers-last`, { file: path });
     }
     this.layerAxis = this.transpose ? rank - 1 : this.storedLayerAxis;
+    checkMetadataAgainstShape(this.metadata, act, this.storedLayerAxis, path);
     this.numExamples = act.shape[0]!;
     for (const s of sources) {
       if (s.shape.length === 0 || s.shape[0] !== this.numExamples) {

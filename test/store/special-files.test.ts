@@ -89,4 +89,33 @@ describe('special files', () => {
     expect(error).toBeInstanceOf(FileFormatError);
     expect(String(error)).toMatch(/declares shape \[2, 65536, 32768, 1\]: 8589934592 bytes per example/);
   });
+
+  it('refuses metadata that contradicts the tensor shapes, naming each contradiction', async () => {
+    const path = join(dir, 'liar.safetensors');
+    const metadata = {
+      format: 'bertvision-activations' as const,
+      version: 1,
+      model_id: 'm',
+      model_revision: 'r',
+      tokenizer_id: 't',
+      max_seq_length: 4,
+      doc_stride: 2,
+      max_query_length: null,
+      positions: 'cls' as const,
+      channels: ['layer_1', 'layer_2', 'layer_3'],
+      dtype: 'float32' as const,
+    };
+    const writer = await createStoreWriter(path, {
+      format: 'safetensors',
+      dtype: 'float32',
+      metadata,
+      shapes: { hidden_state_activations: [2, 3, 4, 2] },
+    });
+    await writer.append({ hidden_state_activations: new Float32Array(48) });
+    await writer.finish();
+    await expect(openStore(path)).rejects.toThrow(
+      'liar.safetensors: metadata contradicts the tensors: metadata lists 3 channels but the activations hold 2; ' +
+        "metadata says positions 'cls' but the activations hold 3 positions per window",
+    );
+  });
 });
