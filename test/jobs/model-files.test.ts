@@ -213,6 +213,16 @@ describe('model directory layout', () => {
     [first, second, loaded, reloaded].forEach((m) => m.dispose());
   });
 
+  it('puts back a model an older bertvision left swapped out in .<name>.old-*, then saves', async () => {
+    const first = smallModel('tenney-small');
+    const second = smallModel('tenney-small');
+    const parent = join(root, 'legacy');
+    await saveModel(first, join(parent, '.model.old-abc123', 'model'));
+    await saveModel(second, join(parent, 'model'));
+    expect(await readdir(parent)).toEqual(['model']);
+    [first, second].forEach((m) => m.dispose());
+  });
+
   it('refuses to replace a file or a directory that is not a saved model', async () => {
     const model = smallModel('tenney-small');
     const notModel = join(root, 'precious');
