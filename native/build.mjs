@@ -13,7 +13,7 @@
  * `BERTVISION_NATIVE=0` skips the build (and disables the kernels at run time).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { arch, platform } from 'node:process';
 import { dirname, join } from 'node:path';
@@ -23,6 +23,8 @@ const strict = process.argv.includes('--strict');
 const here = dirname(fileURLToPath(import.meta.url));
 const sources = join(here, 'src');
 const output = join(here, 'build', 'bertvision_native.node');
+/** The reason the build failed, for src/platform/native.ts to report at first use (npm hides install output). */
+const notBuilt = join(here, 'build', 'NOT_BUILT.txt');
 
 /** Why the build stops: reported in one line, never as a stack trace. */
 class NotBuilt extends Error {}
@@ -109,6 +111,7 @@ async function build() {
     });
     if (probe.status !== 0) giveUp(`the built addon does not load: ${(probe.stderr || '').trim().split('\n')[0]}`);
     renameSync(linked, output);
+    rmSync(notBuilt, { force: true });
     console.log(`bertvision: native kernels built (${output})`);
   } finally {
     rmSync(work, { recursive: true, force: true });
@@ -128,5 +131,12 @@ try {
     console.error(line);
     process.exit(1);
   }
-  console.warn(`${line} Install a C++ compiler and run \`npm rebuild bertvision\` to build them.`);
+  console.warn(`${line} Install a C++17 compiler and run \`npm rebuild bertvision\` to build them.`);
+  // npm hides install output: leave the reason where src/platform/native.ts finds it and reports it at first use.
+  try {
+    mkdirSync(join(here, 'build'), { recursive: true });
+    writeFileSync(notBuilt, `${reason}\n`);
+  } catch {
+    // a read-only install directory: nothing more to do
+  }
 }

@@ -80,3 +80,32 @@ export class WeightsMismatchError extends MismatchError {
     this.differences = differences;
   }
 }
+
+/**
+ * Another writer holds the path: a second `saveModel` of the same model directory, or a second writer of the same
+ * store, while the first is still running. `holder` is the process id recorded in the lock file.
+ */
+export class InUseError extends BertVisionError {
+  /** Process id of the writer holding the lock, when known. */
+  readonly holder: number | undefined;
+
+  constructor(message: string, options: { file?: string; holder?: number } = {}) {
+    super('E_IN_USE', message, options);
+    this.holder = options.holder;
+  }
+}
+
+/**
+ * The operating system refused a file operation: permission denied, no such file, is a directory, already exists,
+ * no space left, an I/O error. `errno` is the system's code (`'EACCES'`, `'ENOSPC'`, …); the message names the file,
+ * what was being done and the problem in words.
+ */
+export class FileAccessError extends BertVisionError {
+  /** The system error code, e.g. `'EACCES'`. */
+  readonly errno: string | undefined;
+
+  constructor(message: string, options: { file?: string; cause?: unknown; errno?: string } = {}) {
+    super('E_FILE_ACCESS', message, options);
+    this.errno = options.errno;
+  }
+}

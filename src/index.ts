@@ -23,7 +23,9 @@
 // 1. Errors
 export {
   BertVisionError,
+  FileAccessError,
   FileFormatError,
+  InUseError,
   InvalidArgumentError,
   MismatchError,
   RangeRequestError,

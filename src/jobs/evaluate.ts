@@ -84,7 +84,7 @@ export async function evaluatePredictionsFile(options: EvaluatePredictionsOption
       naProbThresh: options.naProbThresh ?? 1.0,
       missing: options.missing ?? 'error',
       precisionRecall: imageDir !== undefined,
-      files: { predictions: predictionsFile, ...(naProbFile ? { naProbs: naProbFile } : {}) },
+      files: { dataset: dataFile, predictions: predictionsFile, ...(naProbFile ? { naProbs: naProbFile } : {}) },
     });
   } catch (error) {
     if (error instanceof MissingPredictionsError) {

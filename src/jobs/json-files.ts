@@ -2,23 +2,23 @@
  * File access for SQuAD evaluation in Node: read a JSON file with errors that name the file and the problem, read
  * an na_prob file in key order, and write outputs atomically (temp file in the same folder, then rename).
  */
-import { readFile } from 'node:fs/promises';
-import { FileFormatError, InvalidArgumentError } from '../errors.js';
+import { FileFormatError } from '../errors.js';
 import { parseNaProbs } from '../squad/metric/na-probs.js';
 import type { NaProbEntry } from '../squad/metric/official-eval.js';
 import { writeFileAtomic } from '../platform/atomic-file.js';
+import { readRegularFile } from '../platform/regular-file.js';
+
+/** Largest JSON input read (SQuAD train-v2.0.json is 42 MB), counted in bytes actually read. */
+const MAX_JSON_BYTES = 1 << 30;
 
 /**
- * Read a file as UTF-8 text.
- * @throws InvalidArgumentError naming the file when it cannot be read (missing, a directory, no permission).
+ * Read a regular file as UTF-8 text (a FIFO or device is refused before it is opened; see
+ * src/platform/regular-file.ts).
+ * @throws FileAccessError naming the file and the problem when it cannot be read (missing, no permission);
+ *   FileFormatError when it is not a regular file or over 1 GiB.
  */
 export async function readTextFile(path: string): Promise<string> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
-    throw new InvalidArgumentError(`cannot read: ${reason}`, { file: path, cause: error });
-  }
+  return (await readRegularFile(path, MAX_JSON_BYTES)).toString('utf8');
 }
 
 /**
@@ -57,12 +57,9 @@ export async function readNaProbFile(path: string): Promise<NaProbEntry[]> {
 
 /**
  * Write `text` to `path` atomically (see `writeFileAtomic`).
- * @throws InvalidArgumentError naming the file when it cannot be written (missing folder, no permission).
+ * @throws FileAccessError naming the file and the problem when it cannot be written (missing folder, permission
+ *   denied, is a directory, no space left).
  */
 export async function writeTextFileAtomic(path: string, text: string): Promise<void> {
-  try {
-    await writeFileAtomic(path, text);
-  } catch (error) {
-    throw new InvalidArgumentError(`cannot write: ${(error as Error).message}`, { file: path, cause: error });
-  }
+  await writeFileAtomic(path, text);
 }

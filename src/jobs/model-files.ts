@@ -8,15 +8,13 @@
  * custom loss functions): a loaded model is uncompiled; `compileAdapter(model)` compiles it with the seed's settings.
  */
 import * as tf from '@tensorflow/tfjs';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { FileFormatError, InvalidArgumentError } from '../errors.js';
-import { writeDirectoryAtomically, writeFileDurable } from '../platform/atomic-dir.js';
+import { FileAccessError, FileFormatError, InvalidArgumentError } from '../errors.js';
+import { asFileError, errnoOf } from '../platform/file-errors.js';
+import { commitModelFiles, MODEL_JSON, WEIGHTS_BIN } from './model-commit.js';
 
-/** File name of the topology + manifest. */
-export const MODEL_JSON = 'model.json';
-/** File name of the concatenated weights. */
-export const WEIGHTS_BIN = 'weights.bin';
+export { MODEL_JSON, WEIGHTS_BIN };
 
 /** What {@link saveModel} wrote. */
 export interface SavedModelInfo {
@@ -29,10 +27,12 @@ export interface SavedModelInfo {
 }
 
 /**
- * Save `model` into directory `dir` (created with its parents when missing). Atomic: both files are written into a
- * temporary sibling directory and flushed, then it is renamed to `dir`; a model already at `dir` is replaced only at
- * that last step. A directory at `dir` that is neither empty nor a saved model is never replaced.
- * @throws InvalidArgumentError when `dir` is a file or a non-model directory.
+ * Save `model` into directory `dir` (created with its parents when missing, with the mode the umask gives).
+ * Atomic at every instant: `loadModel(dir)` returns the complete old model or the complete new one, also after a
+ * crash or a failed write (the protocol is in src/jobs/model-commit.ts; test/faults/ checks it). A directory at
+ * `dir` that is neither empty nor a saved model is never replaced.
+ * @throws InUseError when another save of `dir` is running; InvalidArgumentError when `dir` is a file or a
+ *   non-model directory; FileAccessError naming the file and the problem when the system refuses a write.
  */
 export async function saveModel(model: tf.LayersModel, dir: string): Promise<SavedModelInfo> {
   let artifacts: tf.io.ModelArtifacts | undefined;
@@ -51,32 +51,19 @@ export async function saveModel(model: tf.LayersModel, dir: string): Promise<Sav
         ? weightData
         : tf.io.CompositeArrayBuffer.join(weightData),
   );
-  const json = JSON.stringify({
-    modelTopology: artifacts.modelTopology,
-    format: artifacts.format ?? 'layers-model',
-    generatedBy: artifacts.generatedBy,
-    convertedBy: artifacts.convertedBy ?? null,
-    ...(artifacts.userDefinedMetadata ? { userDefinedMetadata: artifacts.userDefinedMetadata } : {}),
-    weightsManifest: [{ paths: [WEIGHTS_BIN], weights: weightSpecs }],
-  });
+  const saved = artifacts;
+  const modelJson = (weightsFile: string): string =>
+    JSON.stringify({
+      modelTopology: saved.modelTopology,
+      format: saved.format ?? 'layers-model',
+      generatedBy: saved.generatedBy,
+      convertedBy: saved.convertedBy ?? null,
+      ...(saved.userDefinedMetadata ? { userDefinedMetadata: saved.userDefinedMetadata } : {}),
+      weightsManifest: [{ paths: [weightsFile], weights: weightSpecs }],
+    });
   const target = resolve(dir);
-  await writeDirectoryAtomically(
-    target,
-    async (temp) => {
-      await writeFileDurable(join(temp, WEIGHTS_BIN), weights);
-      await writeFileDurable(join(temp, MODEL_JSON), json);
-    },
-    async (existing) => (await readdir(existing)).length === 0 || (await isFile(join(existing, MODEL_JSON))),
-  );
-  return { dir: target, modelJsonBytes: Buffer.byteLength(json), weightBytes: weights.byteLength };
-}
-
-async function isFile(path: string): Promise<boolean> {
-  try {
-    return (await stat(path)).isFile();
-  } catch {
-    return false;
-  }
+  await commitModelFiles(target, { weights, modelJson });
+  return { dir: target, modelJsonBytes: Buffer.byteLength(modelJson(WEIGHTS_BIN)), weightBytes: weights.byteLength };
 }
 
 const DTYPE_BYTES: Readonly<Record<string, number>> = {
@@ -201,10 +188,7 @@ async function readWeights(dir: string, json: tf.io.ModelJSON): Promise<[tf.io.W
       try {
         data = await readFile(file);
       } catch (error) {
-        throw new FileFormatError(`cannot read weight file listed in ${MODEL_JSON} (${(error as Error).message})`, {
-          file,
-          cause: error,
-        });
+        throw asFileError(error, file, `read the weight file listed in ${MODEL_JSON}`);
       }
       actual += data.byteLength;
       parts.push(data);
@@ -231,15 +215,19 @@ async function readWeights(dir: string, json: tf.io.ModelJSON): Promise<[tf.io.W
 /**
  * Load a model saved by {@link saveModel} (or by tfjs-node's `file://`, or any tfjs layers-model directory whose
  * weight files sit next to `model.json`). The model is returned uncompiled (see the module note).
- * @throws InvalidArgumentError when `dir` does not exist or is not a directory; FileFormatError when `model.json` is
- *   missing or not valid, a weight file is missing, shorter or longer than the manifest says, a float32 weight holds
+ * @throws InvalidArgumentError when `dir` does not exist or is not a directory; FileAccessError when `model.json`
+ *   or a weight file is missing or unreadable (naming the problem: permission denied, …); FileFormatError when
+ *   `model.json` is not valid, a weight file is shorter or longer than the manifest says, a float32 weight holds
  *   NaN or ±Infinity, or the topology uses a layer class that is not registered.
  */
 export async function loadModel(dir: string): Promise<tf.LayersModel> {
   const root = resolve(dir);
   const kind = await stat(root).then(
     (s) => (s.isDirectory() ? 'dir' : 'file'),
-    () => 'missing',
+    (error: unknown) => {
+      if (errnoOf(error) === 'ENOENT') return 'missing';
+      throw asFileError(error, root, 'open the model directory');
+    },
   );
   if (kind !== 'dir') {
     throw new InvalidArgumentError(
@@ -252,7 +240,14 @@ export async function loadModel(dir: string): Promise<tf.LayersModel> {
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
-    throw new FileFormatError(`missing ${MODEL_JSON}: not a saved model directory`, { file, cause: error });
+    if (errnoOf(error) === 'ENOENT') {
+      throw new FileAccessError(`missing ${MODEL_JSON}: not a saved model directory`, {
+        file,
+        cause: error,
+        errno: 'ENOENT',
+      });
+    }
+    throw asFileError(error, file, `read ${MODEL_JSON}`);
   }
   const json = parseModelJson(text, file);
   checkClassesRegistered(json.modelTopology, file);

@@ -27,6 +27,8 @@ import { writeFileAtomic } from '../platform/atomic-file.js';
 import { CheckpointDirectory } from './checkpoint-directory.js';
 import { saveModel } from './model-files.js';
 import { readJsonFile } from './json-files.js';
+import { runIdentityOf } from './run-identity.js';
+import { readTrainingLabels } from '../store/training-labels.js';
 
 /** Options of {@link trainHead}. */
 export interface TrainHeadOptions {
@@ -158,8 +160,9 @@ async function devEvaluator(
 /**
  * Train a head on activation stores. See {@link TrainHeadOptions} for defaults.
  * @throws InvalidArgumentError for bad options or an output directory holding another run (without `resume`);
- *   MismatchError when the stores are incompatible or a checkpoint belongs to another model; FileFormatError for
- *   unreadable stores.
+ *   MismatchError when the stores are incompatible or a checkpoint belongs to another run (store, labels or any
+ *   option that shapes the result; each difference listed); FileFormatError for unreadable stores and for labels
+ *   out of range (`is_impossible` not 0/1, span positions outside the window; the first such window named).
  * @example
  * ```ts
  * import * as tf from '@tensorflow/tfjs';
@@ -203,8 +206,12 @@ export async function trainHead(options: TrainHeadOptions): Promise<TrainHeadRes
         { file: train.path },
       );
     }
+    const labels = await readTrainingLabels(train, task);
     const batchSize = options.batchSize ?? (task === 'binary' ? 64 : 8);
     const seed = options.seed ?? 0;
+    // a user-built model is identified by its name here; its weight shapes are in the checkpoint fingerprint
+    const identified = { ...options, architecture: info ? name : `user model '${name}'` };
+    const runIdentity = await runIdentityOf(identified, { batchSize, seed }, train, labels, dev);
     const optimizer = { learningRate: options.learningRate ?? 1e-3 };
     const model = given
       ? userModel(given, [s, h, l], optimizer, train.path)
@@ -242,6 +249,7 @@ export async function trainHead(options: TrainHeadOptions): Promise<TrainHeadRes
         ...(evaluate ? { evaluate, monitor: { metric: options.monitor ?? 'f1', mode: 'max' as const } } : {}),
         ...(options.patience !== undefined ? { patience: options.patience } : {}),
         checkpoints,
+        runIdentity,
         checkpointEverySteps: options.checkpointEverySteps ?? 0,
         resume: options.resume ?? false,
         ...(options.onProgress ? { onProgress: options.onProgress } : {}),

@@ -1,78 +1,65 @@
 /**
- * Write a directory atomically: fill a temporary sibling, then swap it into place. A crash at any point leaves
- * either the old directory (untouched) or the complete new one at the target path, never a half-written one; the
- * temporary sibling (`.<name>.tmp-*`) is removed on every failure this process sees.
+ * Create a directory atomically: fill a temporary sibling (`.<name>.tmp-<pid>-<hex>`), flush it, then rename it to
+ * the target. A crash at any point leaves either no directory or the complete one at the target path; the temporary
+ * sibling is removed on every failure this process sees, and by {@link removeStaleSiblings} after a crash.
+ * Replacing an existing directory's content is the caller's protocol (src/jobs/model-commit.ts for models).
  */
-import { mkdir, mkdtemp, open, rename, rm, stat } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
-import { InvalidArgumentError } from '../errors.js';
+import { mkdir, open, readdir, rename, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { syncDirectory, tempPathFor, writeFully } from './atomic-file.js';
+import { asFileError } from './file-errors.js';
 
-/** Write `data` to `file` and flush it to disk before returning. */
+/** Write `data` to the new file `file` and flush it to disk before returning. */
 export async function writeFileDurable(file: string, data: Uint8Array | string): Promise<void> {
-  const handle = await open(file, 'w');
+  const handle = await open(file, 'wx', 0o644).catch((error: unknown) => {
+    throw asFileError(error, file, 'create');
+  });
   try {
-    await handle.writeFile(data);
+    await writeFully(handle, typeof data === 'string' ? new TextEncoder().encode(data) : data, 0);
     await handle.sync();
+  } catch (error) {
+    throw asFileError(error, file, 'write');
   } finally {
     await handle.close();
   }
 }
 
-async function kindOf(path: string): Promise<'missing' | 'directory' | 'other'> {
+/**
+ * Create `target` (which must not exist; its parent must) as a directory whose content `fill(tempDir)` writes.
+ * The directory gets the mode `mkdir` gives under the process umask (not `mkdtemp`'s 0700).
+ * @throws FileAccessError when the directory cannot be created or renamed into place; whatever `fill` throws.
+ */
+export async function createDirectoryAtomically(
+  target: string,
+  fill: (tempDir: string) => Promise<void>,
+): Promise<void> {
+  const parent = dirname(target);
+  const temp = tempPathFor(target);
   try {
-    return (await stat(path)).isDirectory() ? 'directory' : 'other';
+    await mkdir(temp, { mode: 0o777 });
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'missing';
+    throw asFileError(error, target, 'create a directory beside');
+  }
+  try {
+    await fill(temp);
+    await syncDirectory(temp);
+    await rename(temp, target).catch((error: unknown) => {
+      throw asFileError(error, target, 'create the directory');
+    });
+  } catch (error) {
+    await rm(temp, { recursive: true, force: true }).catch(() => undefined);
     throw error;
   }
+  await syncDirectory(parent);
 }
 
 /**
- * Create `target` as a directory whose content `fill(tempDir)` writes. The parent is created when missing.
- * An existing directory at `target` is replaced only after `fill` succeeded, and only when `mayReplace(target)`
- * approves it (e.g. "it holds a saved model"); a file at `target` is never replaced.
- * @throws InvalidArgumentError when the parent cannot be created or `target` exists and may not be replaced;
- *   whatever `fill` throws.
+ * Remove what interrupted writes of `target` left beside it: `.<name>.tmp-*` entries (files or directories).
+ * Call it only while holding the path's lock (src/platform/path-lock.ts). Returns the names removed.
  */
-export async function writeDirectoryAtomically(
-  target: string,
-  fill: (tempDir: string) => Promise<void>,
-  mayReplace: (existing: string) => Promise<boolean>,
-): Promise<void> {
-  const dir = resolve(target);
-  const parent = dirname(dir);
-  try {
-    await mkdir(parent, { recursive: true });
-  } catch (error) {
-    throw new InvalidArgumentError(`cannot create the parent directory (${(error as Error).message})`, {
-      file: parent,
-      cause: error,
-    });
-  }
-  const existing = await kindOf(dir);
-  if (existing === 'other') throw new InvalidArgumentError('exists and is not a directory', { file: dir });
-  if (existing === 'directory' && !(await mayReplace(dir))) {
-    throw new InvalidArgumentError('exists and is not a saved model; refusing to replace it', { file: dir });
-  }
-  const temp = await mkdtemp(join(parent, `.${basename(dir)}.tmp-`));
-  try {
-    await fill(temp);
-    if (existing === 'directory') {
-      const old = await mkdtemp(join(parent, `.${basename(dir)}.old-`));
-      await rename(dir, join(old, 'model'));
-      try {
-        await rename(temp, dir);
-      } catch (error) {
-        await rename(join(old, 'model'), dir);
-        await rm(old, { recursive: true, force: true });
-        throw error;
-      }
-      await rm(old, { recursive: true, force: true });
-    } else {
-      await rename(temp, dir);
-    }
-  } catch (error) {
-    await rm(temp, { recursive: true, force: true });
-    throw error;
-  }
+export async function removeStaleSiblings(target: string): Promise<string[]> {
+  const prefix = `.${basename(target)}.tmp-`;
+  const names = (await readdir(dirname(target)).catch(() => [] as string[])).filter((n) => n.startsWith(prefix));
+  await Promise.all(names.map((n) => rm(join(dirname(target), n), { recursive: true, force: true })));
+  return names;
 }

@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { asFileError } from './file-errors.js';
 
 /** What {@link writeFileAtomic} accepts: bytes, text (UTF-8), or chunks (sync or async) written in order. */
 export type AtomicFileContent = Uint8Array | string | Iterable<Uint8Array> | AsyncIterable<Uint8Array>;
@@ -36,31 +37,51 @@ export async function syncDirectory(dir: string): Promise<void> {
 }
 
 /**
+ * Write all of `bytes` at `position` of `handle`. Positional writes (`pwrite`) only: test/faults/ injects failures
+ * into exactly these calls, which nothing else in Node makes.
+ */
+export async function writeFully(handle: fs.FileHandle, bytes: Uint8Array, position: number): Promise<number> {
+  let done = 0;
+  while (done < bytes.byteLength) {
+    const length = Math.min(1 << 30, bytes.byteLength - done);
+    const { bytesWritten } = await handle.write(bytes, done, length, position + done);
+    done += bytesWritten;
+  }
+  return position + done;
+}
+
+function asBytes(content: Uint8Array | string): Uint8Array {
+  return typeof content === 'string' ? new TextEncoder().encode(content) : content;
+}
+
+/**
  * Write `content` to `target` atomically (temp file + fsync + rename + directory fsync).
- * The directory must exist. On failure the temporary file is removed and the error re-thrown; `target` is untouched.
+ * The directory must exist. On failure the temporary file is removed; `target` is untouched.
+ * @throws FileAccessError naming `target` and the problem (permission denied, no space left, …).
  */
 export async function writeFileAtomic(target: string, content: AtomicFileContent): Promise<void> {
   const temp = tempPathFor(target);
-  const handle = await fs.open(temp, 'wx', 0o644);
+  let handle: fs.FileHandle;
   try {
+    handle = await fs.open(temp, 'wx', 0o644);
+  } catch (error) {
+    throw asFileError(error, target, 'write');
+  }
+  try {
+    let position = 0;
     if (typeof content === 'string' || content instanceof Uint8Array) {
-      await handle.writeFile(content);
+      await writeFully(handle, asBytes(content), 0);
     } else {
-      for await (const chunk of content as AsyncIterable<Uint8Array>) {
-        let offset = 0;
-        while (offset < chunk.byteLength) {
-          const { bytesWritten } = await handle.write(chunk, offset, chunk.byteLength - offset);
-          offset += bytesWritten;
-        }
-      }
+      for await (const chunk of content as AsyncIterable<Uint8Array>)
+        position = await writeFully(handle, chunk, position);
     }
     await handle.sync();
     await handle.close();
     await fs.rename(temp, target);
   } catch (error) {
     await handle.close().catch(() => undefined);
-    await fs.rm(temp, { force: true });
-    throw error;
+    await fs.rm(temp, { force: true }).catch(() => undefined);
+    throw asFileError(error, target, 'write');
   }
   await syncDirectory(dirname(target));
 }

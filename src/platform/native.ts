@@ -2,14 +2,15 @@
  * bertvision's optional native kernels (Node only): a Node-API addon built at install time by `native/build.mjs`
  * from the package's own C++ sources, with no download. It provides memory-mapped float16 store reads decoded on
  * every core, and an AVX2/FMA matrix product for the WebAssembly backend. Everything it does has a WebAssembly or
- * JavaScript fallback with the same results; `BERTVISION_NATIVE=0` turns it off.
+ * JavaScript fallback with the same results; `BERTVISION_NATIVE=0` (or false/off/no) turns it off.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { nativeAllowed, threadCount, warnOnce } from './native-env.js';
 
-/** Environment variable that disables the native kernels when set to `0`. */
+/** Environment variable that disables the native kernels when set to `0`, `false`, `off` or `no`. */
 export const NATIVE_ENV_VAR = 'BERTVISION_NATIVE';
 
 /** An opaque handle of a file mapped by the addon. */
@@ -85,6 +86,8 @@ export interface NativeStatus {
 }
 
 const ADDON_FILE = join('native', 'build', 'bertvision_native.node');
+/** What native/build.mjs leaves when the install could not build the addon (npm hides install output). */
+const NOT_BUILT_FILE = join('native', 'build', 'NOT_BUILT.txt');
 
 let state: { addon: NativeAddon | undefined; status: NativeStatus } | undefined;
 
@@ -93,25 +96,55 @@ function thisFile(): string {
   return typeof __filename === 'string' ? __filename : fileURLToPath(import.meta.url);
 }
 
-/** The built addon of this package: looked for in the directories above this module (src/node or dist). */
-function findAddon(): string | undefined {
+/** `file` (relative to the package root) in the directories above this module (src/node or dist). */
+function findInPackage(file: string): string | undefined {
   let dir = dirname(thisFile());
   for (let up = 0; up < 4; up++, dir = dirname(dir)) {
-    const candidate = join(dir, ADDON_FILE);
+    const candidate = join(dir, file);
     if (existsSync(candidate)) return candidate;
   }
   return undefined;
 }
 
+/** Why the install did not build the addon, as native/build.mjs recorded it, or undefined. */
+function installFailure(): string | undefined {
+  const file = findInPackage(NOT_BUILT_FILE);
+  try {
+    return file ? readFileSync(file, 'utf8').trim().split('\n')[0] : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function load(): { addon: NativeAddon | undefined; status: NativeStatus } {
-  if (process.env[NATIVE_ENV_VAR] === '0')
-    return { addon: undefined, status: { loaded: false, reason: `${NATIVE_ENV_VAR}=0` } };
-  const path = findAddon();
-  if (!path)
+  const switchValue = process.env[NATIVE_ENV_VAR];
+  if (!nativeAllowed(switchValue))
+    return { addon: undefined, status: { loaded: false, reason: `${NATIVE_ENV_VAR}=${switchValue ?? ''}` } };
+  // The native pool reads BERTVISION_THREADS itself when it starts: hand it the checked value (capped, or unset).
+  const threads = threadCount(process.env.BERTVISION_THREADS);
+  if (threads === undefined) delete process.env.BERTVISION_THREADS;
+  else process.env.BERTVISION_THREADS = String(threads);
+  const path = findInPackage(ADDON_FILE);
+  if (!path) {
+    const failure = installFailure();
+    if (failure !== undefined) {
+      warnOnce(
+        'native-not-built',
+        `bertvision: native kernels not built at install (${failure}); the WebAssembly kernels are used (same ` +
+          'results, slower). Install a C++17 compiler and run `npm rebuild bertvision` to build them.',
+      );
+    }
     return {
       addon: undefined,
-      status: { loaded: false, reason: 'not built (run `node native/build.mjs` in the package)' },
+      status: {
+        loaded: false,
+        reason:
+          failure !== undefined
+            ? `not built at install: ${failure} (install a C++17 compiler, then \`npm rebuild bertvision\`)`
+            : 'not built (run `node native/build.mjs` in the package)',
+      },
     };
+  }
   try {
     const addon = createRequire(thisFile())(path) as NativeAddon;
     return { addon, status: { loaded: true, path, capabilities: addon.capabilities() } };
@@ -121,7 +154,7 @@ function load(): { addon: NativeAddon | undefined; status: NativeStatus } {
   }
 }
 
-/** The native addon, or undefined where it is not built, cannot load, or `BERTVISION_NATIVE=0`. Loaded once. */
+/** The native addon, or undefined where it is not built, cannot load, or `BERTVISION_NATIVE` is off. Loaded once. */
 export function nativeAddon(): NativeAddon | undefined {
   state ??= load();
   return state.addon;

@@ -4,8 +4,9 @@
  * `readFloat16At`) on every core straight from the page cache; otherwise fs reads of at most 1 GiB each (a single
  * read must stay under 2 GiB).
  */
-import { open, type FileHandle } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import { FileFormatError } from '../errors.js';
+import { openRegularFile } from './regular-file.js';
 import { nativeAddon, type NativeAddon, type NativeMapping } from './native.js';
 
 /** Largest single positional read issued (bytes). */
@@ -25,20 +26,12 @@ export class PositionalFile {
   /**
    * Opens `path` for reading.
    * @param useNative map the file and read it with the native addon when that is available (default true).
-   * @throws FileFormatError when it cannot be opened or is not a regular file.
+   * @throws FileAccessError when it is missing or unreadable (permission denied, …); FileFormatError when it is
+   *   not a regular file (checked before opening: a FIFO must not block the open).
    */
   static async open(path: string, useNative = true): Promise<PositionalFile> {
-    let handle: FileHandle;
-    try {
-      handle = await open(path, 'r');
-    } catch (cause) {
-      throw new FileFormatError(`cannot open: ${(cause as Error).message}`, { file: path, cause });
-    }
+    const handle = await openRegularFile(path);
     const stat = await handle.stat();
-    if (!stat.isFile()) {
-      await handle.close();
-      throw new FileFormatError('not a regular file', { file: path });
-    }
     const addon = useNative ? nativeAddon() : undefined;
     let mapping: { addon: NativeAddon; handle: NativeMapping } | undefined;
     if (addon && stat.size > 0) {

@@ -137,3 +137,45 @@ export function checkCompatible(
   for (const key of COMPATIBILITY_KEYS) Object.assign(expected, { [key]: b[key] });
   checkExpectedMetadata(a, expected, fileA, `store ${fileB}`);
 }
+
+/**
+ * Check that store metadata agrees with the activation tensor it describes: as many `channels` as the layer
+ * axis holds, the same `dtype`, and (layers-last `[N, S, H, L]` stores) one position per window for
+ * `positions: 'cls'`, at most `max_seq_length` for `'all'`.
+ * @throws FileFormatError naming the store and every contradiction.
+ */
+export function checkMetadataAgainstShape(
+  metadata: StoreMetadata | undefined,
+  activations: { shape: readonly number[]; dtype: string },
+  layerAxis: number,
+  file: string,
+): void {
+  if (!metadata) return;
+  const { shape, dtype } = activations;
+  const problems: string[] = [];
+  const layers = shape[layerAxis];
+  if (Array.isArray(metadata.channels) && layers !== undefined && metadata.channels.length !== layers) {
+    problems.push(`metadata lists ${metadata.channels.length} channels but the activations hold ${layers}`);
+  }
+  if ((dtype === 'float16' || dtype === 'float32') && metadata.dtype !== dtype) {
+    problems.push(`metadata says dtype ${metadata.dtype} but the activations are ${dtype}`);
+  }
+  if (shape.length === 4 && layerAxis === 3) {
+    const positions = shape[1]!;
+    if (metadata.positions === 'cls' && positions !== 1) {
+      problems.push(`metadata says positions 'cls' but the activations hold ${positions} positions per window`);
+    }
+    if (
+      metadata.positions === 'all' &&
+      Number.isInteger(metadata.max_seq_length) &&
+      positions > metadata.max_seq_length
+    ) {
+      problems.push(
+        `the activations hold ${positions} positions per window, more than max_seq_length ${metadata.max_seq_length}`,
+      );
+    }
+  }
+  if (problems.length > 0) {
+    throw new FileFormatError(`metadata contradicts the tensors: ${problems.join('; ')}`, { file });
+  }
+}

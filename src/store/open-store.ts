@@ -3,6 +3,7 @@
  */
 import { readdir, stat } from 'node:fs/promises';
 import { FileFormatError } from '../errors.js';
+import { asFileError } from '../platform/file-errors.js';
 import { hasHdf5Signature } from './hdf5/format.js';
 import { isSeedDirectory, openSeedDirectoryStore } from './hdf5/seed-directory.js';
 import { openHdf5Store } from './hdf5/store.js';
@@ -21,7 +22,8 @@ import type { ActivationStore, OpenStoreOptions } from './store.js';
  * Nothing but headers is read here; `read` fetches examples lazily. Anything but a string (bytes, a Blob, a `URL`,
  * `{ files }`) is opened as the browser's `openStore` opens it.
  * @param options see `OpenStoreOptions` (all optional; activations `'hidden_state_activations'`, layers last).
- * @throws FileFormatError naming the file and the problem for anything unreadable; MismatchError when
+ * @throws FileAccessError when the path is missing or unreadable (the problem in words); FileFormatError naming
+ *   the file and the problem for anything that is not a store (a JSON file, a FIFO, a corrupt header); MismatchError when
  *   `options.expect` is not met.
  */
 export async function openStore(
@@ -33,7 +35,7 @@ export async function openStore(
   try {
     info = await stat(path);
   } catch (cause) {
-    throw new FileFormatError(`cannot open store: ${(cause as Error).message}`, { file: path, cause });
+    throw asFileError(cause, path, 'open the store');
   }
   if (info.isDirectory()) {
     const entries = await readdir(path);
@@ -56,6 +58,15 @@ export async function openStore(
     throw new FileFormatError(`the extension says ${path.split('.').pop()!} but the content does not match`, {
       file: path,
     });
+  }
+  // safetensors is the fallback, and its header must begin with '{' right after the 8-byte length: anything else
+  // (a JSON file given as a store, text, another format) is no store, not a header of 8·10^18 bytes.
+  if (head.length > 8 && head[8] !== 0x7b) {
+    const json = /^\s*[[{]/.test(new TextDecoder().decode(head.subarray(0, 16)));
+    throw new FileFormatError(
+      `not an activation store${json ? ' (it is JSON)' : ''}; expected HDF5, npy or safetensors`,
+      { file: path },
+    );
   }
   return openSafetensorsStore(path, options);
 }

@@ -6,7 +6,12 @@
 import { BertVisionError, FileFormatError, InvalidArgumentError, ShapeError } from '../errors.js';
 import { allocateStoreArray, dtypeByteSize, isStoreArrayFor, type StoreArray, type StoreDtype } from './dtype.js';
 import { Float16Decoder } from './float16.js';
-import { checkExpectedMetadata, type ExpectedMetadata, type StoreMetadata } from './metadata.js';
+import {
+  checkExpectedMetadata,
+  checkMetadataAgainstShape,
+  type ExpectedMetadata,
+  type StoreMetadata,
+} from './metadata.js';
 import type { ActivationStore, OpenStoreOptions, StoreContainer, TensorInfo } from './store.js';
 import { moveAxisLast, shapeWithAxisLast } from './transpose.js';
 
@@ -95,6 +100,7 @@ export class BaseStore implements ActivationStore {
       throw new InvalidArgumentError(`cannot deliver ${act.dtype} activations layers-last`, { file: path });
     }
     this.layerAxis = this.transpose ? rank - 1 : this.storedLayerAxis;
+    checkMetadataAgainstShape(this.metadata, act, this.storedLayerAxis, path);
     this.numExamples = act.shape[0]!;
     for (const s of sources) {
       if (s.shape.length === 0 || s.shape[0] !== this.numExamples) {
@@ -118,8 +124,9 @@ export class BaseStore implements ActivationStore {
     checkExpectedMetadata(this.metadata, expected, this.path);
   }
 
-  private source(name: string): TensorSource {
-    if (this.closed) throw new BertVisionError('E_CLOSED', 'store is closed', { file: this.path });
+  /** The source of `name`; `issued` skips the closed check for a read that was issued before `close()`. */
+  private source(name: string, issued = false): TensorSource {
+    if (this.closed && !issued) throw new BertVisionError('E_CLOSED', 'store is closed', { file: this.path });
     const s = this.sources.get(name);
     if (!s)
       throw new InvalidArgumentError(`no tensor '${name}' (found: ${[...this.sources.keys()].join(', ')})`, {
@@ -129,7 +136,9 @@ export class BaseStore implements ActivationStore {
   }
 
   read(name: string, start: number, count: number, out?: StoreArray): Promise<StoreArray> {
-    // Reads share the decoder's input areas and the transpose scratch: run them one at a time.
+    // Reads share the decoder's input areas and the transpose scratch: run them one at a time. A read issued
+    // before close() completes: close waits for the queue (test/store/bad-input.test.ts).
+    if (this.closed) return Promise.reject(new BertVisionError('E_CLOSED', 'store is closed', { file: this.path }));
     const result = this.queue.then(() => this.readNow(name, start, count, out));
     this.queue = result.then(
       () => undefined,
@@ -139,7 +148,7 @@ export class BaseStore implements ActivationStore {
   }
 
   private async readNow(name: string, start: number, count: number, out?: StoreArray): Promise<StoreArray> {
-    const s = this.source(name);
+    const s = this.source(name, true);
     const n = s.shape[0]!;
     if (!Number.isSafeInteger(start) || !Number.isSafeInteger(count) || start < 0 || count < 0 || start + count > n) {
       throw new InvalidArgumentError(`read of '${name}' [${start}, ${start + count}) is outside 0..${n}`, {
@@ -252,6 +261,7 @@ export class BaseStore implements ActivationStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await this.queue;
     await this.closeSources();
   }
 }

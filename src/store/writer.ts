@@ -3,11 +3,14 @@
  * by an atomic rename of a temporary file/directory in the same directory, once `finish()` has written every
  * declared example; a crash or `abort()` before that leaves no file that looks complete.
  */
-import { access } from 'node:fs/promises';
+import { access, readdir, rm } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 import { InvalidArgumentError, ShapeError } from '../errors.js';
+import { asFileError } from '../platform/file-errors.js';
 import { checkedElementCount, dtypeByteSize, type StoreDtype } from './dtype.js';
 import { encodeFloat16 } from './float16.js';
 import type { StoreMetadata } from './metadata.js';
+import { lockPath, type PathLock } from '../platform/path-lock.js';
 import type { PlannedTensor, StoreSink } from './sink.js';
 import { openHdf5Sink } from './hdf5/writer.js';
 import { openNpySink } from './npy/writer.js';
@@ -123,14 +126,34 @@ function toBytes(array: WritableArray, t: PlannedTensor, path: string): Uint8Arr
  * - npy: a directory of `<name>.npy` + `metadata.json` (a path ending in `.npy` writes only the activations).
  * - hdf5: one dataset per tensor, the activations chunked one example per chunk; optional gzip; float16 and bool
  *   are refused (h5wasm cannot create those types: write float32/uint8, or use safetensors/npy for float16).
- * @throws InvalidArgumentError when `path` exists (a directory target) or options are inconsistent.
+ * One writer per path: a second one gets an InUseError until the first finishes or aborts; partial files left by a
+ * killed writer are removed when the next one starts.
+ * @throws InvalidArgumentError when `path` exists (a directory target) or options are inconsistent; InUseError.
  */
 export async function createStoreWriter(path: string, options: StoreWriterOptions): Promise<StoreWriter> {
   const { tensors, total } = plan(path, options);
+  const lock = await lockPath(resolve(path), 'store');
+  try {
+    await removeStalePartials(resolve(path));
+    const sink = await openSink(path, tensors, options);
+    return new StreamingWriter(path, tensors, total, sink, lock);
+  } catch (error) {
+    await lock.release();
+    throw asFileError(error, path, 'create the store');
+  }
+}
+
+/** Remove `.<name>.partial-*` left beside `path` by writers that were killed (the caller holds the path's lock). */
+async function removeStalePartials(path: string): Promise<void> {
+  const prefix = `.${basename(path)}.partial-`;
+  const names = (await readdir(dirname(path)).catch(() => [] as string[])).filter((n) => n.startsWith(prefix));
+  await Promise.all(names.map((n) => rm(join(dirname(path), n), { recursive: true, force: true })));
+}
+
+async function openSink(path: string, tensors: PlannedTensor[], options: StoreWriterOptions): Promise<StoreSink> {
   const metadata = options.metadata;
-  let sink: StoreSink;
-  if (options.format === 'safetensors') sink = await openSafetensorsSink(path, tensors, metadata);
-  else if (options.format === 'npy') {
+  if (options.format === 'safetensors') return openSafetensorsSink(path, tensors, metadata);
+  if (options.format === 'npy') {
     if (!path.endsWith('.npy')) {
       const exists = await access(path).then(
         () => true,
@@ -138,10 +161,10 @@ export async function createStoreWriter(path: string, options: StoreWriterOption
       );
       if (exists) throw new InvalidArgumentError('target directory already exists', { file: path });
     }
-    sink = await openNpySink(path, tensors, metadata, options.activations ?? 'hidden_state_activations');
-  } else if (options.format === 'hdf5') sink = await openHdf5Sink(path, tensors, metadata, options.gzip);
-  else throw new InvalidArgumentError(`unknown store format '${String(options.format)}'`, { file: path });
-  return new StreamingWriter(path, tensors, total, sink);
+    return openNpySink(path, tensors, metadata, options.activations ?? 'hidden_state_activations');
+  }
+  if (options.format === 'hdf5') return openHdf5Sink(path, tensors, metadata, options.gzip);
+  throw new InvalidArgumentError(`unknown store format '${String(options.format)}'`, { file: path });
 }
 
 class StreamingWriter implements StoreWriter {
@@ -153,6 +176,7 @@ class StreamingWriter implements StoreWriter {
     private readonly tensors: PlannedTensor[],
     readonly total: number,
     private readonly sink: StoreSink,
+    private readonly lock: PathLock,
   ) {}
 
   async append(arrays: Record<string, WritableArray>): Promise<void> {
@@ -176,7 +200,11 @@ class StreamingWriter implements StoreWriter {
     });
     if (this.written + k! > this.total)
       throw new ShapeError(`appending ${k!} examples would exceed the declared ${this.total}`, { file: this.path });
-    for (const { t, bytes } of prepared) await this.sink.write(t.name, this.written, k!, bytes);
+    try {
+      for (const { t, bytes } of prepared) await this.sink.write(t.name, this.written, k!, bytes);
+    } catch (error) {
+      throw asFileError(error, this.path, 'write the store');
+    }
     this.written += k!;
   }
 
@@ -192,13 +220,19 @@ class StreamingWriter implements StoreWriter {
       await this.sink.commit();
     } catch (error) {
       await this.sink.discard();
-      throw error;
+      throw asFileError(error, this.path, 'write the store');
+    } finally {
+      await this.lock.release();
     }
   }
 
   async abort(): Promise<void> {
     if (this.done) return;
     this.done = true;
-    await this.sink.discard();
+    try {
+      await this.sink.discard();
+    } finally {
+      await this.lock.release();
+    }
   }
 }

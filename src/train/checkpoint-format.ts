@@ -2,9 +2,11 @@
  * The training checkpoint format: one self-checking binary blob holding the model's weights (trainable and not),
  * the optimizer's complete state, and the trainer's position and history.
  *
- * Layout: `BVCKPT01` (8 bytes) · header length (uint32 LE) · header (UTF-8 JSON) · tensor data.
- * The header lists the weight specs (name, shape, dtype) of the model and optimizer tensors, the byte length of the
- * data and its CRC-32, and the trainer state. Browser-safe: produces and consumes bytes only.
+ * Layout: `BVCKPT02` (8 bytes) · header length (uint32 LE) · header (UTF-8 JSON) · tensor data · CRC-32 (uint32 LE)
+ * of every byte before it, so that no byte of the file (the trainer state in the header included) can change
+ * unnoticed. The header lists the weight specs (name, shape, dtype) of the model and optimizer tensors, the byte
+ * length of the data and the trainer state. Version 1 files (`BVCKPT01`, whose CRC covered the data only) are
+ * refused. Browser-safe: produces and consumes bytes only.
  */
 import * as tf from '@tensorflow/tfjs';
 import { FileFormatError } from '../errors.js';
@@ -12,18 +14,21 @@ import { crc32 } from './crc32.js';
 import type { NamedTensor } from './optimizer-state.js';
 import type { TrainerState } from './trainer-state.js';
 
-const MAGIC = 'BVCKPT01';
+const MAGIC = 'BVCKPT02';
+const MAGIC_V1 = 'BVCKPT01';
+/** Magic, header length; and the trailing CRC-32. */
+const PREFIX_BYTES = 12;
+const TRAILER_BYTES = 4;
 /** Refuse headers larger than this: a corrupt length must not trigger a huge allocation. */
 const MAX_HEADER_BYTES = 64 * 1024 * 1024;
 
 interface CheckpointHeader {
   format: 'bertvision-checkpoint';
-  version: 1;
+  version: 2;
   state: TrainerState;
   model: tf.io.WeightsManifestEntry[];
   optimizer: tf.io.WeightsManifestEntry[];
   dataBytes: number;
-  crc32: number;
 }
 
 /** A decoded checkpoint. The tensors are owned by the caller. */
@@ -40,7 +45,7 @@ async function encodeGroup(tensors: NamedTensor[]): Promise<{ data: Uint8Array; 
 }
 
 /**
- * Encode a checkpoint as chunks (header, model data, optimizer data), ready for an atomic chunked write.
+ * Encode a checkpoint as chunks (header, model data, optimizer data, CRC trailer), ready for an atomic chunked write.
  * Does not dispose the given tensors.
  */
 export async function encodeCheckpoint(checkpoint: Checkpoint): Promise<Uint8Array[]> {
@@ -48,19 +53,20 @@ export async function encodeCheckpoint(checkpoint: Checkpoint): Promise<Uint8Arr
   const optimizer = await encodeGroup(checkpoint.optimizerState);
   const header: CheckpointHeader = {
     format: 'bertvision-checkpoint',
-    version: 1,
+    version: 2,
     state: checkpoint.state,
     model: model.specs,
     optimizer: optimizer.specs,
     dataBytes: model.data.byteLength + optimizer.data.byteLength,
-    crc32: crc32(optimizer.data, crc32(model.data)),
   };
   const headerBytes = new TextEncoder().encode(JSON.stringify(header));
-  const prefix = new Uint8Array(12 + headerBytes.byteLength);
+  const prefix = new Uint8Array(PREFIX_BYTES + headerBytes.byteLength);
   prefix.set(new TextEncoder().encode(MAGIC), 0);
   new DataView(prefix.buffer).setUint32(8, headerBytes.byteLength, true);
-  prefix.set(headerBytes, 12);
-  return [prefix, model.data, optimizer.data];
+  prefix.set(headerBytes, PREFIX_BYTES);
+  const trailer = new Uint8Array(TRAILER_BYTES);
+  new DataView(trailer.buffer).setUint32(0, crc32(optimizer.data, crc32(model.data, crc32(prefix))), true);
+  return [prefix, model.data, optimizer.data, trailer];
 }
 
 function specBytes(specs: tf.io.WeightsManifestEntry[], file: string): number {
@@ -82,11 +88,26 @@ function specBytes(specs: tf.io.WeightsManifestEntry[], file: string): number {
  * @throws FileFormatError naming `file` and the problem when the bytes are not a complete, intact checkpoint.
  */
 export function decodeCheckpoint(bytes: Uint8Array, file: string): Checkpoint {
-  if (bytes.byteLength < 12 || new TextDecoder().decode(bytes.subarray(0, 8)) !== MAGIC) {
+  const magic = bytes.byteLength >= 8 ? new TextDecoder().decode(bytes.subarray(0, 8)) : '';
+  if (magic === MAGIC_V1) {
+    throw new FileFormatError(
+      'checkpoint format 1 (written by an older bertvision, its header not checksummed) is no longer read; ' +
+        'start the run again in a new output directory',
+      { file },
+    );
+  }
+  if (bytes.byteLength < PREFIX_BYTES + TRAILER_BYTES || magic !== MAGIC) {
     throw new FileFormatError('not a bertvision checkpoint (bad magic bytes)', { file });
   }
-  const headerLength = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(8, true);
-  if (headerLength > MAX_HEADER_BYTES || 12 + headerLength > bytes.byteLength) {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const body = bytes.byteLength - TRAILER_BYTES;
+  if (crc32(bytes.subarray(0, body)) !== view.getUint32(body, true)) {
+    throw new FileFormatError('checkpoint fails its CRC-32 check (header or data changed, or truncated): corrupt', {
+      file,
+    });
+  }
+  const headerLength = view.getUint32(8, true);
+  if (headerLength > MAX_HEADER_BYTES || PREFIX_BYTES + headerLength > body) {
     throw new FileFormatError(
       `checkpoint header length ${headerLength} runs past the end of the file (${bytes.byteLength} bytes): truncated?`,
       { file },
@@ -94,16 +115,18 @@ export function decodeCheckpoint(bytes: Uint8Array, file: string): Checkpoint {
   }
   let header: CheckpointHeader;
   try {
-    header = JSON.parse(new TextDecoder().decode(bytes.subarray(12, 12 + headerLength))) as CheckpointHeader;
+    header = JSON.parse(
+      new TextDecoder().decode(bytes.subarray(PREFIX_BYTES, PREFIX_BYTES + headerLength)),
+    ) as CheckpointHeader;
   } catch (cause) {
     throw new FileFormatError('checkpoint header is not valid JSON', { file, cause });
   }
-  if (header.format !== 'bertvision-checkpoint' || header.version !== 1) {
+  if (header.format !== 'bertvision-checkpoint' || header.version !== 2) {
     throw new FileFormatError(`unsupported checkpoint format ${String(header.format)} v${String(header.version)}`, {
       file,
     });
   }
-  const data = bytes.subarray(12 + headerLength);
+  const data = bytes.subarray(PREFIX_BYTES + headerLength, body);
   const modelBytes = specBytes(header.model, file);
   const optimizerBytes = specBytes(header.optimizer, file);
   if (data.byteLength !== header.dataBytes || modelBytes + optimizerBytes !== header.dataBytes) {
@@ -112,8 +135,6 @@ export function decodeCheckpoint(bytes: Uint8Array, file: string): Checkpoint {
       { file },
     );
   }
-  if (crc32(data) !== header.crc32)
-    throw new FileFormatError('checkpoint data fails its CRC-32 check: corrupt', { file });
   // Copy into fresh ArrayBuffers: `bytes` may be a view into a larger (pooled) buffer, as Node's Buffers are.
   const copy = (start: number, length: number): ArrayBuffer => {
     const out = new Uint8Array(length);

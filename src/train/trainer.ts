@@ -44,6 +44,12 @@ export interface FitOptions {
   checkpointEverySteps?: number;
   /** Continue from the last checkpoint when there is one. Default true. */
   resume?: boolean;
+  /**
+   * Everything else that shapes the run (store identity and metadata, batch size, learning rate, seed, shuffling…),
+   * as JSON values by name. Part of the checkpoint fingerprint: a resume with any other value is refused, naming
+   * each difference. Default: none (the fingerprint covers the weight shapes, optimizer and epoch size only).
+   */
+  runIdentity?: Record<string, unknown>;
   /** The dev metric that picks the best checkpoint and drives early stopping, and whether higher is better. Default: none. */
   monitor?: { metric: string; mode?: 'max' | 'min'; minDelta?: number };
   /** Stop after this many epochs without improvement of `monitor`. Default: never stop early. */
@@ -91,9 +97,47 @@ export interface FitResult {
   resumedFrom: string | null;
 }
 
-function fingerprintOf(model: tf.LayersModel, batchesPerEpoch: number): string {
-  const shapes = model.weights.map((w) => `${w.shape.join('x')}`).join(',');
-  return `weights[${shapes}];optimizer=${model.optimizer?.getClassName() ?? 'none'};batchesPerEpoch=${batchesPerEpoch}`;
+/** JSON with object keys sorted, so that equal values give equal text. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
+    entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+function fingerprintOf(model: tf.LayersModel, batchesPerEpoch: number, identity: Record<string, unknown>): string {
+  return canonicalJson({
+    ...identity,
+    weights: model.weights.map((w) => w.shape.join('x')),
+    optimizer: model.optimizer?.getClassName() ?? 'none',
+    batchesPerEpoch,
+  });
+}
+
+/** Each entry of two fingerprints that differs, as `name: <checkpoint value> in the checkpoint, <value> now`. */
+function fingerprintDifferences(stored: string, current: string): string[] {
+  const parse = (text: string): Record<string, unknown> | undefined => {
+    try {
+      const value: unknown = JSON.parse(text);
+      return value !== null && typeof value === 'object' && !Array.isArray(value)
+        ? (value as Record<string, unknown>)
+        : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  const [before, now] = [parse(stored), parse(current)];
+  if (!before || !now) return [`fingerprint: ${stored} in the checkpoint, ${current} now`];
+  const names = [...new Set([...Object.keys(before), ...Object.keys(now)])].sort();
+  return names
+    .filter((name) => canonicalJson(before[name]) !== canonicalJson(now[name]))
+    .map((name) => {
+      const show = (v: unknown): string => (v === undefined ? '(absent)' : canonicalJson(v));
+      return `${name}: ${show(before[name])} in the checkpoint, ${show(now[name])} now`;
+    });
 }
 
 async function saveCheckpoint(
@@ -121,8 +165,10 @@ async function restoreCheckpoint(
   const checkpoint = decodeCheckpoint(stored.bytes, stored.location);
   try {
     if (checkpoint.state.fingerprint !== fingerprint) {
+      const differences = fingerprintDifferences(checkpoint.state.fingerprint, fingerprint);
       throw new MismatchError(
-        `checkpoint was written for another model or data (${checkpoint.state.fingerprint}), not this one (${fingerprint})`,
+        `checkpoint was written for another run; refusing to resume (${differences.length} difference(s)): ` +
+          differences.join('; '),
         { file: stored.location },
       );
     }
@@ -145,7 +191,8 @@ function improved(state: TrainerState, metric: string, value: number, mode: 'max
  * Train `model` (compiled, with an optimizer) for `options.epochs` epochs. See {@link FitOptions}.
  * @throws InvalidArgumentError for an uncompiled model, bad epoch/step counts, a missing monitored metric, or a
  *   non-finite training loss (NaN/Inf in a batch: the run stops before anything is checkpointed from it).
- * @throws MismatchError when resuming from a checkpoint of another model or data.
+ * @throws MismatchError when resuming from a checkpoint of another model, data or run identity, listing each
+ *   difference.
  * @example
  * ```ts
  * const model = buildBinaryHead('tenney-small', { inputShape: [1, 384, 8] });
@@ -166,7 +213,7 @@ export async function fit(model: tf.LayersModel, options: FitOptions): Promise<F
   if (!Number.isInteger(everySteps) || everySteps < 0)
     throw new InvalidArgumentError(`fit: checkpointEverySteps must be an integer >= 0, got ${everySteps}`);
   const batchesPerEpoch = options.train.batchesPerEpoch();
-  const fingerprint = fingerprintOf(model, batchesPerEpoch);
+  const fingerprint = fingerprintOf(model, batchesPerEpoch, options.runIdentity ?? {});
   const store = options.checkpoints;
   const restored = store && (options.resume ?? true) ? await restoreCheckpoint(model, store, fingerprint) : null;
   const state = restored?.state ?? initialTrainerState(fingerprint);

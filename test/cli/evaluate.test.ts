@@ -130,7 +130,7 @@ describe('bertvision evaluate', () => {
       /numbers\.json: the prediction for 56ddde6b9a695914005b9628 is not a string/,
     );
     const badNa = join(tmp, 'na.json');
-    writeFileSync(badNa, '{"56ddde6b9a695914005b9628": NaN}');
+    writeFileSync(badNa, '{"56ddde6b9a695914005b9628": null}');
     expect((await run([DATA, BERT, '-n', badNa])).stderr).toMatch(
       /na\.json: na_prob for 56ddde6b9a695914005b9628 must be a number/,
     );

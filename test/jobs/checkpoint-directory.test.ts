@@ -3,11 +3,11 @@
  * expected value being the bytes written), each kind replaces only itself, and a write interrupted before the
  * rename (a `.tmp-` file left by a killed process) is cleaned up by the next save and never read.
  */
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CheckpointDirectory } from '../../src/index.node.js';
+import { CheckpointDirectory, FileAccessError } from '../../src/index.node.js';
 
 const work = mkdtempSync(join(tmpdir(), 'bv-ckpt-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -38,5 +38,17 @@ describe('CheckpointDirectory', () => {
     await store.save('last', [Uint8Array.of(2)]);
     expect(readdirSync(dir).sort()).toEqual(['last.ckpt']);
     expect((await store.load('last'))!.bytes).toEqual(Uint8Array.of(2));
+  });
+
+  it('names a checkpoint path that is a directory, in words, with a typed error', async () => {
+    const dir = join(work, 'dir-ckpt');
+    mkdirSync(join(dir, 'last.ckpt'), { recursive: true });
+    const store = new CheckpointDirectory(dir);
+    const error = await store.load('last').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(FileAccessError);
+    expect((error as FileAccessError).errno).toBe('EISDIR');
+    expect(String(error)).toContain(`${join(dir, 'last.ckpt')}: cannot read the checkpoint: is a directory`);
+    await expect(store.save('last', [Uint8Array.of(1)])).rejects.toThrow(FileAccessError);
+    expect(readdirSync(dir)).toEqual(['last.ckpt']);
   });
 });

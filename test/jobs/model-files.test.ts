@@ -7,9 +7,9 @@ import { mkdir, mkdtemp, readdir, readFile, rm, stat, truncate, writeFile } from
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FileFormatError, InvalidArgumentError } from '../../src/errors.js';
+import { FileAccessError, FileFormatError, InUseError, InvalidArgumentError } from '../../src/errors.js';
 import { ARCHITECTURE_NAMES, architectureOf, compileAdapter, getArchitecture } from '../../src/models/index.js';
-import { writeDirectoryAtomically } from '../../src/platform/atomic-dir.js';
+import { createDirectoryAtomically } from '../../src/platform/atomic-dir.js';
 import { loadModel, MODEL_JSON, saveModel, WEIGHTS_BIN } from '../../src/jobs/model-files.js';
 import { TEST_BACKENDS, useBackend } from '../helpers/backends.js';
 
@@ -151,17 +151,76 @@ describe('model directory layout', () => {
     [first, second, loaded].forEach((m) => m.dispose());
   });
 
-  it('keeps the old directory when writing the new one fails midway', async () => {
+  it('leaves nothing when filling a new directory fails midway', async () => {
     const dir = join(root, 'crash', 'model');
-    await mkdir(dir, { recursive: true });
-    await writeFile(join(dir, MODEL_JSON), '{"old":true}');
+    await mkdir(join(root, 'crash'), { recursive: true });
     const fill = async (temp: string): Promise<void> => {
       await writeFile(join(temp, WEIGHTS_BIN), new Uint8Array(10));
       throw new Error('disk full');
     };
-    await expect(writeDirectoryAtomically(dir, fill, async () => true)).rejects.toThrow('disk full');
-    expect(await readdir(join(root, 'crash'))).toEqual(['model']);
-    expect(await readFile(join(dir, MODEL_JSON), 'utf8')).toBe('{"old":true}');
+    await expect(createDirectoryAtomically(dir, fill)).rejects.toThrow('disk full');
+    expect(await readdir(join(root, 'crash'))).toEqual([]);
+  });
+
+  it('creates model directories with the mode the umask gives (not 0700)', async () => {
+    const model = smallModel('tenney-small');
+    const dir = join(root, 'mode', 'model');
+    const previous = process.umask(0o022);
+    try {
+      await saveModel(model, dir);
+    } finally {
+      process.umask(previous);
+    }
+    expect((await stat(dir)).mode & 0o777).toBe(0o755);
+    expect((await stat(join(dir, MODEL_JSON))).mode & 0o777).toBe(0o644);
+    model.dispose();
+  });
+
+  it('gives a second concurrent save of the same path an InUseError and leaves no debris', async () => {
+    const model = smallModel('tenney-small');
+    const dir = join(root, 'in-use', 'model');
+    const results = await Promise.allSettled([saveModel(model, dir), saveModel(model, dir)]);
+    expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
+    const failure = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+    expect(failure.reason).toBeInstanceOf(InUseError);
+    expect(failure.reason.code).toBe('E_IN_USE');
+    expect(await readdir(join(root, 'in-use'))).toEqual(['model']);
+    expect((await readdir(dir)).sort()).toEqual([MODEL_JSON, WEIGHTS_BIN]);
+    model.dispose();
+  });
+
+  it('loads a save interrupted after its commit point, and the next save restores the standard layout', async () => {
+    const first = smallModel('learned-pooling');
+    const second = smallModel('learned-pooling');
+    const dir = join(root, 'interrupted', 'model');
+    await saveModel(first, dir);
+    // The state a kill between "model.json -> weights.next.bin" and "weights.bin rewritten" leaves.
+    const json = JSON.parse(await readFile(join(dir, MODEL_JSON), 'utf8'));
+    json.weightsManifest[0].paths = ['weights.next.bin'];
+    await writeFile(join(dir, 'weights.next.bin'), await readFile(join(dir, WEIGHTS_BIN)));
+    await writeFile(join(dir, WEIGHTS_BIN), new Uint8Array(3));
+    await writeFile(join(dir, MODEL_JSON), JSON.stringify(json));
+    await writeFile(join(root, 'interrupted', '.model.tmp-1-dead'), 'debris');
+    const x = tf.ones([1, ...SPAN_SMALL]);
+    const loaded = await loadModel(dir);
+    expect(outputsOf(loaded, x)).toEqual(outputsOf(first, x));
+    await saveModel(second, dir);
+    expect((await readdir(dir)).sort()).toEqual([MODEL_JSON, WEIGHTS_BIN]);
+    expect(await readdir(join(root, 'interrupted'))).toEqual(['model']);
+    const reloaded = await loadModel(dir);
+    expect(outputsOf(reloaded, x)).toEqual(outputsOf(second, x));
+    tf.dispose(x);
+    [first, second, loaded, reloaded].forEach((m) => m.dispose());
+  });
+
+  it('puts back a model an older bertvision left swapped out in .<name>.old-*, then saves', async () => {
+    const first = smallModel('tenney-small');
+    const second = smallModel('tenney-small');
+    const parent = join(root, 'legacy');
+    await saveModel(first, join(parent, '.model.old-abc123', 'model'));
+    await saveModel(second, join(parent, 'model'));
+    expect(await readdir(parent)).toEqual(['model']);
+    [first, second].forEach((m) => m.dispose());
   });
 
   it('refuses to replace a file or a directory that is not a saved model', async () => {
@@ -202,7 +261,7 @@ describe('loadModel errors', () => {
     await expect(loadModel(join(root, 'nope'))).rejects.toThrow(/nope: no such model directory/);
     const empty = join(root, 'empty');
     await mkdir(empty, { recursive: true });
-    await expect(loadModel(empty)).rejects.toThrow(FileFormatError);
+    await expect(loadModel(empty)).rejects.toThrow(FileAccessError);
     await expect(loadModel(empty)).rejects.toThrow(/model\.json: missing model\.json/);
   });
 
@@ -228,7 +287,9 @@ describe('loadModel errors', () => {
     const long = await broken('long', (c) => writeFile(join(c, WEIGHTS_BIN), new Uint8Array(size + 8)));
     await expect(loadModel(long)).rejects.toThrow(/too long/);
     const missing = await broken('missing', (c) => rm(join(c, WEIGHTS_BIN)));
-    await expect(loadModel(missing)).rejects.toThrow(/weights\.bin: cannot read weight file/);
+    await expect(loadModel(missing)).rejects.toThrow(
+      /weights\.bin: cannot read the weight file listed in model\.json: no such file or directory/,
+    );
   });
 
   it('rejects weights holding NaN, naming the weight', async () => {

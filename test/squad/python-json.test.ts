@@ -5,6 +5,7 @@ import { parseOrderedObject } from '../../src/squad/pyjson/ordered-json.js';
 import { parseNaProbs } from '../../src/squad/metric/na-probs.js';
 import {
   pythonFloatRepr,
+  pythonNumberRepr,
   pythonJsonDumps,
   pythonJsonDumpsValue,
   pythonJsonString,
@@ -66,8 +67,17 @@ describe('parseNaProbs', () => {
       { qid: 'q4', value: { kind: 'int', value: 0 } },
     ]);
   });
-  it('rejects NaN and non-numbers, naming file and qid', () => {
-    expect(() => parseNaProbs('{"q1": NaN}', 'na.json')).toThrow(InvalidArgumentError);
+  it('accepts NaN, ±Infinity and booleans as the official script (json.load, then > and sorted) does', () => {
+    expect(parseNaProbs('{"q1": NaN, "q2": true, "q3": false, "q4": -Infinity}')).toEqual([
+      { qid: 'q1', value: { kind: 'float', value: Number.NaN } },
+      { qid: 'q2', value: { kind: 'bool', value: 1 } },
+      { qid: 'q3', value: { kind: 'bool', value: 0 } },
+      { qid: 'q4', value: { kind: 'float', value: -Infinity } },
+    ]);
+    expect(pythonNumberRepr({ kind: 'bool', value: 1 })).toBe('true');
+  });
+  it('rejects what the official script cannot compare (strings, null), naming file and qid', () => {
+    expect(() => parseNaProbs('{"q1": null}', 'na.json')).toThrow(InvalidArgumentError);
     expect(() => parseNaProbs('{"q1": "0.5"}', 'na.json')).toThrow(/^na\.json: na_prob for q1 must be a number/);
   });
 });

@@ -9,6 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   buildNpyHeader,
   checkCompatible,
+  FileAccessError,
   FileFormatError,
   InvalidArgumentError,
   MismatchError,
@@ -88,6 +89,9 @@ describe('npy', () => {
       ["{'descr': '<f4', 'fortran_order': False, 'shape': (4294967296, 4294967296, 4294967296), }", /overflow/],
       ["{'descr': '<f4', 'fortran_order': False, 'shape': (-1,), }", /bad shape entry/],
       ["{'descr': '<f4', 'shape': (1,), }", /no fortran_order/],
+      // NumPy keeps the last of a repeated key; reading the first would read another array than NumPy does.
+      ["{'descr': '<f4', 'fortran_order': False, 'shape': (1,), 'shape': (2,), }", /repeats the key 'shape'/],
+      ["{'descr': '<f4', 'fortran_order': False, 'shape': (1,), 'extra': 1, }", /has the key 'extra'/],
     ];
     for (const [i, [dict, problem]] of cases.entries()) {
       const path = join(dir, `c${i}.npy`);
@@ -173,7 +177,7 @@ describe('safetensors', () => {
     await writeFile(index, JSON.stringify(parsed));
     await expectBroken(index, FileFormatError, /maps tensor 'ghost' to this shard/, 'store-00001-of-00002.safetensors');
     await rm(join(dir, 'f', 'store-00002-of-00002.safetensors'));
-    await expectBroken(index, FileFormatError, /cannot open/, 'store-00002-of-00002.safetensors');
+    await expectBroken(index, FileAccessError, /cannot read: no such file/, 'store-00002-of-00002.safetensors');
   });
 });
 
@@ -207,7 +211,7 @@ describe('API misuse', () => {
     await expect(openStore(join(FIXTURES, 'store.safetensors'), { activations: 'nope' })).rejects.toThrow(
       /missing tensor 'nope'/,
     );
-    await expect(openStore(join(dir, 'absent.safetensors'))).rejects.toThrow(FileFormatError);
+    await expect(openStore(join(dir, 'absent.safetensors'))).rejects.toThrow(FileAccessError);
     const store = await openStore(join(FIXTURES, 'store.safetensors'));
     await expect(store.read('nope', 0, 1)).rejects.toThrow(InvalidArgumentError);
     await expect(store.read('start_positions', 4, 2)).rejects.toThrow(/outside 0..5/);
@@ -215,7 +219,11 @@ describe('API misuse', () => {
     await expect(store.read('start_positions', 0, 2, new Float32Array(2))).rejects.toThrow(/must be a Int32Array/);
     await expect(store.read('start_positions', 0, 2, new Int32Array(1))).rejects.toThrow(/at least 2 elements/);
     await expect(store.readIndices('start_positions', [0, 7])).rejects.toThrow(/outside/);
-    await store.close();
+    // A read issued just before close() completes; one issued after is refused.
+    const issued = store.read('start_positions', 0, 5);
+    const closing = store.close();
+    expect((await issued).length).toBe(5);
+    await closing;
     await expect(store.read('start_positions', 0, 1)).rejects.toThrow(/closed/);
     await expect(openStore(join(FIXTURES, 'torch_embeds.h5'), { activations: 'embeds', layerAxis: 4 })).rejects.toThrow(
       /layerAxis 4/,

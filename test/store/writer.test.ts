@@ -2,7 +2,8 @@
  * createStoreWriter: TS-written stores read back exactly (the Python side of this direction is
  * tools/fixtures/verify_ts_stores.py, run by .ci/run); float16 rounding equals NumPy's; writes are atomic.
  */
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +11,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   createStoreWriter,
   encodeFloat16,
+  InUseError,
   InvalidArgumentError,
   openStore,
   ShapeError,
@@ -80,8 +82,11 @@ describe('atomic, checked writes', () => {
       const path = join(dir, format === 'npy' ? 'store' : `store.${format}`);
       const writer = await createStoreWriter(path, { format, shapes, dtype: 'float32' });
       await writer.append(batch(2));
-      expect(await readdir(dir)).toHaveLength(1);
-      expect((await readdir(dir))[0]).toMatch(/^\.store.*\.partial-/);
+      const during = (await readdir(dir)).sort();
+      expect(during).toHaveLength(2);
+      expect(during[0]).toMatch(/^\.store.*\.lock$/);
+      expect(during[1]).toMatch(/^\.store.*\.partial-/);
+      await expect(createStoreWriter(path, { format, shapes, dtype: 'float32' })).rejects.toThrow(InUseError);
       await expect(writer.finish()).rejects.toThrow(ShapeError);
       await writer.append(batch(1));
       await writer.finish();
@@ -92,6 +97,17 @@ describe('atomic, checked writes', () => {
       expect(await readdir(dir)).toEqual([format === 'npy' ? 'store' : `store.${format}`]);
     },
   );
+
+  it('takes over the lock and removes the partial file of a writer that was killed', async () => {
+    const path = join(dir, 'killed.safetensors');
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout.toString();
+    await writeFile(join(dir, '.killed.safetensors.lock'), `${dead}\n`);
+    await writeFile(join(dir, `.killed.safetensors.partial-${dead}-0badc0de`), 'half a store');
+    const writer = await createStoreWriter(path, { format: 'safetensors', shapes, dtype: 'float32' });
+    await writer.append(batch(3));
+    await writer.finish();
+    expect((await readdir(dir)).filter((n) => n.includes('killed'))).toEqual(['killed.safetensors']);
+  });
 
   it('refuses inconsistent appends and options with typed errors', async () => {
     const writer = await createStoreWriter(join(dir, 's.safetensors'), { format: 'safetensors', shapes });

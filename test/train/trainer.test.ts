@@ -6,6 +6,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FileFormatError, MismatchError } from '../../src/errors.js';
 import { CheckpointDirectory } from '../../src/jobs/checkpoint-directory.js';
 import { decodeCheckpoint, encodeCheckpoint } from '../../src/train/checkpoint-format.js';
+import { crc32 } from '../../src/train/crc32.js';
 import { getOptimizerState, setOptimizerState } from '../../src/train/optimizer-state.js';
 import { fit } from '../../src/train/trainer.js';
 import { initialTrainerState } from '../../src/train/trainer-state.js';
@@ -73,15 +74,31 @@ describe('checkpoint format', () => {
   it('rejects truncation, corruption, bad magic and absurd header lengths with the file named', async () => {
     const bytes = await sampleBytes();
     expect(() => decodeCheckpoint(bytes.subarray(0, bytes.length - 5), 'a.ckpt')).toThrow(
-      /a\.ckpt: checkpoint data is/,
+      /a\.ckpt: checkpoint fails its CRC-32 check/,
     );
     const flipped = bytes.slice();
-    flipped[flipped.length - 3]! ^= 0xff;
+    flipped[flipped.length - 7]! ^= 0xff;
     expect(() => decodeCheckpoint(flipped, 'b.ckpt')).toThrow(/CRC-32/);
     expect(() => decodeCheckpoint(new Uint8Array(20), 'c.ckpt')).toThrow(FileFormatError);
     const huge = bytes.slice();
     new DataView(huge.buffer).setUint32(8, 0xfffffff0, true);
+    const body = huge.length - 4;
+    new DataView(huge.buffer).setUint32(body, crc32(huge.subarray(0, body)), true);
     expect(() => decodeCheckpoint(huge, 'd.ckpt')).toThrow(/runs past the end/);
+  });
+
+  it('covers the header with the CRC: a hand-edited trainer state is refused', async () => {
+    const bytes = await sampleBytes();
+    const text = new TextDecoder().decode(bytes);
+    const at = text.indexOf('"epoch":');
+    expect(at).toBeGreaterThan(0);
+    const edited = bytes.slice();
+    const digit = at + '"epoch":'.length;
+    edited[digit] = edited[digit] === 0x39 ? 0x38 : edited[digit]! + 1;
+    expect(() => decodeCheckpoint(edited, 'e.ckpt')).toThrow(/e\.ckpt: checkpoint fails its CRC-32 check/);
+    const v1 = bytes.slice();
+    v1.set(new TextEncoder().encode('BVCKPT01'), 0);
+    expect(() => decodeCheckpoint(v1, 'f.ckpt')).toThrow(/checkpoint format 1 .* no longer read/);
   });
 });
 
@@ -125,6 +142,32 @@ describe('fit', () => {
     await expect(fit(toyModel(1, 10), { train: new ToyBatchSource(), epochs: 2, checkpoints: store })).rejects.toThrow(
       MismatchError,
     );
+  });
+
+  it('refuses a resume with another run identity, listing each difference', async () => {
+    const store = new CheckpointDirectory(tempDir());
+    const identity = { batchSize: 8, learningRate: 0.01, seed: 0, shuffle: 'full', store: { path: '/a.h5', crc: 1 } };
+    await fit(toyModel(), { train: new ToyBatchSource(), epochs: 1, checkpoints: store, runIdentity: identity });
+    const other = { ...identity, learningRate: 0.02, shuffle: 'none', store: { path: '/b.h5', crc: 1 } };
+    const error = await fit(toyModel(), {
+      train: new ToyBatchSource(),
+      epochs: 2,
+      checkpoints: store,
+      runIdentity: other,
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(MismatchError);
+    expect(String(error)).toContain(
+      'refusing to resume (3 difference(s)): learningRate: 0.01 in the checkpoint, 0.02 now; ' +
+        'shuffle: "full" in the checkpoint, "none" now; ' +
+        'store: {"crc":1,"path":"/a.h5"} in the checkpoint, {"crc":1,"path":"/b.h5"} now',
+    );
+    const same = await fit(toyModel(), {
+      train: new ToyBatchSource(),
+      epochs: 2,
+      checkpoints: store,
+      runIdentity: identity,
+    });
+    expect(same.resumedFrom).toBe(store.pathOf('last'));
   });
 
   it('stops early on a dev metric, keeps the best checkpoint and reports history', async () => {

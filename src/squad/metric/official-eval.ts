@@ -43,7 +43,7 @@ export interface SquadV2EvalOptions {
   /** Add `pr_exact_ap`, `pr_f1_ap`, `pr_oracle_ap` (the official `-p` analysis; needs `naProbs`). Default false. */
   precisionRecall?: boolean;
   /** File names used in error messages. */
-  files?: { predictions?: string; naProbs?: string };
+  files?: { dataset?: string; predictions?: string; naProbs?: string };
 }
 
 /** The result of {@link evaluateSquadV2}. */
@@ -102,7 +102,10 @@ export function evaluateSquadV2(
       : (qid: string) => (Object.hasOwn(predictions, qid) ? (predictions as Record<string, unknown>)[qid] : undefined);
   const byQid = new Map<string, SquadQuestion>();
   for (const q of questions) byQid.set(q.id, q);
-  if (byQid.size === 0) throw new InvalidArgumentError('the dataset has no questions to score');
+  if (byQid.size === 0)
+    throw new InvalidArgumentError('the dataset has no questions to score', {
+      ...(files.dataset ? { file: files.dataset } : {}),
+    });
 
   const scored: ScoredQuestion[] = [];
   const abstained: string[] = [];
@@ -214,7 +217,7 @@ export function evaluateSquadV2(
 function naProbsByQid(entries: readonly NaProbEntry[], file: string | undefined): Map<string, PyNumber> {
   const map = new Map<string, PyNumber>();
   for (const { qid, value } of entries) {
-    if (typeof value.value !== 'number' || Number.isNaN(value.value)) {
+    if (typeof value.value !== 'number') {
       throw new InvalidArgumentError(`na_prob for ${qid} must be a number, got ${String(value.value)}`, { file });
     }
     map.set(qid, value);

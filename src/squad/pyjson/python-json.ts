@@ -5,8 +5,11 @@
 
 /** A number together with the Python type it has in the official script. */
 export interface PyNumber {
-  /** `'int'` prints without a decimal point; `'float'` prints as Python's `repr(float)`. */
-  kind: 'int' | 'float';
+  /**
+   * `'int'` prints without a decimal point; `'float'` prints as Python's `repr(float)`; `'bool'` (a JSON
+   * `true`/`false` where the official script expects a number: Python compares it as 1/0) prints as `true`/`false`.
+   */
+  kind: 'int' | 'float' | 'bool';
   /** The value. */
   value: number;
 }
@@ -37,6 +40,7 @@ export function pythonFloatRepr(x: number): string {
 
 /** Python's text for a {@link PyNumber}. */
 export function pythonNumberRepr(n: PyNumber): string {
+  if (n.kind === 'bool') return n.value ? 'true' : 'false';
   return n.kind === 'int' ? String(n.value) : pythonFloatRepr(n.value);
 }
 

@@ -4,7 +4,7 @@
  */
 import type * as H5 from 'h5wasm';
 import { FileFormatError } from '../../errors.js';
-import { checkedElementCount, type StoreDtype } from '../dtype.js';
+import { checkedElementCount, dtypeByteSize, type StoreDtype } from '../dtype.js';
 
 /** Largest HDF5 file opened in a page, where it is copied whole into h5wasm's heap (capped at 2 GiB): 1 GiB. */
 export const MAX_HDF5_BYTES = 1 << 30;
@@ -53,11 +53,22 @@ export interface DatasetInfo {
  * data), a FileFormatError naming the file for a scalar or an unsupported type, a ShapeError for an element count too
  * large to address. Shared by the file store and the in-memory (browser) store.
  */
+/** Largest example one HDF5 read can hold (the wasm heap is capped at 2 GiB). */
+const MAX_EXAMPLE_BYTES = 2 ** 30;
+
 export function datasetInfo(name: string, meta: H5.Metadata | undefined, file: string): DatasetInfo | undefined {
   if (!meta?.shape) return undefined;
   const dtype = dtypeOf(meta, file, name);
   if (!dtype) return undefined;
   checkedElementCount(meta.shape, file, name);
+  const exampleBytes = meta.shape.slice(1).reduce((a, b) => a * b, 1) * dtypeByteSize(dtype);
+  if (exampleBytes > MAX_EXAMPLE_BYTES) {
+    throw new FileFormatError(
+      `dataset '${name}' declares shape [${meta.shape.join(', ')}]: ${exampleBytes} bytes per example, over the ` +
+        `${MAX_EXAMPLE_BYTES}-byte limit of one HDF5 read (a corrupt shape?)`,
+      { file },
+    );
+  }
   if (meta.shape.length === 0)
     throw new FileFormatError(`dataset '${name}' is a scalar; a store tensor needs an example axis`, { file });
   return { name, dtype, shape: [...meta.shape] };

@@ -98,3 +98,40 @@ export class HeapBuffer {
     this.capacity = 0;
   }
 }
+
+/** The part of emscripten's FS that {@link takeWriteFailure} watches. */
+interface EmscriptenFs {
+  write: (stream: { path?: string }, ...rest: unknown[]) => number;
+}
+
+/** errno codes of writes that failed under the HDF5 library, by file path (HDF5 does not always report them). */
+const writeFailures = new Map<string, string>();
+let watching = false;
+
+/**
+ * The first write failure (`'EIO'`, `'ENOSPC'`, …) of `path` since the last call, or undefined. HDF5 swallows
+ * some failed writes of its cache flush (`H5Fclose` returns success after an ENOSPC), so a store would be
+ * published with chunks missing; emscripten's FS.write is wrapped once to record them (test/faults/ injects
+ * EIO and ENOSPC into every write of the HDF5 writer and checks that none goes unnoticed).
+ */
+export function takeWriteFailure(runtime: H5Runtime, path: string): string | undefined {
+  const fs = (runtime.module as unknown as { FS?: EmscriptenFs }).FS;
+  if (!watching && fs) {
+    watching = true;
+    const write = fs.write;
+    fs.write = (stream, ...rest) => {
+      try {
+        return write.call(fs, stream, ...rest);
+      } catch (error) {
+        const code = (error as { code?: unknown }).code;
+        if (stream.path !== undefined && !writeFailures.has(stream.path)) {
+          writeFailures.set(stream.path, typeof code === 'string' ? code : 'EIO');
+        }
+        throw error;
+      }
+    };
+  }
+  const failure = writeFailures.get(path);
+  writeFailures.delete(path);
+  return failure;
+}

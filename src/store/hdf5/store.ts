@@ -152,7 +152,16 @@ function datasetsOf(runtime: H5Runtime, file: H5.File, path: string): DatasetInf
   const listed = guardH5(runtime, path, 'listing datasets', () =>
     file.keys().map((name) => {
       const entity = file.get(name);
-      return { name, meta: entity instanceof runtime.h5.Dataset ? entity.metadata : undefined };
+      // A name the file lists but cannot resolve (a corrupt object address, a dangling link) is an error, never
+      // an absent tensor (h5py refuses such files too). Groups and committed datatypes are not tensors.
+      if (entity instanceof runtime.h5.Group || entity instanceof runtime.h5.Datatype) return { name, meta: undefined };
+      if (!(entity instanceof runtime.h5.Dataset)) {
+        throw new FileFormatError(
+          `the file lists '${name}' but it cannot be read (${entity === null ? 'no object at its address: corrupt?' : `a ${entity.constructor.name}`})`,
+          { file: path },
+        );
+      }
+      return { name, meta: entity.metadata };
     }),
   );
   return listed.flatMap(({ name, meta }) => datasetInfo(name, meta, path) ?? []);

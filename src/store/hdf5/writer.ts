@@ -7,9 +7,10 @@
  */
 import { open } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { FileFormatError, InvalidArgumentError } from '../../errors.js';
+import { BertVisionError, FileFormatError, InvalidArgumentError } from '../../errors.js';
 import type { StoreDtype } from '../dtype.js';
-import { HeapBuffer, loadH5wasm } from './h5wasm-runtime.js';
+import { HeapBuffer, loadH5wasm, takeWriteFailure } from './h5wasm-runtime.js';
+import { asFileError } from '../../platform/file-errors.js';
 import { HDF5_METADATA_ATTRIBUTE } from './format.js';
 import type { StoreMetadata } from '../metadata.js';
 import { temporaryPathFor, type PlannedTensor, type StoreSink } from '../sink.js';
@@ -49,6 +50,12 @@ export async function openHdf5Sink(
     throw new InvalidArgumentError(`gzip level ${gzip} is not 1..9`, { file: path });
   const runtime = await loadH5wasm();
   const temporary = temporaryPathFor(path);
+  const failIfWriteFailed = (): void => {
+    const errno = takeWriteFailure(runtime, resolve(temporary));
+    if (errno !== undefined)
+      throw asFileError(Object.assign(new Error(errno), { code: errno }), path, 'write the store');
+  };
+  takeWriteFailure(runtime, resolve(temporary));
   const file = new runtime.h5.File(resolve(temporary), 'w');
   const heap = new HeapBuffer(runtime);
   let closed = false;
@@ -78,10 +85,11 @@ export async function openHdf5Sink(
       dataset.resize(t.shape);
     }
     if (metadata) file.create_attribute(HDF5_METADATA_ATTRIBUTE, JSON.stringify(metadata));
+    failIfWriteFailed();
   } catch (error) {
     close();
     await removeTemporary(temporary);
-    throw error instanceof InvalidArgumentError
+    throw error instanceof BertVisionError
       ? error
       : new FileFormatError(`cannot create HDF5 file: ${error instanceof Error ? error.message : String(error)}`, {
           file: path,
@@ -109,10 +117,16 @@ export async function openHdf5Sink(
         );
         if (status < 0) return Promise.reject(new FileFormatError(`writing '${name}' failed`, { file: path }));
       }
+      try {
+        failIfWriteFailed();
+      } catch (error) {
+        return Promise.reject(error);
+      }
       return Promise.resolve();
     },
     commit: async () => {
       close();
+      failIfWriteFailed();
       const handle = await open(temporary, 'r+');
       try {
         await handle.sync();

@@ -75,6 +75,14 @@ function parseDictionary(text: string, file: string): { descr: string; fortran: 
   const fail = (what: string): never => {
     throw new FileFormatError(`.npy header ${what}: ${JSON.stringify(text.slice(0, 200))}`, { file });
   };
+  // NumPy evaluates the dictionary as a Python literal (a repeated key keeps its last value) and requires exactly
+  // these three keys: refuse a repeat or another key rather than read the file differently from NumPy.
+  const keys = [...text.matchAll(/['"]([^'"]*)['"]\s*:/g)].map((m) => m[1]!);
+  for (const key of new Set(keys)) {
+    if (keys.filter((k) => k === key).length > 1) fail(`repeats the key '${key}'`);
+    if (!['descr', 'fortran_order', 'shape'].includes(key))
+      fail(`has the key '${key}' (NumPy allows only descr, fortran_order, shape)`);
+  }
   const descr = /'descr'\s*:\s*'([^']*)'/.exec(text)?.[1] ?? fail('has no descr');
   const fortranText = /'fortran_order'\s*:\s*(True|False)/.exec(text)?.[1] ?? fail('has no fortran_order');
   const shapeText = /'shape'\s*:\s*\(([^)]*)\)/.exec(text)?.[1] ?? fail('has no shape');

@@ -2,9 +2,10 @@
  * `.npy` stores (Node only): a single `.npy` file (holding only the activations) or a directory of `<name>.npy`
  * files plus `metadata.json`. Header parsed once; examples read positionally (see `npy-source.ts`).
  */
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { FileFormatError } from '../../errors.js';
+import { FileAccessError, FileFormatError } from '../../errors.js';
+import { readRegularFile } from '../../platform/regular-file.js';
 import { parseStoreMetadata, type StoreMetadata } from '../metadata.js';
 import { NpySource, readNpyHeader } from './source.js';
 import { PositionalFile } from '../../platform/positional-file.js';
@@ -54,21 +55,14 @@ export async function openNpyFileStore(path: string, options: OpenStoreOptions):
 /** Reads and validates `metadata.json` in `dir`, or returns undefined when there is none. */
 async function readDirMetadata(dir: string): Promise<StoreMetadata | undefined> {
   const path = join(dir, 'metadata.json');
-  let text: string;
+  let bytes: Buffer;
   try {
-    const f = await PositionalFile.open(path, false);
-    try {
-      if (f.size > MAX_METADATA_BYTES)
-        throw new FileFormatError(`metadata.json of ${f.size} bytes is too large`, { file: path });
-    } finally {
-      await f.close();
-    }
-    text = await readFile(path, 'utf8');
+    bytes = await readRegularFile(path, MAX_METADATA_BYTES);
   } catch (error) {
-    if (error instanceof FileFormatError && /ENOENT/.test(error.message)) return undefined;
+    if (error instanceof FileAccessError && error.errno === 'ENOENT') return undefined;
     throw error;
   }
-  return parseStoreMetadata(text, path);
+  return parseStoreMetadata(bytes.toString('utf8'), path);
 }
 
 /** Opens a directory of `<name>.npy` files plus `metadata.json` as one store. */

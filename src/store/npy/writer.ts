@@ -2,7 +2,7 @@
  * The npy sink of `createStoreWriter` (Node only): a temporary directory of `<name>.npy` files (headers sized up
  * front) plus `metadata.json`, renamed into place; or a single `.npy` holding only the activations.
  */
-import { mkdir, open, writeFile, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InvalidArgumentError } from '../../errors.js';
 import type { StoreMetadata } from '../metadata.js';
@@ -50,8 +50,15 @@ export async function openNpySink(
       arrays.set(t.name, { handle, dataOffset: header.length, exampleBytes: t.exampleBytes });
       await writeAt(handle, header, 0);
     }
-    if (!single && metadata)
-      await writeFile(join(temporary, 'metadata.json'), JSON.stringify(metadata), { flag: 'wx' });
+    if (!single && metadata) {
+      const handle = await open(join(temporary, 'metadata.json'), 'wx');
+      try {
+        await writeAt(handle, new TextEncoder().encode(JSON.stringify(metadata)), 0);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+    }
   } catch (error) {
     await closeAll();
     await removeTemporary(temporary);

@@ -3,7 +3,8 @@
  * (`weight_map`: tensor → shard file). Metadata is the JSON string `__metadata__.bertvision` (single file), or
  * `metadata.bertvision` of the index (falling back to the shard holding the activations).
  */
-import { readFile, stat } from 'node:fs/promises';
+import { realpath } from 'node:fs/promises';
+import { readRegularFile } from '../../platform/regular-file.js';
 import { dirname, join, resolve } from 'node:path';
 import { FileFormatError } from '../../errors.js';
 import { PositionalFile } from '../../platform/positional-file.js';
@@ -28,13 +29,17 @@ export async function openSafetensorsStore(path: string, options: OpenStoreOptio
 }
 
 async function readShardIndex(path: string): Promise<ShardIndex> {
-  const { size } = await stat(path);
-  if (size > MAX_SHARD_INDEX_BYTES) throw new FileFormatError(`index of ${size} bytes is too large`, { file: path });
-  const index = parseShardIndex(await readFile(path, 'utf8'), path);
+  const index = parseShardIndex((await readRegularFile(path, MAX_SHARD_INDEX_BYTES)).toString('utf8'), path);
   const dir = resolve(dirname(path));
+  const realDir = await realpath(dir);
   for (const shard of index.weightMap.values()) {
     if (!resolve(dir, shard).startsWith(dir + '/'))
       throw new FileFormatError(`shard '${shard}' lies outside the index's directory`, { file: path });
+    // The name is inside; what it resolves to (a symlink) must be too.
+    const real = await realpath(resolve(dir, shard)).catch(() => undefined);
+    if (real !== undefined && !real.startsWith(realDir + '/')) {
+      throw new FileFormatError(`shard '${shard}' is a link to ${real}, outside the index's directory`, { file: path });
+    }
   }
   return index;
 }
