@@ -113,10 +113,8 @@ async function headLogits(
 /** UTF-16 index of each code-point index of `text` (and of its end). */
 function utf16Index(text: string): (cp: number) => number {
   if (!/[\uD800-\uDFFF]/.test(text)) return (cp) => cp;
-  const starts = [...text].reduce<number[]>(
-    (acc, ch) => (acc.push((acc[acc.length - 1] as number) + ch.length), acc),
-    [0],
-  );
+  const starts = [0];
+  for (const ch of text) starts.push((starts[starts.length - 1] as number) + ch.length);
   return (cp) => starts[cp] as number;
 }
 
