@@ -65,11 +65,11 @@ function layerMixFigure(head: tf.LayersModel): HTMLElement {
   return figure;
 }
 
-function highlighted(context: string, answer: QaAnswer): HTMLElement {
+function highlighted(context: string, answer: QaAnswer): HTMLElement[] {
   const p = h('p', { class: 'context', id: 'ask-context-view' });
   if (answer.end <= answer.start) {
     p.append(context);
-    return p;
+    return [p];
   }
   const cls = answer.answer === '' ? 'ask-best' : 'ask-answer';
   const title = answer.answer === '' ? 'best span, below the no-answer score' : 'answer';
@@ -78,7 +78,8 @@ function highlighted(context: string, answer: QaAnswer): HTMLElement {
     h('mark', { class: cls, title }, context.slice(answer.start, answer.end)),
     context.slice(answer.end),
   );
-  return p;
+  if (answer.answer !== '') return [p];
+  return [p, h('p', { class: 'prob' }, 'Outlined: the head’s best span, which its no-answer score beats.')];
 }
 
 function answerLine(label: string, cls: string, answer: QaAnswer): HTMLElement {
@@ -116,7 +117,7 @@ async function makePipelines(
   const windows = askWindowSettings(head);
   return {
     head: createQaPipeline({ tokenizer, encoder, head, windows }),
-    own: encoder.hasQaHead ? createQaPipeline({ tokenizer, encoder, windows }) : undefined,
+    own: encoder.hasQaHead ? createQaPipeline({ tokenizer, encoder }) : undefined, // run_qa's windows
   };
 }
 
@@ -187,7 +188,7 @@ export const askTab: DemoTab = {
         result.replaceChildren(
           answerLine(`Head (${head.name})`, 'ask-head', answer),
           ...(own ? [answerLine('Fine-tuned model’s own QA head', 'ask-own', own)] : []),
-          highlighted(text, answer),
+          ...highlighted(text, answer),
         );
         status.textContent = `Answered in ${fixed((performance.now() - started) / 1000, 2)} s on ${context.backend} (tfjs) + onnxruntime-web (wasm).`;
         status.dataset.done = 'true';
