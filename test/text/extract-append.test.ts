@@ -85,7 +85,10 @@ async function contents(path: string): Promise<Record<string, unknown>> {
   try {
     const out: Record<string, unknown> = { metadata: store.metadata };
     for (const [name, info] of Object.entries(store.tensors))
-      out[name] = { shape: info.shape, values: Array.from(await store.read(name, 0, store.numExamples)) };
+      out[name] = {
+        shape: info.shape,
+        values: Array.from((await store.read(name, 0, store.numExamples)) as ArrayLike<number>),
+      };
     return out;
   } finally {
     await store.close();

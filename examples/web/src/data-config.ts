@@ -32,7 +32,9 @@ export const DEMO_DATA = {
    */
   askModel: 'examples/web/models/ask.onnx',
   askModelSidecar: 'examples/web/models/ask.json',
-  /** The one command that makes `askModel` from the reproduction's fine-tuned checkpoint (package.json `web:model`). */
+  /** The reproduction's fine-tuned checkpoint (git-ignored) that `askModelCommand` exports to `askModel`. */
+  askCheckpoint: '.reproduction/finetune/checkpoint-step-000720',
+  /** The one command that makes `askModel` (package.json `web:model`: tools/web/make-ask-model.ts). */
   askModelCommand: 'npm run web:model',
 } as const;
 

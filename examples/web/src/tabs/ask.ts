@@ -32,7 +32,7 @@ function missingModel(): HTMLElement {
     h(
       'p',
       {},
-      'which exports the reproduction’s fine-tuned checkpoint (.reproduction/finetune/checkpoint-step-000720) with ' +
+      `which exports the reproduction’s fine-tuned checkpoint (${DEMO_DATA.askCheckpoint}) with ` +
         'tools/onnx/export.py (another checkpoint: ',
       h('code', {}, `${DEMO_DATA.askModelCommand} -- --model <HF model dir>`),
       '), then rebuild and serve the page: ',
