@@ -36,6 +36,8 @@ Options:
   --max-query-length N     cut questions after N tokens (default: no limit)
   --question-limit N       only the first N questions (after the split filter)
   --batch-size N           windows per encoder call (default 8)
+  --append                 add to the store at --output when there is one: same settings required, questions it
+                           already holds are skipped, the result replaces it atomically
   --runtime NAME           auto (default: onnxruntime-node when installed, else onnxruntime-web), node or web
   --model-id ID            model id to record (default: the sidecar's)
   --quiet                  no progress bar
@@ -90,6 +92,7 @@ export const extractCommand: CliCommand = {
       runtime: { type: 'string' },
       'model-id': { type: 'string' },
       quiet: { type: 'boolean' },
+      append: { type: 'boolean' },
     });
     if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`);
     const model = values.model;
@@ -143,6 +146,7 @@ export const extractCommand: CliCommand = {
         output,
         dtype,
         clsOnly: values['cls-only'] ?? false,
+        append: values.append ?? false,
         batchSize,
         windows,
         source: { file: basename(squad), sha256: sha256(squadBytes), ...(split ? { split: split.split } : {}) },
@@ -155,8 +159,11 @@ export const extractCommand: CliCommand = {
         },
       });
       bar?.finish();
+      const appended = values.append
+        ? ` appended (${summary.skipped} questions already in the store; ${summary.totalWindows} windows in all)`
+        : '';
       io.stdout(
-        `${summary.output}: ${summary.windows} windows from ${summary.questions} questions (${encoder.runtime})\n`,
+        `${summary.output}: ${summary.windows} windows from ${summary.questions} questions${appended} (${encoder.runtime})\n`,
       );
     } finally {
       await encoder.dispose();

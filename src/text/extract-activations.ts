@@ -1,11 +1,13 @@
 /**
  * `extractActivations`: SQuAD questions → run_qa windows → ONNX encoder → an activation store, the same store
  * tools/extract writes (tensor names and order, labels, offsets, metadata, float16, CLS-only mode, QA logits).
- * Streams: windows are counted first (tokenising only), then made, encoded and appended one batch at a time.
+ * Streams: windows are counted first (tokenising only), then made, encoded and appended one batch at a time. With
+ * `append`, the windows of questions an existing compatible store lacks are added to it (extract-append.ts).
  */
 import { InvalidArgumentError, ShapeError } from '../errors.js';
 import type { StoreMetadata } from '../store/metadata.js';
-import { createStoreWriter, type StoreFormat, type WritableArray } from '../store/writer.js';
+import { createStoreWriter, type StoreFormat, type StoreWriter, type WritableArray } from '../store/writer.js';
+import { openAppendBase } from './extract-append.js';
 import type { OnnxEncoder } from './onnx-encoder.js';
 import type { SquadQaExample } from './squad-examples.js';
 import type { BertTokenizer } from './tokenizer.js';
@@ -35,6 +37,12 @@ export interface ExtractActivationsOptions {
   modelId?: string;
   modelRevision?: string;
   tokenizerId?: string;
+  /**
+   * Add to the store at `output` when there is one (tools/extract's `--append`): it must have been made with the same
+   * settings (every compatibility key, dtype, SQuAD source and tensor set equal); questions it already holds are
+   * skipped, the others' windows follow its own, and the result replaces it atomically. Default false.
+   */
+  append?: boolean;
   /** Called after each batch with windows done and the total. */
   onProgress?: (done: number, total: number) => void;
 }
@@ -42,8 +50,13 @@ export interface ExtractActivationsOptions {
 /** What `extractActivations` wrote. */
 export interface ExtractSummary {
   output: string;
+  /** Windows and questions written by this run. */
   windows: number;
   questions: number;
+  /** Questions skipped because the store already held them (append only; else 0). */
+  skipped: number;
+  /** Windows in the store now (with the ones it already had when appending). */
+  totalWindows: number;
 }
 
 /** Producer name recorded in `created_by`. */
@@ -66,10 +79,15 @@ export function channelNames(numLayers: number, withPooled: boolean): string[] {
   return withPooled ? ['pooled', ...names] : names;
 }
 
-function* batchesOf(maker: QaWindowMaker, examples: readonly SquadQaExample[], size: number): Generator<QaWindow[]> {
+function* batchesOf(
+  maker: QaWindowMaker,
+  examples: readonly SquadQaExample[],
+  size: number,
+  firstIndex: number,
+): Generator<QaWindow[]> {
   let batch: QaWindow[] = [];
   for (let e = 0; e < examples.length; e++) {
-    for (const window of maker.windowsOf(examples[e] as SquadQaExample, e)) {
+    for (const window of maker.windowsOf(examples[e] as SquadQaExample, firstIndex + e)) {
       batch.push(window);
       if (batch.length === size) {
         yield batch;
@@ -124,11 +142,76 @@ function keepColumns(
   return out;
 }
 
+/** What encoding a run's windows needs to know. */
+interface EncodeJob {
+  encoder: OnnxEncoder;
+  numLayers: number;
+  hiddenSize: number;
+  seq: number;
+  keep: number;
+  withPooled: boolean;
+  dtype: 'float16' | 'float32';
+  onProgress: ((done: number, total: number) => void) | undefined;
+}
+
+/** Encodes `batches` (`total` windows in all) and appends their tensors to `writer`. */
+async function encodeInto(
+  writer: StoreWriter,
+  batches: Iterable<QaWindow[]>,
+  total: number,
+  job: EncodeJob,
+): Promise<void> {
+  const { encoder, numLayers, hiddenSize, seq, keep, withPooled, dtype } = job;
+  let done = 0;
+  job.onProgress?.(0, total);
+  for (const batch of batches) {
+    const n = batch.length;
+    const out = await encoder.run({
+      inputIds: concat(batch, (w) => w.inputIds),
+      attentionMask: concat(batch, (w) => w.attentionMask),
+      tokenTypeIds: concat(batch, (w) => w.tokenTypeIds),
+      batch: n,
+      sequence: seq,
+    });
+    if (out.layers !== numLayers + 1 || out.hidden !== hiddenSize) {
+      throw new ShapeError(
+        `the encoder gave ${out.layers} hidden states of size ${out.hidden}; its sidecar says ${numLayers + 1} of ${hiddenSize}`,
+      );
+    }
+    const hidden = stored(out.hiddenStates, withPooled ? out.pooled : undefined, n, seq, hiddenSize, out.layers, keep);
+    if (dtype === 'float16' && hidden.some((v) => !(Math.abs(v) < FLOAT16_LIMIT))) {
+      throw new InvalidArgumentError(
+        `windows ${done}..${done + n - 1}: hidden states overflow float16 (use dtype float32)`,
+      );
+    }
+    const tensors: Record<string, WritableArray> = {
+      hidden_state_activations: hidden,
+      start_positions: Int32Array.from(batch, (w) => w.startPosition),
+      end_positions: Int32Array.from(batch, (w) => w.endPosition),
+      is_impossible: Int32Array.from(batch, (w) => w.isImpossible),
+      example_index: Int32Array.from(batch, (w) => w.exampleIndex),
+      offset_mapping: keepColumns(
+        concat(batch, (w) => w.offsets),
+        n,
+        2 * seq,
+        2 * keep,
+      ) as Int32Array,
+    };
+    if (encoder.hasQaHead) {
+      tensors.start_logits = keepColumns(out.startLogits as Float32Array, n, seq, keep) as Float32Array;
+      tensors.end_logits = keepColumns(out.endLogits as Float32Array, n, seq, keep) as Float32Array;
+    }
+    await writer.append(tensors);
+    done += n;
+    job.onProgress?.(done, total);
+  }
+}
+
 /**
  * Extract hidden states of every window of `examples` into a new store at `output` (atomic: the store appears
- * only when complete).
+ * only when complete), or with `append` into the store already there.
  * @throws InvalidArgumentError on bad options or float16 overflow (naming the windows; use float32), ShapeError when
- *   the encoder's outputs do not match its sidecar.
+ *   the encoder's outputs do not match its sidecar, MismatchError when appending to a store made otherwise.
  * @example
  * const summary = await extractActivations({ tokenizer, encoder, examples: readSquadExamples(json).slice(0, 20), output: 'dev20.safetensors' });
  */
@@ -157,10 +240,6 @@ export async function extractActivations(options: ExtractActivationsOptions): Pr
   const seq = settings.maxSeqLength;
   const keep = clsOnly ? 1 : seq;
 
-  const counter = new QaWindowMaker(tokenizer, settings);
-  let total = 0;
-  examples.forEach((example, e) => (total += counter.windowsOf(example, e).length));
-
   const metadata: StoreMetadata = {
     format: 'bertvision-activations',
     version: 1,
@@ -174,7 +253,6 @@ export async function extractActivations(options: ExtractActivationsOptions): Pr
     positions: clsOnly ? 'cls' : 'all',
     channels,
     dtype,
-    example_ids: examples.map((e) => e.id),
     ...(options.source ? { source: options.source } : {}),
     created_by: EXTRACT_TOOL_NAME,
     ...(clsOnly
@@ -185,72 +263,48 @@ export async function extractActivations(options: ExtractActivationsOptions): Pr
         }
       : {}),
   };
-  const shapes: Record<string, number[]> = {
-    hidden_state_activations: [total, keep, hiddenSize, channels.length],
-    start_positions: [total],
-    end_positions: [total],
-    is_impossible: [total],
-    example_index: [total],
-    offset_mapping: [total, keep, 2],
+  const example: Record<string, number[]> = {
+    hidden_state_activations: [keep, hiddenSize, channels.length],
+    start_positions: [],
+    end_positions: [],
+    is_impossible: [],
+    example_index: [],
+    offset_mapping: [keep, 2],
+    ...(encoder.hasQaHead ? { start_logits: [keep], end_logits: [keep] } : {}),
   };
-  if (encoder.hasQaHead) Object.assign(shapes, { start_logits: [total, keep], end_logits: [total, keep] });
-  const writer = await createStoreWriter(output, { format, shapes, dtype, metadata });
-  let done = 0;
-  options.onProgress?.(0, total);
+  const base = options.append ? await openAppendBase(output, metadata, Object.keys(example)) : undefined;
   try {
-    for (const batch of batchesOf(new QaWindowMaker(tokenizer, settings), examples, batchSize)) {
-      const n = batch.length;
-      const out = await encoder.run({
-        inputIds: concat(batch, (w) => w.inputIds),
-        attentionMask: concat(batch, (w) => w.attentionMask),
-        tokenTypeIds: concat(batch, (w) => w.tokenTypeIds),
-        batch: n,
-        sequence: seq,
-      });
-      if (out.layers !== numLayers + 1 || out.hidden !== hiddenSize) {
-        throw new ShapeError(
-          `the encoder gave ${out.layers} hidden states of size ${out.hidden}; its sidecar says ${numLayers + 1} of ${hiddenSize}`,
-        );
-      }
-      const hidden = stored(
-        out.hiddenStates,
-        withPooled ? out.pooled : undefined,
-        n,
-        seq,
-        hiddenSize,
-        out.layers,
-        keep,
-      );
-      if (dtype === 'float16' && hidden.some((v) => !(Math.abs(v) < FLOAT16_LIMIT))) {
-        throw new InvalidArgumentError(
-          `windows ${done}..${done + n - 1}: hidden states overflow float16 (use dtype float32)`,
-        );
-      }
-      const tensors: Record<string, WritableArray> = {
-        hidden_state_activations: hidden,
-        start_positions: Int32Array.from(batch, (w) => w.startPosition),
-        end_positions: Int32Array.from(batch, (w) => w.endPosition),
-        is_impossible: Int32Array.from(batch, (w) => w.isImpossible),
-        example_index: Int32Array.from(batch, (w) => w.exampleIndex),
-        offset_mapping: keepColumns(
-          concat(batch, (w) => w.offsets),
-          n,
-          2 * seq,
-          2 * keep,
-        ) as Int32Array,
-      };
-      if (encoder.hasQaHead) {
-        tensors.start_logits = keepColumns(out.startLogits as Float32Array, n, seq, keep) as Float32Array;
-        tensors.end_logits = keepColumns(out.endLogits as Float32Array, n, seq, keep) as Float32Array;
-      }
-      await writer.append(tensors);
-      done += n;
-      options.onProgress?.(done, total);
+    const known = new Set(base?.exampleIds);
+    const fresh = examples.filter((e) => !known.has(e.id));
+    const before = base?.windows ?? 0;
+    if (fresh.length === 0) return { output, windows: 0, questions: 0, skipped: examples.length, totalWindows: before };
+    const counter = new QaWindowMaker(tokenizer, settings);
+    let total = 0;
+    for (const [i, e] of fresh.entries()) total += counter.windowsOf(e, i).length;
+    metadata.example_ids = [...(base?.exampleIds ?? []), ...fresh.map((e) => e.id)];
+    const shapes = Object.fromEntries(
+      Object.entries(example).map(([name, shape]) => [name, [before + total, ...shape]]),
+    );
+    const writer = await createStoreWriter(base?.temporary ?? output, { format, shapes, dtype, metadata });
+    try {
+      await base?.copyInto(writer, clsOnly ? 4096 : batchSize);
+      const batches = batchesOf(new QaWindowMaker(tokenizer, settings), fresh, batchSize, base?.exampleIds.length ?? 0);
+      const job = { encoder, numLayers, hiddenSize, seq, keep, withPooled, dtype, onProgress: options.onProgress };
+      await encodeInto(writer, batches, total, job);
+      await writer.finish();
+    } catch (error) {
+      await writer.abort();
+      throw error;
     }
-    await writer.finish();
-  } catch (error) {
-    await writer.abort();
-    throw error;
+    await base?.replace();
+    return {
+      output,
+      windows: total,
+      questions: fresh.length,
+      skipped: examples.length - fresh.length,
+      totalWindows: before + total,
+    };
+  } finally {
+    await base?.close();
   }
-  return { output, windows: total, questions: examples.length };
 }

@@ -21,7 +21,10 @@ export interface QaPipelineOptions {
    * outputs start and end logits). Default: none, the encoder's own QA head is used (the model must have one).
    */
   head?: tf.LayersModel;
-  /** Windowing. Default: run_qa.py's (384 tokens, stride 128). */
+  /**
+   * Windowing. Default: run_qa.py's (384 tokens, stride 128); with a head, its input's token count (e.g. 128) as
+   * `maxSeqLength` unless given.
+   */
   windows?: WindowSettings;
   /** Decoding (n-best size, longest answer, null threshold). Default: run_qa.py's. */
   decode?: PostprocessOptions;
@@ -59,12 +62,37 @@ function concat(windows: readonly QaWindow[], pick: (w: QaWindow) => Int32Array)
   return out;
 }
 
+/** The head's `[S, E, L]` input shape (entries null when not fixed). */
+function headInputShape(head: tf.LayersModel): (number | null)[] {
+  const shape = head.inputs[0]?.shape ?? [];
+  return shape.slice(1);
+}
+
+/**
+ * Checks that the head takes what the encoder gives: `[S, E, L]` = windows of `seq` tokens, the encoder's hidden size
+ * and its embeddings + layers.
+ * @throws MismatchError saying which of the three differ.
+ */
+function checkHeadFits(head: tf.LayersModel, seq: number, hidden?: number, layers?: number): void {
+  const [s, e, l] = headInputShape(head);
+  const problems: string[] = [];
+  if (e != null && hidden !== undefined && e !== hidden) problems.push(`hidden size ${e}, the encoder's is ${hidden}`);
+  if (l != null && layers !== undefined && l !== layers)
+    problems.push(`${l} hidden states (embeddings + ${l - 1} layers), the encoder gives ${layers}`);
+  if (s != null && s !== seq) problems.push(`windows of ${s} tokens, the pipeline makes ${seq}`);
+  if (problems.length > 0)
+    throw new MismatchError(
+      `the head '${head.name}' does not fit the encoder: it takes ${problems.join('; ')}. Use a head trained on this encoder's activations`,
+    );
+}
+
 async function headLogits(
   head: tf.LayersModel,
   out: EncoderOutput,
   batch: number,
   seq: number,
 ): Promise<[Float32Array, Float32Array]> {
+  checkHeadFits(head, seq, out.hidden, out.layers);
   const x = tf.tensor4d(out.hiddenStates, [batch, seq, out.hidden, out.layers]);
   const outputs = tf.tidy(() => {
     const y = head.apply(x, { training: false });
@@ -85,16 +113,16 @@ async function headLogits(
 /** UTF-16 index of each code-point index of `text` (and of its end). */
 function utf16Index(text: string): (cp: number) => number {
   if (!/[\uD800-\uDFFF]/.test(text)) return (cp) => cp;
-  const starts = [...text].reduce<number[]>(
-    (acc, ch) => (acc.push((acc[acc.length - 1] as number) + ch.length), acc),
-    [0],
-  );
+  const starts = [0];
+  for (const ch of text) starts.push((starts[starts.length - 1] as number) + ch.length);
   return (cp) => starts[cp] as number;
 }
 
 /**
  * A question-answering pipeline over an ONNX encoder and a head.
  * @throws InvalidArgumentError when there is no head and the encoder has no QA head.
+ * @throws MismatchError when the head's input `[S, E, L]` does not fit the windows or the encoder's recorded sizes
+ *   (checked again on the encoder's actual outputs).
  * @example
  * const qa = createQaPipeline({ tokenizer: await loadTokenizer('tokenizer.json'), encoder: await loadOnnxEncoder('qa.onnx') });
  * const { answer, score } = await qa.answer('Who wrote it?', 'It was written by Ann in 1999.');
@@ -105,8 +133,11 @@ export function createQaPipeline(options: QaPipelineOptions): QaPipeline {
     throw new InvalidArgumentError(
       'the encoder has no QA head (start_logits/end_logits outputs): pass a bertvision head',
     );
-  const maker = new QaWindowMaker(tokenizer, options.windows);
-  const seq = options.windows?.maxSeqLength ?? 384;
+  const headSeq = head ? headInputShape(head)[0] : undefined;
+  const seq = options.windows?.maxSeqLength ?? headSeq ?? 384;
+  const { hiddenSize, numLayers } = encoder.info;
+  if (head) checkHeadFits(head, seq, hiddenSize, numLayers === undefined ? undefined : numLayers + 1);
+  const maker = new QaWindowMaker(tokenizer, { ...options.windows, maxSeqLength: seq });
   const batchSize = options.batchSize ?? 8;
   return {
     async answer(question: string, context: string): Promise<QaAnswer> {

@@ -4,14 +4,15 @@
  */
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { InvalidArgumentError } from '../../src/errors.js';
+import { InvalidArgumentError, MismatchError } from '../../src/errors.js';
+import { buildSpanHead } from '../../src/models/heads.js';
 import { loadTokenizer } from '../../src/text/load-tokenizer.node.js';
 import { OnnxEncoder } from '../../src/text/onnx-encoder.js';
 import type { OrtModule, OrtSession, OrtTensor } from '../../src/text/onnx-runtime.js';
 import { createQaPipeline } from '../../src/text/qa-pipeline.js';
 import { MINILM_TOKENIZER } from './fixture-hash.js';
 
-function encoderPointingAt(token: number | undefined): OnnxEncoder {
+function encoderPointingAt(token: number | undefined, info: OnnxEncoder['info'] = {}): OnnxEncoder {
   const session: OrtSession = {
     inputNames: ['input_ids', 'attention_mask', 'token_type_ids'],
     outputNames: ['hidden_states', ...(token === undefined ? [] : ['start_logits', 'end_logits'])],
@@ -37,7 +38,7 @@ function encoderPointingAt(token: number | undefined): OnnxEncoder {
       ) {}
     },
   } as unknown as OrtModule;
-  return new OnnxEncoder(ort, session, 'fake', {});
+  return new OnnxEncoder(ort, session, 'fake', info);
 }
 
 const tokenizer = await loadTokenizer(fileURLToPath(MINILM_TOKENIZER));
@@ -72,5 +73,44 @@ describe('createQaPipeline', () => {
     expect(result.answer).toBe('');
     expect(result.noAnswerProbability).toBeGreaterThan(0.99);
     expect(() => createQaPipeline({ tokenizer, encoder: encoderPointingAt(undefined) })).toThrow(InvalidArgumentError);
+  });
+  it("takes the head's window length, and says when the head does not fit the encoder", async () => {
+    // the stand-in encoder gives hidden size 1 and 2 hidden states (embeddings + 1 layer)
+    const fits = buildSpanHead('learned-pooling', { inputShape: [32, 1, 2], compile: false });
+    const result = await createQaPipeline({
+      tokenizer,
+      encoder: encoderPointingAt(0),
+      head: fits,
+      windows: { docStride: 8 },
+    }).answer('Who?', 'Ann wrote it.');
+    expect(result.windows).toBe(1);
+    const tooManyLayers = buildSpanHead('learned-pooling', { inputShape: [32, 1, 3], compile: false });
+    const unchecked = createQaPipeline({
+      tokenizer,
+      encoder: encoderPointingAt(0),
+      head: tooManyLayers,
+      windows: { docStride: 8 },
+    });
+    await expect(unchecked.answer('Who?', 'Ann wrote it.')).rejects.toThrow(
+      /does not fit the encoder: it takes 3 hidden states \(embeddings \+ 2 layers\), the encoder gives 2/,
+    );
+    const wider = buildSpanHead('learned-pooling', { inputShape: [32, 4, 2], compile: false });
+    expect(() =>
+      createQaPipeline({
+        tokenizer,
+        encoder: encoderPointingAt(0, { hiddenSize: 1, numLayers: 1 }),
+        head: wider,
+        windows: { docStride: 8 },
+      }),
+    ).toThrow(MismatchError);
+    expect(() =>
+      createQaPipeline({
+        tokenizer,
+        encoder: encoderPointingAt(0),
+        head: fits,
+        windows: { maxSeqLength: 64, docStride: 8 },
+      }),
+    ).toThrow(/windows of 32 tokens, the pipeline makes 64/);
+    for (const m of [fits, tooManyLayers, wider]) m.dispose();
   });
 });

@@ -106,6 +106,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.output.suffix != ".onnx":
         print(f"error: the output must end in .onnx: {args.output}", file=sys.stderr)
         return 2
+    if args.model.startswith((".", "/", "~")) and not Path(args.model).expanduser().is_dir():
+        print(f"error: no model directory at {args.model} (pass --model <HF model dir or hub id>)", file=sys.stderr)
+        return 1
     try:
         encoder = load_encoder(args.model, torch.device("cpu"), model_id=args.model_id)
     except ExtractError as err:

@@ -3,10 +3,12 @@
  * (seeded, so a rerun gives the same heads), and copies each best model into examples/web/heads/:
  * - the answerability head: tenney-small on the CLS train store, best dev no-answer F1 on the CLS eval store;
  * - the span head: adapter-64 on the 6-window span store. That store is all the span activations shipped, so this
- *   head is trained and shown on the same windows (the page says so) until held-out span windows ship.
+ *   head is trained and shown on the same windows (the page says so) until held-out span windows ship;
+ * - the Ask head: learned-pooling (a softmax mix of the layers + position-wise Dense(2), so the Ask tab has a learned
+ *   layer mix to show) on the same span store.
  * Which stores: examples/web/src/data-config.ts (the one place the page's data paths live).
  *
- * Run: npx tsx tools/web/make-demo-heads.ts
+ * Run: npx tsx tools/web/make-demo-heads.ts [architecture...]  (default: every head; e.g. `learned-pooling` alone)
  */
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -36,8 +38,18 @@ try {
       batchSize: 2,
       learningRate: 3e-3,
     },
+    {
+      out: DEMO_DATA.askHead,
+      train: DEMO_DATA.spanStore,
+      dev: DEMO_DATA.spanStore,
+      architecture: 'learned-pooling' as const,
+      epochs: 30,
+      batchSize: 2,
+      learningRate: 1e-2,
+    },
   ];
-  for (const h of heads) {
+  const only = process.argv.slice(2);
+  for (const h of heads.filter((head) => only.length === 0 || only.includes(head.architecture))) {
     const run = join(work, h.architecture);
     const result = await trainHead({
       trainStore: h.train,

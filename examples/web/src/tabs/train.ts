@@ -3,7 +3,7 @@
  * store, with a live loss curve, the dev accuracy of every epoch on held-out questions, and the learned layer-weight
  * bars with their centre of gravity redrawn after each epoch.
  */
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 import {
   binaryWindowMetrics,
   fit,
