@@ -1,11 +1,12 @@
 /**
  * Answerability with the seed's Tenney-small head (a learned mix of the layers' CLS vectors + Dense(2): 2,077
- * parameters at BERT-large size, 779 here) on real activations of all-MiniLM-L6-v2 fine-tuned for one epoch of SQuAD
- * 2.0 span QA (data/minilm-finetuned, made by tools/reproduce/reproduce.py). Trains on 2,400 questions of the train
- * part of the fixed dev split and evaluates every eval-part question after each epoch (the seed's question-level
- * accuracy and no-answer F1). Ends with one summary line: the head against the majority class and against the
- * backbone's own no-answer decision (transformers' run_qa: null score minus best span score over a question's
- * windows, above a threshold chosen on the train store, never on the eval part).
+ * parameters at BERT-large size, 778 here: 7 layer weights, γ and Dense(384→2)) on real activations of
+ * all-MiniLM-L6-v2 fine-tuned for one epoch of SQuAD 2.0 span QA (data/minilm-finetuned, made by
+ * tools/reproduce/reproduce.py). Trains on 2,400 questions of the train part of the fixed dev split and evaluates
+ * every eval-part question after each epoch (the seed's question-level accuracy and no-answer F1). Ends with one
+ * summary line: the head's final-epoch accuracy (no choice is made on the eval part) against the majority class and
+ * against the backbone's own no-answer decision (transformers' run_qa: null score minus best span score over a
+ * question's windows, above a threshold chosen on the train store, never on the eval part).
  *
  * Run: npm run demo   (or: npx tsx examples/answerability.ts [epochs])
  */
@@ -75,10 +76,12 @@ const gold = new Map(
 const goldTrain = new Map<string, boolean>();
 const train = await openStore(trainStore);
 const trainDifferences = await nullScoreDifferences(train);
+// a question has no answer when none of its windows holds one (a window without the answer span is labelled 1)
 const trainImpossible = await readNumbers(train, 'is_impossible');
-(await readNumbers(train, 'example_index')).forEach((e, w) =>
-  goldTrain.set(train.metadata!.example_ids![e]!, trainImpossible[w] === 1),
-);
+(await readNumbers(train, 'example_index')).forEach((e, w) => {
+  const qid = train.metadata!.example_ids![e]!;
+  goldTrain.set(qid, (goldTrain.get(qid) ?? true) && trainImpossible[w] === 1);
+});
 await train.close();
 // the threshold with the best train accuracy, among midpoints of the sorted train differences
 const sorted = [...trainDifferences.values()].sort((a, b) => a - b);

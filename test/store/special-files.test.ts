@@ -81,13 +81,22 @@ describe('special files', () => {
     expect(String(error)).toMatch(/absent\.safetensors: cannot open the store: no such file or directory \(ENOENT\)/);
   });
 
-  // test/fixtures/io/hostile/huge-shape.h5, made with h5py 3: declares hidden_state_activations (2, 65536, 32768, 1)
-  // float32 with nothing written.
+  // test/fixtures/io/hostile/huge-shape.h5 (tools/fixtures/make_hostile_hdf5.py, h5py): declares
+  // hidden_state_activations (2, 65536, 32768, 1) float32 with nothing written.
   it('refuses a huge declared HDF5 shape with a typed error, not a RangeError', async () => {
     const path = join(FIXTURES, 'hostile', 'huge-shape.h5');
     const error = await openStore(path).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(FileFormatError);
     expect(String(error)).toMatch(/declares shape \[2, 65536, 32768, 1\]: 8589934592 bytes per example/);
+  });
+
+  // corrupt-address.h5 (same generator): the root symbol table points is_impossible past the end of the file; h5py
+  // lists the name and refuses it, h5wasm's keys() leaves it out.
+  it('refuses an HDF5 file listing a tensor it cannot read, instead of opening it without that tensor', async () => {
+    const path = join(FIXTURES, 'hostile', 'corrupt-address.h5');
+    const error = await openStore(path).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(FileFormatError);
+    expect(String(error)).toMatch(/corrupt-address\.h5: the file lists 'is_impossible' but it cannot be read/);
   });
 
   it('refuses metadata that contradicts the tensor shapes, naming each contradiction', async () => {

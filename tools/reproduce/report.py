@@ -105,9 +105,11 @@ def layer_mix_table(plan: Plan) -> str:
             if not mixes:
                 continue
             mean = np.mean(mixes, axis=0)
-            layers = mean[1:] / mean[1:].sum() if architecture == "tenney-small" else mean  # CLS stores: 'pooled' first
+            # a CLS store of a checkpoint with a pooler has a 'pooled' channel first (a span-QA checkpoint has none)
+            with_pooled = len(mean) == 8
+            layers = mean[1:] / mean[1:].sum() if with_pooled else mean
             gravity = float(np.dot(np.arange(len(layers)), layers))
-            pooled = f" (pooled output {mean[0]:.2f}; layers renormalised)" if architecture == "tenney-small" else ""
+            pooled = f" (pooled output {mean[0]:.2f}; layers renormalised)" if with_pooled else ""
             lines.append(f"| {budget:g} epoch | {architecture} ({len(mixes)} seeds){pooled} | "
                          f"{', '.join(f'{w:.2f}' for w in layers)} | {gravity:.2f} |")
     return "\n".join(lines)

@@ -96,6 +96,12 @@ class Reproduction:
         shutil.copytree(head, temp)
         shutil.rmtree(target, ignore_errors=True)
         temp.replace(target)
+        # the demo page's Ask tab shows a head's learned layer mix: the learned-pooling head (seed 0) ships too
+        ask = self.plan.head_dir("learned-pooling", self.plan.seeds[0], budget) / "best-model"
+        if ask.is_dir():
+            target = self.plan.demo / "ask-head-learned-pooling"
+            shutil.rmtree(target, ignore_errors=True)
+            shutil.copytree(ask, target)
         limit = self.plan.demo_span_questions
         windows = self.run_stage(f"extract span demo e{budget:g}",
                                  self.plan.work / "stores" / f"span-eval-e{budget:g}-q{limit}.safetensors",
@@ -267,11 +273,11 @@ def main() -> int:
         stages.use_built_cli(plan)
     run = Reproduction(plan)
     steps = [("demo", run.demo)] if args.only in ("demo", "all") else []
-    for budget in plan.budgets:
-        if args.only in ("answerability", "all"):
-            steps.append((f"answerability e{budget:g}", lambda b=budget: run.answerability(b)))
+    for budget in plan.budgets:  # span first: the seed's main claim
         if args.only in ("span", "all"):
             steps.append((f"span e{budget:g}", lambda b=budget: run.span(b)))
+        if args.only in ("answerability", "all"):
+            steps.append((f"answerability e{budget:g}", lambda b=budget: run.answerability(b)))
         if budget == 1.0 and args.only in ("demo", "all"):
             steps.append(("demo span", run.demo_span))  # needs the 1-epoch span heads
     if args.only in ("span", "all"):

@@ -91,7 +91,7 @@ def extract(plan: Plan, budget: float, split_file: Path, part: str, cls_only: bo
             question_limit: int | None = None) -> list[list[str]]:
     checkpoint = checkpoint_for(plan, budget)
     command = [PYTHON, "tools/extract/extract.py", "--model", str(checkpoint),
-               "--model-id", f"{Path(plan.model).name}-squad2-devtrain-e{budget:g}", "--squad", str(plan.squad),
+               "--model-id", f"{plan.model_name}-squad2-devtrain-e{budget:g}", "--squad", str(plan.squad),
                "--split-file", str(split_file), "--split-part", part, "--output", str(temp),
                "--max-seq-length", str(plan.max_seq_length), "--doc-stride", str(plan.doc_stride), "--quiet",
                "--batch-size", "16"]
@@ -111,9 +111,13 @@ def bert_predictions(store: Path, squad_part: Path, temp: Path) -> list[list[str
 def train_head(architecture: str, seed: int, plan: Plan, train: Path, dev: Path, squad_dev: Path | None,
                temp: Path) -> list[list[str]]:
     name, _, width = architecture.partition(":")
-    epochs = plan.head_epochs if squad_dev is None else plan.span_head_epochs  # span heads get the SQuAD JSON
+    span = squad_dev is not None  # span heads get the SQuAD JSON of head-dev
+    epochs, patience = (plan.span_head_epochs, plan.head_patience) if span else (plan.head_epochs,
+                                                                              plan.binary_head_patience)
     command = BIN + ["train", str(train), "--arch", name, "--out", str(temp), "--dev", str(dev),
-                     "--epochs", str(epochs), "--patience", str(plan.head_patience), "--seed", str(seed)]
+                     "--epochs", str(epochs), "--patience", str(patience), "--seed", str(seed)]
+    if not span:
+        command += ["--monitor", plan.binary_monitor]
     if squad_dev is not None:
         command += ["--squad", str(squad_dev)]
     if width:

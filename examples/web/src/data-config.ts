@@ -1,21 +1,23 @@
 /**
  * Every data file the demo page uses, in one place (paths relative to the repository root). The Vite config copies
- * exactly these into the built page and the page fetches them from its own origin; `tools/web/make-demo-heads.ts`
- * trains the shipped heads from them. Switching to other stores is an edit here (then rerun make-demo-heads).
+ * exactly these into the built page and the page fetches them from its own origin. The stores and the span heads are
+ * the reproduction's (data/minilm-finetuned: MiniLM fine-tuned for one epoch, heads trained on held-out-free slices);
+ * `tools/web/make-demo-heads.ts` trains the answerability head from the CLS train store. Switching to other stores is
+ * an edit here (then rerun make-demo-heads).
  */
 export const DEMO_DATA = {
   /** CLS store the Train tab trains on (answerability labels, layers last). */
-  trainStore: 'data/minilm/cls-train-300q.h5',
+  trainStore: 'data/minilm-finetuned/cls-train-2400q.h5',
   /** CLS store of held-out questions: the Train tab's dev accuracy per epoch. */
-  devStore: 'data/minilm/cls-eval-200q.h5',
+  devStore: 'data/minilm-finetuned/cls-eval.h5',
   /** Span store (all positions, with the backbone's own start/end logits) the Answer tab answers from. */
-  spanStore: 'data/minilm/span-eval-6q-finetuned.safetensors',
-  /** SQuAD 2.0 JSON holding every question the stores cover (contexts and gold answers). */
-  squadFile: 'data/squad-dev-subset.json',
-  /** The shipped span head (model.json + weights.bin) the Answer tab decodes with. */
-  spanHead: 'examples/web/heads/span-adapter-64',
+  spanStore: 'data/minilm-finetuned/span-eval-5q.safetensors',
+  /** SQuAD 2.0 JSON of the eval-part questions (contexts and gold answers of the dev and span stores). */
+  squadFile: 'data/minilm-finetuned/squad-eval-part.json',
+  /** The span head (model.json + weights.bin) the Answer tab decodes with: the reproduction's best on head-dev. */
+  spanHead: 'data/minilm-finetuned/span-head-adapter-64',
   /** Whether the span head was trained on the span store itself (the page then says the answers are in-sample). */
-  spanHeadInSample: true,
+  spanHeadInSample: false,
   /** The shipped answerability head (tenney-small on the CLS stores), the Drop tab's default head. */
   answerabilityHead: 'examples/web/heads/answerability-tenney-small',
   /**
@@ -23,7 +25,7 @@ export const DEMO_DATA = {
    * the encoder's hidden size and embeddings + layers; S sets the window length). A head trained on another
    * encoder's activations is one line here.
    */
-  askHead: 'examples/web/heads/span-learned-pooling',
+  askHead: 'data/minilm-finetuned/ask-head-learned-pooling',
   /** The tokenizer the Ask tab cuts text with (all-MiniLM-L6-v2's, which the fine-tuned checkpoints keep). */
   tokenizer: 'data/minilm/tokenizer.json',
   /**

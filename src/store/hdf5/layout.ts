@@ -261,6 +261,34 @@ function coalesced(layout: DirectLayout, exampleBytes: number): DirectLayout {
   return { starts, offsets };
 }
 
+/** The root group's symbol-table entries (name → object header address); undefined for a layout not handled. */
+async function rootEntries(reader: Hdf5Reader): Promise<Map<string, number> | undefined> {
+  const root = await reader.rootGroup();
+  let group: { btree: number; heap: number };
+  if ('btree' in root) group = root;
+  else {
+    const table = (await reader.messages(root.header)).find((m) => m.type === MESSAGE_SYMBOL_TABLE)?.body;
+    if (!table) return undefined;
+    group = { btree: table.address(), heap: table.address() };
+  }
+  return reader.groupEntries(group.btree, group.heap);
+}
+
+/**
+ * The names the root group's symbol table lists, read from the file itself (not through h5wasm, whose `keys()`
+ * silently leaves out a name whose object address is corrupt). Undefined when this reader does not handle the file's
+ * layout (newer superblocks, link messages): then only h5wasm's listing is known.
+ */
+export async function rootGroupNames(file: PositionalFile): Promise<string[] | undefined> {
+  try {
+    const entries = await rootEntries(new Hdf5Reader(file));
+    return entries ? [...entries.keys()] : undefined;
+  } catch (error) {
+    if (error instanceof Unsupported || error instanceof RangeError) return undefined;
+    throw error;
+  }
+}
+
 /**
  * Direct layouts of the root datasets `wanted` (name → shape and element size) of an HDF5 file. Datasets whose
  * storage this reader does not handle are absent from the result (read them through h5wasm).
@@ -272,15 +300,8 @@ export async function locateDatasets(
   const found = new Map<string, DirectLayout>();
   try {
     const reader = new Hdf5Reader(file);
-    const root = await reader.rootGroup();
-    let group: { btree: number; heap: number };
-    if ('btree' in root) group = root;
-    else {
-      const table = (await reader.messages(root.header)).find((m) => m.type === MESSAGE_SYMBOL_TABLE)?.body;
-      if (!table) return found;
-      group = { btree: table.address(), heap: table.address() };
-    }
-    const entries = await reader.groupEntries(group.btree, group.heap);
+    const entries = await rootEntries(reader);
+    if (!entries) return found;
     for (const [name, info] of wanted) {
       const header = entries.get(name);
       if (header === undefined || info.shape[0] === 0) continue;

@@ -14,7 +14,8 @@ import { type DatasetInfo, datasetInfo, HDF5_METADATA_ATTRIBUTE, hasHdf5Signatur
 import { parseStoreMetadata, type StoreMetadata } from '../metadata.js';
 import { nativeAddon, type NativeAddon } from '../../platform/native.js';
 import { openDirectDatasets, type DirectDataset } from './direct.js';
-import type { PositionalFile } from '../../platform/positional-file.js';
+import { rootGroupNames } from './layout.js';
+import { PositionalFile } from '../../platform/positional-file.js';
 import { BaseStore, type TensorSource } from '../store-base.js';
 import type { ActivationStore, OpenStoreOptions } from '../store.js';
 
@@ -147,6 +148,15 @@ class Hdf5Source implements TensorSource {
   }
 }
 
+function groupIsReadable(group: H5.Group): boolean {
+  try {
+    group.keys();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Lists the root datasets usable as store tensors (strings are skipped; other unsupported types throw). */
 function datasetsOf(runtime: H5Runtime, file: H5.File, path: string): DatasetInfo[] {
   const listed = guardH5(runtime, path, 'listing datasets', () =>
@@ -154,6 +164,13 @@ function datasetsOf(runtime: H5Runtime, file: H5.File, path: string): DatasetInf
       const entity = file.get(name);
       // A name the file lists but cannot resolve (a corrupt object address, a dangling link) is an error, never
       // an absent tensor (h5py refuses such files too). Groups and committed datatypes are not tensors.
+      // h5wasm calls an object whose header cannot be loaded a Group (H5O type 0): a real group lists its members
+      if (entity instanceof runtime.h5.Group && !groupIsReadable(entity)) {
+        throw new FileFormatError(
+          `the file lists '${name}' but it cannot be read (its object header is unreadable: corrupt?)`,
+          { file: path },
+        );
+      }
       if (entity instanceof runtime.h5.Group || entity instanceof runtime.h5.Datatype) return { name, meta: undefined };
       if (!(entity instanceof runtime.h5.Dataset)) {
         throw new FileFormatError(
@@ -183,6 +200,8 @@ function readMetadataAttribute(runtime: H5Runtime, file: H5.File, path: string):
 /** An open HDF5 file with its datasets and metadata. */
 export interface InspectedHdf5 {
   file: H5.File;
+  /** Every name h5wasm lists in the root group (datasets, groups, datatypes). */
+  names: string[];
   datasets: DatasetInfo[];
   metadata: StoreMetadata | undefined;
 }
@@ -191,17 +210,43 @@ export interface InspectedHdf5 {
 export function inspectHdf5(runtime: H5Runtime, path: string): InspectedHdf5 {
   const file = openH5File(runtime, path);
   try {
-    return { file, datasets: datasetsOf(runtime, file, path), metadata: readMetadataAttribute(runtime, file, path) };
+    const names = guardH5(runtime, path, 'listing datasets', () => file.keys());
+    return {
+      file,
+      names,
+      datasets: datasetsOf(runtime, file, path),
+      metadata: readMetadataAttribute(runtime, file, path),
+    };
   } catch (error) {
     if (!runtime.aborted) file.close();
     throw error;
   }
 }
 
+/**
+ * h5wasm's `keys()` silently leaves out a root name whose object header address is corrupt, so such a file would open
+ * with a tensor missing; the file's own symbol table (read directly) still lists it: that is an error, as in h5py.
+ * Guarded by test/store/hdf5-corrupt-address.test.ts.
+ */
+async function refuseUnreadableNames(path: string, listed: readonly string[], useNative: boolean): Promise<void> {
+  const file = await PositionalFile.open(path, useNative);
+  try {
+    const unreadable = (await rootGroupNames(file))?.filter((name) => !listed.includes(name)) ?? [];
+    if (unreadable.length > 0) {
+      throw new FileFormatError(
+        `the file lists '${unreadable[0]}' but it cannot be read (its object header is unreadable: corrupt?)`,
+        { file: path },
+      );
+    }
+  } finally {
+    await file.close();
+  }
+}
+
 /** Opens one HDF5 file as a store. */
 export async function openHdf5Store(path: string, options: OpenStoreOptions): Promise<ActivationStore> {
   const runtime = await loadH5wasm();
-  const { file, datasets, metadata } = inspectHdf5(runtime, path);
+  const { file, names, datasets, metadata } = inspectHdf5(runtime, path);
   const heap = new HeapBuffer(runtime);
   let directFile: PositionalFile | undefined;
   const close = async (): Promise<void> => {
@@ -213,6 +258,7 @@ export async function openHdf5Store(path: string, options: OpenStoreOptions): Pr
   };
   try {
     const useNative = options.native ?? true;
+    await refuseUnreadableNames(path, names, useNative);
     const withReference = datasets.map((d) => ({
       ...d,
       firstExample: () => readFirstExample(runtime, heap, file, path, d.name, d.shape, d.dtype),
