@@ -44,8 +44,9 @@ def span_table(results: dict) -> str:
     groups: dict[tuple, list[dict]] = defaultdict(list)
     for row in rows:
         groups[(row["fine_tune_epochs"], row["system"], row["architecture"])].append(row)
-    for (budget, system, architecture), members in sorted(groups.items(), key=lambda g: (-g[0][0], g[0][1] != "bert",
-                                                                                         g[0][1], g[0][2])):
+    rank = {"bert": 0, "head": 1, "ensemble": 2}
+    for (budget, system, architecture), members in sorted(groups.items(),
+                                                          key=lambda g: (-g[0][0], rank[g[0][1]], g[0][2])):
         stats = {k: (float(np.mean([m[k] for m in members])), float(np.std([m[k] for m in members], ddof=1))
                      if len(members) > 1 else 0.0) for k in ("exact", "f1", "HasAns_f1", "NoAns_f1")}
         seed = SEED_SPAN.get(budget, {}).get(system)
@@ -122,6 +123,11 @@ def stage_table(results: dict) -> str:
             stage["stage"].split()[0]
         totals[kind].append(stage["seconds"])
     lines = ["| stage | runs | total minutes |", "|---|---|---|"]
+    checkpoints = sorted(Plan().finetune_dir.glob("checkpoint-step-*/bertvision_finetune.json"))
+    if checkpoints:  # fine-tuning runs outside the stage records (it resumes by itself); its own log has the time
+        record = json.loads(checkpoints[-1].read_text(encoding="utf-8"))
+        lines.append(f"| fine-tune ({record['step']} steps of 16 windows, {record['epoch']:.1f} epoch, bf16) | 1 | "
+                     f"{record['seconds'] / 60:.1f} |")
     for kind, seconds in sorted(totals.items(), key=lambda kv: -sum(kv[1])):
         lines.append(f"| {kind} | {len(seconds)} | {sum(seconds) / 60:.1f} |")
     return "\n".join(lines)
@@ -144,10 +150,10 @@ def copy_plots(plan: Plan) -> str:
 
 
 def replace_section(text: str, name: str, body: str) -> str:
-    pattern = re.compile(rf"(<!-- generated:{name} -->\n).*?(\n<!-- /generated:{name} -->)", re.S)
+    pattern = re.compile(rf"(<!-- generated:{name} -->\n)(?:.*?\n)?(<!-- /generated:{name} -->)", re.S)
     if not pattern.search(text):
         raise SystemExit(f"{DOC}: no <!-- generated:{name} --> section")
-    return pattern.sub(lambda m: m.group(1) + body + m.group(2), text)
+    return pattern.sub(lambda m: m.group(1) + body + "\n" + m.group(2), text)
 
 
 def main() -> int:
