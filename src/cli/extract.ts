@@ -4,9 +4,9 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { FileFormatError, UsageError } from '../errors.js';
+import { readRegularFile } from '../platform/regular-file.js';
 import { extractActivations, storeFormatOf } from '../text/extract-activations.js';
 import { loadOnnxEncoder } from '../text/load-encoder.node.js';
 import { loadTokenizer } from '../text/load-tokenizer.node.js';
@@ -46,14 +46,15 @@ Options:
 
 const sha256 = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
 
+/** Largest SQuAD or split file read (train-v2.0.json is 42 MB), counted in bytes actually read (so /dev/zero stops). */
+const MAX_JSON_BYTES = 1 << 30;
+
 /** The titles of one part of a split file, and the `source.split` entry tools/extract records for it. */
 async function splitTitles(
   file: string,
   part: string,
 ): Promise<{ titles: Set<string>; split: { file: string; sha256: string; part: string } }> {
-  const bytes = await readFile(file).catch((cause: Error) => {
-    throw new FileFormatError(`cannot read the split file (${cause.message})`, { file, cause });
-  });
+  const bytes = await readRegularFile(file, MAX_JSON_BYTES);
   let root: { parts?: Record<string, { titles?: unknown }> };
   try {
     root = JSON.parse(bytes.toString('utf8')) as typeof root;
@@ -122,9 +123,7 @@ export const extractCommand: CliCommand = {
     const tokenizerPath = values.tokenizer ?? join(dirname(model), 'tokenizer.json');
     if (!values.tokenizer && !existsSync(tokenizerPath))
       throw new UsageError(`no tokenizer.json beside ${model}: pass --tokenizer`);
-    const squadBytes = await readFile(squad).catch((cause: Error) => {
-      throw new FileFormatError(`cannot read the SQuAD file (${cause.message})`, { file: squad, cause });
-    });
+    const squadBytes = await readRegularFile(squad, MAX_JSON_BYTES);
     let json: unknown;
     try {
       json = JSON.parse(squadBytes.toString('utf8'));

@@ -101,6 +101,18 @@ describe('flag values', () => {
     expect(r.err).not.toMatch(STARTED);
   });
 
+  it('refuses a device as the SQuAD or split file of extract before reading from it', async () => {
+    const tokenizer = join(root, 'data/minilm/tokenizer.json');
+    const out = join(work, 'dev-zero.safetensors');
+    const base = ['extract', '--model', 'm.onnx', '--tokenizer', tokenizer, '-o', out];
+    const squadZero = await cli([...base, '--squad', '/dev/zero']);
+    expect(squadZero.code).toBe(1);
+    expect(squadZero.err).toMatch(/^bertvision extract: \/dev\/zero: is a character device, expected a regular file/);
+    const splitZero = await cli([...base, '--squad', squad, '--split-file', '/dev/zero', '--split-part', 'eval']);
+    expect(splitZero.err).toMatch(/\/dev\/zero: is a character device/);
+    expect(existsSync(out)).toBe(false);
+  });
+
   it('suggests the closest names, and nothing when nothing is close', () => {
     expect(closestNames('out-dir', ['out', 'output', 'dev'])).toEqual([]);
     expect(closestNames('ot', ['out', 'dev'])).toEqual(['out']);
