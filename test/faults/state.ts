@@ -1,12 +1,12 @@
 /**
  * What a scenario's target holds after a run, read with the library's own readers (loadModel, CheckpointDirectory,
- * openStore on dist/): the variant every value equals, `'none'` when nothing is there, `'broken'` otherwise.
+ * openStore): the variant every value equals, `'none'` when nothing is there, `'broken'` otherwise.
  * And the debris check: after a clean run, only the target's own files may exist.
  */
 import * as tf from '@tensorflow/tfjs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CheckpointDirectory, loadModel, openStore } from '../../dist/index.node.js';
+import { CheckpointDirectory, loadModel, openStore } from '../../src/index.node.js';
 import { CHECKPOINT_CHUNK, type Scenario, STORE_SHAPES, TARGETS } from './driver.mjs';
 
 /** The variant found, nothing, or something else (a lost write). */
