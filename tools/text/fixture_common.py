@@ -9,6 +9,9 @@ import sys
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "squad"))
+from fixture_io import _same as same_json  # noqa: E402  (the float-tolerant JSON comparer the squad fixtures use)
+
 ROOT = Path(__file__).resolve().parents[2]
 DEV = ROOT / "data" / "squad" / "dev-v2.0.json"
 FIXTURES = ROOT / "test" / "fixtures" / "text"
@@ -51,14 +54,18 @@ def dev_strings() -> list[tuple[str, str]]:
     return out
 
 
-def write_or_check(path: Path, make: Callable[[], Any], description: str) -> None:
-    """``--check``: exit 1 when the committed ``path`` differs from a fresh ``make()``; otherwise (re)write it."""
+def write_or_check(path: Path, make: Callable[[], Any], description: str, float_rel: float | None = None) -> None:
+    """``--check``: exit 1 when the committed ``path`` differs from a fresh ``make()``; otherwise (re)write it.
+    ``float_rel``: relative tolerance for floats (torch's CPU kernels differ by CPU in the last digits; keys, strings,
+    integers and structure must still be identical), compared by tools/squad/fixture_io.py's JSON comparer."""
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--check", action="store_true", help="compare with the committed fixture instead of writing")
     args = parser.parse_args()
     text = json.dumps(make(), separators=(",", ":"), ensure_ascii=True) + "\n"
     if args.check:
-        if not path.is_file() or path.read_text() != text:
+        committed = path.read_text() if path.is_file() else None
+        if committed != text and not (float_rel is not None and committed is not None
+                                      and same_json(json.loads(committed), json.loads(text), float_rel)):
             print(f"{path.relative_to(ROOT)} differs from what {Path(sys.argv[0]).name} generates", file=sys.stderr)
             sys.exit(1)
         print(f"{path.relative_to(ROOT)} is up to date")

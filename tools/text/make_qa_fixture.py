@@ -106,4 +106,5 @@ if __name__ == "__main__":
         sys.exit(2)
     target = Path(args[1])
     sys.argv = [sys.argv[0]] + (["--check"] if "--check" in sys.argv else [])
-    write_or_check(FIXTURES / "qa-pipeline.json", lambda: make(target), __doc__ or "")
+    # scores and logits from torch's CPU kernels: their last digits depend on the CPU (AVX2 / AVX-512 paths)
+    write_or_check(FIXTURES / "qa-pipeline.json", lambda: make(target), __doc__ or "", float_rel=1e-4)
