@@ -81,6 +81,8 @@ async function build() {
     ['float16.cc', []],
     ['mapped_file.cc', []],
     ['thread_pool.cc', []],
+    ['transpose.cc', []],
+    ['column_sums.cc', []],
     ...(x64
       ? [
           ['float16_f16c.cc', ['-mavx', '-mf16c']],

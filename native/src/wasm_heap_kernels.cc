@@ -7,7 +7,9 @@
 #include "gemm.h"
 #include "matvec.h"
 #include "napi_helpers.h"
+#include "column_sums.h"
 #include "thread_pool.h"
+#include "transpose.h"
 
 namespace bertvision {
 namespace {
@@ -162,6 +164,63 @@ napi_value MatVec(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+/**
+ * transpose(memory, inByteOffset, outByteOffset, A, B, C, D): out[a][c][b][d] = in[a][b][c][d], float32 inside
+ * `memory`, on every pool thread.
+ */
+napi_value Transpose(napi_env env, napi_callback_info info) {
+  napi_value args[7];
+  if (!readArguments(env, info, 7, args)) return nullptr;
+  void* memory;
+  size_t memoryBytes;
+  if (napi_get_arraybuffer_info(env, args[0], &memory, &memoryBytes) != napi_ok) {
+    return throwError(env, "transpose: expected an ArrayBuffer");
+  }
+  double v[6];
+  for (int i = 0; i < 6; ++i) {
+    if (!readNumber(env, args[i + 1], v[i])) return nullptr;
+  }
+  const double count = v[2] * v[3] * v[4] * v[5];
+  for (int i = 2; i < 6; ++i) {
+    if (v[i] < 0 || v[i] != static_cast<double>(static_cast<size_t>(v[i]))) return throwError(env, "transpose: bad dimensions");
+  }
+  const double lo = std::min(v[0], v[1]), hi = std::max(v[0], v[1]);
+  if (lo < 0 || hi + 4 * count > static_cast<double>(memoryBytes)) return throwError(env, "transpose: out of bounds");
+  if (hi < lo + 4 * count) return throwError(env, "transpose: input and output overlap");
+  auto* base = static_cast<uint8_t*>(memory);
+  blockTranspose(reinterpret_cast<const float*>(base + static_cast<size_t>(v[0])),
+                 reinterpret_cast<float*>(base + static_cast<size_t>(v[1])), static_cast<size_t>(v[2]),
+                 static_cast<size_t>(v[3]), static_cast<size_t>(v[4]), static_cast<size_t>(v[5]), globalPool());
+  return nullptr;
+}
+
+/** columnSums(memory, inByteOffset, outByteOffset, R, C): out[c] = Σ_r in[r][c], float32 inside `memory`. */
+napi_value ColumnSums(napi_env env, napi_callback_info info) {
+  napi_value args[5];
+  if (!readArguments(env, info, 5, args)) return nullptr;
+  void* memory;
+  size_t memoryBytes;
+  if (napi_get_arraybuffer_info(env, args[0], &memory, &memoryBytes) != napi_ok) {
+    return throwError(env, "columnSums: expected an ArrayBuffer");
+  }
+  double v[4];
+  for (int i = 0; i < 4; ++i) {
+    if (!readNumber(env, args[i + 1], v[i])) return nullptr;
+  }
+  for (int i = 2; i < 4; ++i) {
+    if (v[i] < 0 || v[i] != static_cast<double>(static_cast<size_t>(v[i]))) return throwError(env, "columnSums: bad dimensions");
+  }
+  if (v[0] < 0 || v[1] < 0 || v[0] + 4 * v[2] * v[3] > static_cast<double>(memoryBytes) ||
+      v[1] + 4 * v[3] > static_cast<double>(memoryBytes)) {
+    return throwError(env, "columnSums: out of bounds");
+  }
+  auto* base = static_cast<uint8_t*>(memory);
+  columnSums(reinterpret_cast<const float*>(base + static_cast<size_t>(v[0])),
+             reinterpret_cast<float*>(base + static_cast<size_t>(v[1])), static_cast<size_t>(v[2]),
+             static_cast<size_t>(v[3]), globalPool());
+  return nullptr;
+}
+
 }  // namespace
 
 void defineWasmHeapKernels(napi_env env, napi_value exports) {
@@ -170,6 +229,8 @@ void defineWasmHeapKernels(napi_env env, napi_value exports) {
       {"matVec", nullptr, MatVec, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"geluTanh", nullptr, GeluTanh, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"geluTanhGrad", nullptr, GeluTanhGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"columnSums", nullptr, ColumnSums, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"transpose", nullptr, Transpose, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof functions / sizeof functions[0], functions);
 }

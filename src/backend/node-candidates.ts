@@ -8,6 +8,8 @@ import { registerBackendCandidate, type BackendCandidate } from './choose.js';
 import { installTransposedMatMul } from './kernels/transposed-matmul.js';
 import { installNativeGelu } from './kernels/native-gelu.js';
 import { installNativeMatMul } from './kernels/native-matmul.js';
+import { installNativeSum } from './kernels/native-sum.js';
+import { installNativeTranspose } from './kernels/native-transpose.js';
 
 /** Import a package by name without letting a bundler resolve it statically. */
 const importOptional = (name: string): Promise<unknown> => import(/* @vite-ignore */ name);
@@ -43,6 +45,8 @@ registerBackendCandidate({
       installTransposedMatMul('wasm');
       installNativeMatMul(); // large products on the native kernel, when it is built
       installNativeGelu();
+      installNativeTranspose();
+      installNativeSum();
       return { ok: true };
     } catch (error) {
       return { ok: false, reason: error instanceof Error ? error.message : String(error) };

@@ -18,6 +18,14 @@ export interface DatasetOptions extends Omit<BatchOptions, 'epoch' | 'startBatch
   spanOutputs?: [string, string];
 }
 
+/**
+ * Whether `tf.tensor(values)` copies `values` at once on the current backend, so that the batch arrays can be reused:
+ * tfjs-backend-wasm copies them into its heap; cpu, webgl and tensorflow keep a reference until first use.
+ */
+export function copiesOnWrite(): boolean {
+  return tf.getBackend() === 'wasm';
+}
+
 /** A batch as `model.fitDataset` wants it. */
 export type TensorBatch = { xs: tf.Tensor; ys?: tf.Tensor | Record<string, tf.Tensor> };
 
@@ -49,7 +57,7 @@ export function storeDataset(store: ActivationStore, options: DatasetOptions): t
   const [startName, endName] = options.spanOutputs ?? ['start', 'end'];
   const positions = store.tensors[store.activations]!.shape[1] ?? 1;
   return tf.data.generator(() => {
-    const batches = storeBatches(store, { ...options, epoch: epoch++ });
+    const batches = storeBatches(store, { ...options, epoch: epoch++, reuseBuffers: copiesOnWrite() });
     return {
       async next(): Promise<IteratorResult<TensorBatch>> {
         const r = await batches.next();
@@ -79,7 +87,12 @@ export function storeBatchSource(store: ActivationStore, options: DatasetOptions
   return {
     batchesPerEpoch: () => perEpoch,
     async *batches(epoch: number, start = 0): AsyncIterable<Batch> {
-      for await (const b of storeBatches(store, { ...options, epoch, startBatch: start })) {
+      for await (const b of storeBatches(store, {
+        ...options,
+        epoch,
+        startBatch: start,
+        reuseBuffers: copiesOnWrite(),
+      })) {
         const ys = labelTensors(b, options, positions);
         yield { xs: tf.tensor(b.x, b.shape, 'float32'), ys: ys.length === 1 ? ys[0]! : ys, size: b.indices.length };
       }

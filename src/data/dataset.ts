@@ -32,11 +32,17 @@ export interface BatchOptions {
   epoch?: number;
   /** Start at this batch of the epoch, without reading the ones before (default 0; for resuming). */
   startBatch?: number;
+  /**
+   * Decode every batch into one of `prefetch + 2` arrays reused in turn instead of a fresh one (default false). A
+   * batch's `x` then stays valid only until the consumer asks for the next batch: copy it first (`tf.tensor` does).
+   * Saves the page faults of a fresh array per batch: 35 of the 40 ms a `[8, 384, 384, 7]` batch took to read.
+   */
+  reuseBuffers?: boolean;
 }
 
 /** One batch. `x` has shape `[size, ...example shape]` (float32; the delivered activation layout). */
 export interface StoreBatch {
-  /** Activations. A fresh array per batch (safe to hand to `tf.tensor` without copying). */
+  /** Activations. A fresh array per batch (safe to keep), unless `reuseBuffers` was set. */
   x: Float32Array;
   /** Shape of `x`. */
   shape: number[];
@@ -149,8 +155,17 @@ export async function* storeBatches(store: ActivationStore, options: BatchOption
     const group = order.slice(i, i + options.batchSize);
     if (group.length === options.batchSize || !options.dropRemainder) groups.push(group);
   }
+  const ahead = options.prefetch ?? 2;
+  const ring: Float32Array[] = [];
+  let loaded = 0;
+  const output = (length: number): Float32Array => {
+    if (!options.reuseBuffers) return new Float32Array(length);
+    const slot = loaded++ % (ahead + 2);
+    if (!ring[slot] || ring[slot]!.length < length) ring[slot] = new Float32Array(length);
+    return ring[slot]!.subarray(0, length);
+  };
   const load = async (indices: number[]): Promise<StoreBatch> => {
-    const x = new Float32Array(indices.length * perExample);
+    const x = output(indices.length * perExample);
     await store.readIndices(store.activations, indices, x);
     const batch: StoreBatch = { x, shape: [indices.length, ...exampleShape], indices };
     if (labels.noAnswer) batch.noAnswer = Int32Array.from(indices, (i) => labels.noAnswer![i]!);
@@ -158,7 +173,6 @@ export async function* storeBatches(store: ActivationStore, options: BatchOption
     if (labels.end) batch.end = Int32Array.from(indices, (i) => labels.end![i]!);
     return batch;
   };
-  const ahead = options.prefetch ?? 2;
   const pending: Promise<StoreBatch>[] = [];
   let next = 0;
   try {

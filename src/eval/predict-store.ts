@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { InvalidArgumentError, MismatchError } from '../errors.js';
 import { storeBatches } from '../data/dataset.js';
+import { copiesOnWrite } from '../data/dataset-tf.js';
 import type { ActivationStore } from '../store/store.js';
 
 /** Per-window outputs of a head: binary logits `[N × 2]`, or span start/end logits `[N × S]` each. */
@@ -62,6 +63,7 @@ export async function predictStore(
     batchSize,
     labels: 'none',
     prefetch: 1,
+    reuseBuffers: copiesOnWrite(),
     ...(options.indices ? { indices: options.indices } : {}),
   })) {
     const x = tf.tensor(batch.x, batch.shape, 'float32');

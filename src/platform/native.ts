@@ -66,6 +66,18 @@ export interface NativeAddon {
     transposed: boolean,
   ): void;
   geluTanh(memory: ArrayBuffer, xByteOffset: number, yByteOffset: number, count: number): void;
+  /** `out[c] = Σ_r in[r][c]` for a float32 `[rows, columns]` matrix inside `memory`. */
+  columnSums(memory: ArrayBuffer, inByteOffset: number, outByteOffset: number, rows: number, columns: number): void;
+  /** `out[a][c][b][d] = in[a][b][c][d]` for 4-byte values of shape `[A, B, C, D]` inside `memory`. */
+  transpose(
+    memory: ArrayBuffer,
+    inByteOffset: number,
+    outByteOffset: number,
+    a: number,
+    b: number,
+    c: number,
+    d: number,
+  ): void;
   geluTanhGrad(
     memory: ArrayBuffer,
     xByteOffset: number,

@@ -8,6 +8,7 @@ export interface WasmBackend {
   wasm: { HEAPU8: Uint8Array };
   dataIdMap: { get(dataId: object): { memoryOffset: number } };
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+  disposeData(dataId: object): boolean;
 }
 
 /** The wasm heap's ArrayBuffer. Take it after `makeOutput`, which may grow (and so replace) the heap. */

@@ -63,6 +63,32 @@ describe.skipIf(!nativeKernelStatus().capabilities?.avx2Fma)('native matMul on t
     expect(tf.memory().numTensors).toBe(before);
   });
 
+  it('products with few output columns run transposed on the kernel and equal NumPy', () => {
+    installNativeMatMul({ minMultiplyAdds: 0, minColumns: 16, minRows: 6 });
+    try {
+      const narrow = cases.filter((c) => c.c.at(-1)! < 16 && c.c.at(-2)! >= 16 && c.b.at(-1) !== 1);
+      expect(narrow.length).toBeGreaterThanOrEqual(5);
+      for (const c of narrow) {
+        const before = tf.memory().numTensors;
+        const callsBefore = nativeMatMulCalls();
+        const product = tf.tidy(() =>
+          tf.matMul(tf.tensor(slice(c.aAt, c.a), c.a), tf.tensor(slice(c.bAt, c.b), c.b), c.transposeA, c.transposeB),
+        );
+        expect(nativeMatMulCalls() - callsBefore).toBe(1);
+        expect(product.shape).toEqual(c.c);
+        const got = product.dataSync();
+        const want = slice(c.cAt, c.c);
+        const bound = slice(c.boundAt, c.c);
+        for (let i = 0; i < got.length; i++)
+          expect(Math.abs(got[i]! - want[i]!)).toBeLessThanOrEqual(bound[i]! + 1e-30);
+        product.dispose();
+        expect(tf.memory().numTensors).toBe(before);
+      }
+    } finally {
+      installNativeMatMul({ minMultiplyAdds: 0, minColumns: 1, minRows: 1 });
+    }
+  });
+
   it('gradients through the native kernel match NumPy products (dA = dC·Bᵀ, dB = Aᵀ·dC)', () => {
     const c = cases.find((x) => x.a.join() === '70,520' && !x.transposeA && !x.transposeB)!;
     const a = tf.tensor(slice(c.aAt, c.a), c.a);

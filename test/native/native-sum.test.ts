@@ -1,0 +1,66 @@
+/**
+ * The wasm backend's Sum with bertvision's native column sums against NumPy (tools/fixtures/make_sum_cases.py): inputs
+ * whose every partial sum is exact in float32, so any summation order must match NumPy exactly.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { initBackend } from '../../src/index.node.js';
+import { leadingAxes, nativeSumCalls } from '../../src/backend/kernels/native-sum.js';
+import { nativeKernelStatus } from '../../src/platform/native.js';
+
+interface Case {
+  shape: number[];
+  axis: number | number[];
+  keepDims: boolean;
+  native: boolean;
+  outShape: number[];
+  sums: number[];
+}
+const { cases } = JSON.parse(
+  readFileSync(join(import.meta.dirname, '..', 'fixtures', 'kernels', 'sum-cases.json'), 'utf8'),
+) as { cases: Case[] };
+
+/** The generator's inputs: ((i · 7919) mod 1001 − 500) / 8. */
+function inputs(count: number): Float32Array {
+  return Float32Array.from({ length: count }, (_v, i) => (((i * 7919) % 1001) - 500) / 8);
+}
+
+describe('Sum on the wasm backend (native column sums where built)', () => {
+  beforeAll(async () => {
+    await initBackend({ backend: 'wasm' });
+  });
+
+  for (const c of cases) {
+    it(`[${c.shape.join(',')}] over ${JSON.stringify(c.axis)}${c.keepDims ? ' (keepDims)' : ''} equals NumPy`, () => {
+      const before = tf.memory().numTensors;
+      const calls = nativeSumCalls();
+      const x = tf.tensor(inputs(c.shape.reduce((a, b) => a * b, 1)), c.shape);
+      const y = tf.sum(x, c.axis, c.keepDims);
+      expect(y.shape).toEqual(c.outShape);
+      expect(Array.from(y.dataSync())).toEqual(c.sums);
+      tf.dispose([x, y]);
+      expect(nativeSumCalls() - calls).toBe(nativeKernelStatus().loaded && c.native ? 1 : 0);
+      expect(tf.memory().numTensors).toBe(before);
+    });
+  }
+
+  it('gradients through the kernel are unchanged (a bias gradient is a sum over the rows)', () => {
+    const dy = tf.tensor(inputs(2048 * 32), [2048, 32]);
+    const b = tf.zeros([32]);
+    const [db] = tf.grads((bias: tf.Tensor) => tf.sum(tf.mul(tf.add(tf.zeros([2048, 32]), bias), dy)))([b]);
+    const want = tf.sum(dy, 0);
+    expect(Array.from(db!.dataSync())).toEqual(Array.from(want.dataSync()));
+    tf.dispose([dy, b, db!, want]);
+  });
+});
+
+describe('leadingAxes', () => {
+  it('counts the reduced axes when they are the leading ones', () => {
+    expect(leadingAxes(3, [1, 0])).toBe(2);
+    expect(leadingAxes(2, -2)).toBe(1);
+    expect(leadingAxes(3, [0, 2])).toBeUndefined();
+    expect(leadingAxes(2, [0, 1])).toBeUndefined();
+  });
+});
