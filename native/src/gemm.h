@@ -23,4 +23,20 @@ void sgemmAvx2(int batch, int M, int N, int K,
                const float* B, long long strideB, bool transB,
                float* C, long long strideC, ThreadPool& pool);
 
+/**
+ * Where A's stored columns lie when they are grouped: stored element (s, t) at A[s*ld + (t / group)*groupStride +
+ * t % group]. A layer-last activation batch X [n, E, L] is then the stored matrix [E, n·L] (ld = L, group = L,
+ * groupStride = E·L): op(A) = X as [E, n·L] rows (transA false) or its transpose, the rows [n·L, E] (transA true),
+ * without moving X. ld is the stored row stride (K for op(A) = A, M for op(A) = Aᵀ in the plain layout).
+ */
+struct GroupedColumns {
+  long long ld;
+  int group;
+  long long groupStride;
+};
+
+/** C = op(A) · op(B) (batch 1) with A's columns grouped as described by `layout`; otherwise as sgemmAvx2. */
+void sgemmAvx2GroupedA(int M, int N, int K, const float* A, GroupedColumns layout, bool transA,
+                       const float* B, bool transB, float* C, ThreadPool& pool);
+
 }  // namespace bertvision

@@ -66,7 +66,45 @@ struct Operand {
   const float* data;
   long long ld;  // elements between consecutive stored rows
   bool trans;
+  int group = 0;  // > 0: stored columns grouped (see GroupedColumns)
+  long long groupStride = 0;
 };
+
+/** Offset of stored column t of a grouped operand. */
+inline long long groupedColumn(const Operand& a, long long t) {
+  return (t / a.group) * a.groupStride + t % a.group;
+}
+
+/**
+ * packA for an operand with grouped stored columns. op(A) = A: each row is read in runs of up to `group` adjacent
+ * values (one group); op(A) = Aᵀ: each k reads the panel's six rows at their six column offsets.
+ */
+void packGroupedA(const Operand& a, int row0, int rows, int k0, int kc, float* dst) {
+  for (int p = 0; p < rows; p += kMR, dst += kMR * kc) {
+    const int live = std::min(kMR, rows - p);
+    if (live < kMR) std::fill_n(dst, kMR * kc, 0.0f);
+    if (a.trans) {
+      long long offset[kMR];
+      for (int i = 0; i < live; ++i) offset[i] = groupedColumn(a, row0 + p + i);
+      for (int k = 0; k < kc; ++k) {
+        const float* src = a.data + (k0 + k) * a.ld;
+        for (int i = 0; i < live; ++i) dst[k * kMR + i] = src[offset[i]];
+      }
+      continue;
+    }
+    for (int i = 0; i < live; ++i) {
+      const float* row = a.data + (row0 + p + i) * a.ld;
+      for (int k = 0; k < kc;) {
+        const long long t = k0 + k;
+        const int within = static_cast<int>(t % a.group);
+        const int run = std::min(a.group - within, kc - k);
+        const float* src = row + (t / a.group) * a.groupStride + within;
+        for (int r = 0; r < run; ++r) dst[(k + r) * kMR + i] = src[r];
+        k += run;
+      }
+    }
+  }
+}
 
 /**
  * Packs kMR = 6 whole rows of A (each contiguous in k, `ld` apart, from src) into one panel. Eight k at a time, the
@@ -110,6 +148,10 @@ void packSixRows(const float* src, long long ld, int kc, float* dst) {
  * panel at k*kMR + i). Rows past the end are zeros.
  */
 void packA(const Operand& a, int row0, int rows, int k0, int kc, float* dst) {
+  if (a.group > 0) {
+    packGroupedA(a, row0, rows, k0, kc, dst);
+    return;
+  }
   for (int p = 0; p < rows; p += kMR, dst += kMR * kc) {
     const int live = std::min(kMR, rows - p);
     if (live < kMR) std::fill_n(dst, kMR * kc, 0.0f);
@@ -303,6 +345,20 @@ void sgemmAvx2(int batch, int M, int N, int K,
                           Operand{B + entry * strideB, transB ? K : N, transB}, C + entry * strideC};
     multiply(product, pool, packedB);
   }
+}
+
+void sgemmAvx2GroupedA(int M, int N, int K, const float* A, GroupedColumns layout, bool transA,
+                       const float* B, bool transB, float* C, ThreadPool& pool) {
+  if (M <= 0 || N <= 0) return;
+  if (K <= 0) {
+    std::fill_n(C, static_cast<size_t>(M) * N, 0.0f);
+    return;
+  }
+  static thread_local PackBuffer bBuffer;
+  float* packedB = bBuffer.get(static_cast<size_t>(ceilDiv(std::min(N, kNC), kNR)) * kNR * std::min(K, kMaxKC));
+  Operand a{A, layout.ld, transA, layout.group, layout.groupStride};
+  const Product product{M, N, K, a, Operand{B, transB ? K : N, transB}, C};
+  multiply(product, pool, packedB);
 }
 
 }  // namespace bertvision

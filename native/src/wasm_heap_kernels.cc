@@ -1,6 +1,7 @@
 // The addon's kernels that work in place on the WebAssembly backend's heap: the matrix product, matrix × vector
 // (the layer mix) and tanh-GELU.
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 
 #include "gelu.h"
@@ -51,6 +52,51 @@ napi_value Matmul(napi_env env, napi_callback_info info) {
             reinterpret_cast<const float*>(base + static_cast<size_t>(v[0])), static_cast<long long>(v[7]), transA,
             reinterpret_cast<const float*>(base + static_cast<size_t>(v[1])), static_cast<long long>(v[8]), transB,
             reinterpret_cast<float*>(base + static_cast<size_t>(v[2])), static_cast<long long>(v[9]), globalPool());
+#endif
+  return nullptr;
+}
+
+/**
+ * groupedMatmul(memory, aByteOffset, bByteOffset, cByteOffset, M, N, K, ld, group, groupStride, transA, transB):
+ * C = op(A)·op(B) where A's stored columns are grouped (gemm.h, GroupedColumns): a layer-last activation batch used as
+ * rows or columns without transposing it first.
+ */
+napi_value GroupedMatmul(napi_env env, napi_callback_info info) {
+  napi_value args[12];
+  if (!readArguments(env, info, 12, args)) return nullptr;
+  if (!cpuHasAvx2Fma()) return throwError(env, "groupedMatmul: this CPU lacks AVX2/FMA");
+  void* memory;
+  size_t memoryBytes;
+  if (napi_get_arraybuffer_info(env, args[0], &memory, &memoryBytes) != napi_ok) {
+    return throwError(env, "groupedMatmul: expected an ArrayBuffer");
+  }
+  double v[9];
+  for (int i = 0; i < 9; ++i) {
+    if (!readNumber(env, args[i + 1], v[i])) return nullptr;
+  }
+  bool transA = false, transB = false;
+  napi_get_value_bool(env, args[10], &transA);
+  napi_get_value_bool(env, args[11], &transB);
+  const double M = v[3], N = v[4], K = v[5], ld = v[6], group = v[7], groupStride = v[8];
+  if (M < 1 || N < 1 || K < 1 || M > 2147483647.0 || N > 2147483647.0 || K > 2147483647.0 || group < 1 ||
+      group > 2147483647.0 || groupStride < group || ld < 0) {
+    return throwError(env, "groupedMatmul: bad dimensions");
+  }
+  // the last stored element of A: stored row S-1, stored column T-1 (offsets grow with t when groupStride >= group)
+  const double rowsStored = transA ? K : M, columnsStored = transA ? M : K;
+  const double t = columnsStored - 1;
+  const double lastColumn = std::floor(t / group) * groupStride + std::fmod(t, group);
+  const double ends[3] = {v[0] + 4 * ((rowsStored - 1) * ld + lastColumn + 1), v[1] + 4 * K * N, v[2] + 4 * M * N};
+  for (int i = 0; i < 3; ++i) {
+    if (v[i] < 0 || ends[i] > static_cast<double>(memoryBytes)) return throwError(env, "groupedMatmul: out of bounds");
+  }
+#if defined(__x86_64__) || defined(_M_X64)
+  auto* base = static_cast<uint8_t*>(memory);
+  sgemmAvx2GroupedA(static_cast<int>(M), static_cast<int>(N), static_cast<int>(K),
+                    reinterpret_cast<const float*>(base + static_cast<size_t>(v[0])),
+                    GroupedColumns{static_cast<long long>(ld), static_cast<int>(group), static_cast<long long>(groupStride)},
+                    transA, reinterpret_cast<const float*>(base + static_cast<size_t>(v[1])), transB,
+                    reinterpret_cast<float*>(base + static_cast<size_t>(v[2])), globalPool());
 #endif
   return nullptr;
 }
@@ -226,6 +272,7 @@ napi_value ColumnSums(napi_env env, napi_callback_info info) {
 void defineWasmHeapKernels(napi_env env, napi_value exports) {
   const napi_property_descriptor functions[] = {
       {"matmul", nullptr, Matmul, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"groupedMatmul", nullptr, GroupedMatmul, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"matVec", nullptr, MatVec, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"geluTanh", nullptr, GeluTanh, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"geluTanhGrad", nullptr, GeluTanhGrad, nullptr, nullptr, nullptr, napi_default, nullptr},

@@ -56,6 +56,21 @@ export interface NativeAddon {
     transposeA: boolean,
     transposeB: boolean,
   ): void;
+  /** `C = op(A)·op(B)` with A's stored columns grouped (native/src/gemm.h, GroupedColumns); float32 inside `memory`. */
+  groupedMatmul(
+    memory: ArrayBuffer,
+    aByteOffset: number,
+    bByteOffset: number,
+    cByteOffset: number,
+    m: number,
+    n: number,
+    k: number,
+    ld: number,
+    group: number,
+    groupStride: number,
+    transposeA: boolean,
+    transposeB: boolean,
+  ): void;
   matVec(
     memory: ArrayBuffer,
     aByteOffset: number,

@@ -1,0 +1,61 @@
+/**
+ * The shared AdapterPooler projection's two products (`LAYER_ROWS_MATMUL_KERNEL`, `LAYER_COLUMNS_MATMUL_KERNEL`) for
+ * the WebAssembly backend, on bertvision's native AVX2/FMA GEMM with the layer-axis transpose folded into its packing
+ * (Node only).
+ *
+ * A layer-last batch `x [n, E, L]` is the stored matrix `[E, n·L]` whose columns come in groups of L (`native/src/
+ * gemm.h`, GroupedColumns): the forward product reads it as rows `[n·L, E]`, the kernel gradient as columns, both in
+ * place, instead of two explicit transposes of the whole batch per step.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { LAYER_COLUMNS_MATMUL_KERNEL, LAYER_ROWS_MATMUL_KERNEL } from '../../layers/projection.js';
+import { nativeAddon } from '../../platform/native.js';
+import { heapBuffer, heapOffset, type WasmBackend } from '../../platform/wasm-heap.js';
+
+type KernelArgs = Parameters<tf.KernelFunc>[0];
+
+/** `[n, E, L]` of a layer-last input `[...lead, E, L]`. */
+function layout(x: tf.TensorInfo): { n: number; E: number; L: number } {
+  const r = x.shape.length;
+  return { n: x.shape.slice(0, -2).reduce((a, b) => a * b, 1), E: x.shape[r - 2]!, L: x.shape[r - 1]! };
+}
+
+/**
+ * Registers the two kernels on the wasm backend. Idempotent; call after the wasm backend's package is imported (the
+ * Node entry does it).
+ * @returns true when registered (now or before); false where the native kernels are unavailable or lack AVX2/FMA.
+ */
+export function installNativeLayerProducts(backendName = 'wasm'): boolean {
+  const addon = nativeAddon();
+  if (!addon?.capabilities().avx2Fma) return false;
+  if (tf.getKernel(LAYER_ROWS_MATMUL_KERNEL, backendName)) return true;
+  tf.registerKernel({
+    kernelName: LAYER_ROWS_MATMUL_KERNEL,
+    backendName,
+    kernelFunc: ({ inputs, backend }: KernelArgs) => {
+      const { x, kernel } = inputs as { x: tf.TensorInfo; kernel: tf.TensorInfo };
+      const { n, E, L } = layout(x);
+      const A = kernel.shape[1]!;
+      const wasm = backend as unknown as WasmBackend;
+      const out = wasm.makeOutput([n * L, A], 'float32');
+      const at = (info: tf.TensorInfo): number => heapOffset(wasm, info);
+      addon.groupedMatmul(heapBuffer(wasm), at(x), at(kernel), at(out), n * L, A, E, L, L, E * L, true, false);
+      return out;
+    },
+  });
+  tf.registerKernel({
+    kernelName: LAYER_COLUMNS_MATMUL_KERNEL,
+    backendName,
+    kernelFunc: ({ inputs, backend }: KernelArgs) => {
+      const { x, dy } = inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
+      const { n, E, L } = layout(x);
+      const A = dy.shape[1]!;
+      const wasm = backend as unknown as WasmBackend;
+      const out = wasm.makeOutput([E, A], 'float32');
+      const at = (info: tf.TensorInfo): number => heapOffset(wasm, info);
+      addon.groupedMatmul(heapBuffer(wasm), at(x), at(dy), at(out), E, A, n * L, L, L, E * L, false, false);
+      return out;
+    },
+  });
+  return true;
+}
