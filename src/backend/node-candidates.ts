@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { registerBackendCandidate, type BackendCandidate } from './choose.js';
 import { installTransposedMatMul } from './kernels/transposed-matmul.js';
 import { installNativeGelu } from './kernels/native-gelu.js';
+import { installNativeFloat16Upload } from './kernels/native-float16-upload.js';
 import { installNativeLayerProducts } from './kernels/native-layer-products.js';
 import { installNativeMatMul } from './kernels/native-matmul.js';
 import { installNativeSum } from './kernels/native-sum.js';
@@ -49,6 +50,7 @@ registerBackendCandidate({
       installNativeTranspose();
       installNativeSum();
       installNativeLayerProducts();
+      installNativeFloat16Upload();
       return { ok: true };
     } catch (error) {
       return { ok: false, reason: error instanceof Error ? error.message : String(error) };

@@ -5,7 +5,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { InvalidArgumentError } from '../errors.js';
 import type { Batch, BatchSource } from './batch-source.js';
-import { checkBatchOptions, storeBatches, type BatchOptions, type StoreBatch } from './dataset.js';
+import { float16Upload } from '../backend/float16-upload.js';
+import { checkBatchOptions, storeBatches, storeBitBatches, type BatchOptions, type StoreBatch } from './dataset.js';
 import type { ActivationStore } from '../store/store.js';
 
 /** Options of `storeDataset` and `storeBatchSource`. */
@@ -26,11 +27,30 @@ export function copiesOnWrite(): boolean {
   return tf.getBackend() === 'wasm';
 }
 
+/** A store batch with its activations already a tensor (`xs`, the caller's to dispose). */
+export type UploadedBatch = Omit<StoreBatch, 'x'> & { xs: tf.Tensor };
+
+/**
+ * The batches of one epoch as tensors, made the fastest way the active backend allows: float16 bits decoded straight
+ * into the backend's memory where a decoder is registered for it (src/backend/float16-upload.ts; the read arrays are
+ * then always reused), else float32 arrays uploaded with `tf.tensor` (reused where it copies them).
+ */
+export async function* uploadedBatches(store: ActivationStore, options: BatchOptions): AsyncGenerator<UploadedBatch> {
+  const upload = store.float16Bits ? float16Upload(tf.getBackend()) : undefined;
+  if (upload) {
+    for await (const { bits, ...rest } of storeBitBatches(store, { ...options, reuseBuffers: true }))
+      yield { ...rest, xs: upload(bits, rest.shape) };
+    return;
+  }
+  for await (const { x, ...rest } of storeBatches(store, { ...options, reuseBuffers: copiesOnWrite() }))
+    yield { ...rest, xs: tf.tensor(x, rest.shape, 'float32') };
+}
+
 /** A batch as `model.fitDataset` wants it. */
 export type TensorBatch = { xs: tf.Tensor; ys?: tf.Tensor | Record<string, tf.Tensor> };
 
 /** The label tensors of `b` in the form `options` asks for (span: [start, end]); empty when it has none. */
-function labelTensors(b: StoreBatch, options: DatasetOptions, positions: number): tf.Tensor[] {
+function labelTensors(b: Omit<StoreBatch, 'x'>, options: DatasetOptions, positions: number): tf.Tensor[] {
   if (b.noAnswer) {
     const noAnswer = b.noAnswer;
     if (options.oneHot === false) return [tf.tensor1d(Float32Array.from(noAnswer))];
@@ -57,12 +77,12 @@ export function storeDataset(store: ActivationStore, options: DatasetOptions): t
   const [startName, endName] = options.spanOutputs ?? ['start', 'end'];
   const positions = store.tensors[store.activations]!.shape[1] ?? 1;
   return tf.data.generator(() => {
-    const batches = storeBatches(store, { ...options, epoch: epoch++, reuseBuffers: copiesOnWrite() });
+    const batches = uploadedBatches(store, { ...options, epoch: epoch++ });
     return {
       async next(): Promise<IteratorResult<TensorBatch>> {
         const r = await batches.next();
         if (r.done) return { done: true, value: undefined };
-        const xs = tf.tensor(r.value.x, r.value.shape, 'float32');
+        const xs = r.value.xs;
         const ys = labelTensors(r.value, options, positions);
         if (ys.length === 2) return { done: false, value: { xs, ys: { [startName]: ys[0]!, [endName]: ys[1]! } } };
         return { done: false, value: ys.length === 1 ? { xs, ys: ys[0]! } : { xs } };
@@ -87,14 +107,9 @@ export function storeBatchSource(store: ActivationStore, options: DatasetOptions
   return {
     batchesPerEpoch: () => perEpoch,
     async *batches(epoch: number, start = 0): AsyncIterable<Batch> {
-      for await (const b of storeBatches(store, {
-        ...options,
-        epoch,
-        startBatch: start,
-        reuseBuffers: copiesOnWrite(),
-      })) {
+      for await (const b of uploadedBatches(store, { ...options, epoch, startBatch: start })) {
         const ys = labelTensors(b, options, positions);
-        yield { xs: tf.tensor(b.x, b.shape, 'float32'), ys: ys.length === 1 ? ys[0]! : ys, size: b.indices.length };
+        yield { xs: b.xs, ys: ys.length === 1 ? ys[0]! : ys, size: b.indices.length };
       }
     },
   };

@@ -144,7 +144,34 @@ export function epochOrder(
  * Iterates over one epoch of batches, reading up to `prefetch` batches ahead.
  * @throws InvalidArgumentError for bad options or missing label tensors (before the first batch).
  */
-export async function* storeBatches(store: ActivationStore, options: BatchOptions): AsyncGenerator<StoreBatch> {
+export function storeBatches(store: ActivationStore, options: BatchOptions): AsyncGenerator<StoreBatch> {
+  return batchesOf(store, options, Float32Array);
+}
+
+/** A batch whose activations are the store's float16 bits, undecoded (see {@link storeBitBatches}). */
+export type StoreBitBatch = Omit<StoreBatch, 'x'> & { bits: Uint16Array };
+
+/**
+ * Like {@link storeBatches}, but each batch carries the activations' stored float16 bits (`bits`) instead of float32
+ * values, for a consumer that decodes them where it needs them (into the wasm heap, src/backend/float16-upload.ts).
+ * Only for stores with `float16Bits`.
+ * @throws InvalidArgumentError when the store cannot deliver float16 bits, and as {@link storeBatches}.
+ */
+export async function* storeBitBatches(store: ActivationStore, options: BatchOptions): AsyncGenerator<StoreBitBatch> {
+  if (!store.float16Bits) {
+    throw new InvalidArgumentError('the activations are not float16 stored layers-last: read them as float32', {
+      file: store.path,
+    });
+  }
+  for await (const { x, ...rest } of batchesOf(store, options, Uint16Array)) yield { ...rest, bits: x };
+}
+
+/** The batches of one epoch with activations in arrays of type `Values` (float32 values or float16 bits). */
+async function* batchesOf<Values extends Float32Array | Uint16Array>(
+  store: ActivationStore,
+  options: BatchOptions,
+  Values: { new (length: number): Values },
+): AsyncGenerator<Omit<StoreBatch, 'x'> & { x: Values }> {
   checkBatchOptions(store, options);
   const labels = await readLabels(store, options.labels ?? 'none');
   const order = epochOrder(store.numExamples, options);
@@ -156,24 +183,25 @@ export async function* storeBatches(store: ActivationStore, options: BatchOption
     if (group.length === options.batchSize || !options.dropRemainder) groups.push(group);
   }
   const ahead = options.prefetch ?? 2;
-  const ring: Float32Array[] = [];
+  const ring: Values[] = [];
   let loaded = 0;
-  const output = (length: number): Float32Array => {
-    if (!options.reuseBuffers) return new Float32Array(length);
+  const output = (length: number): Values => {
+    if (!options.reuseBuffers) return new Values(length);
     const slot = loaded++ % (ahead + 2);
-    if (!ring[slot] || ring[slot]!.length < length) ring[slot] = new Float32Array(length);
-    return ring[slot]!.subarray(0, length);
+    if (!ring[slot] || ring[slot]!.length < length) ring[slot] = new Values(length);
+    return ring[slot]!.subarray(0, length) as Values;
   };
-  const load = async (indices: number[]): Promise<StoreBatch> => {
+  type Loaded = Omit<StoreBatch, 'x'> & { x: Values };
+  const load = async (indices: number[]): Promise<Loaded> => {
     const x = output(indices.length * perExample);
     await store.readIndices(store.activations, indices, x);
-    const batch: StoreBatch = { x, shape: [indices.length, ...exampleShape], indices };
+    const batch: Loaded = { x, shape: [indices.length, ...exampleShape], indices };
     if (labels.noAnswer) batch.noAnswer = Int32Array.from(indices, (i) => labels.noAnswer![i]!);
     if (labels.start) batch.start = Int32Array.from(indices, (i) => labels.start![i]!);
     if (labels.end) batch.end = Int32Array.from(indices, (i) => labels.end![i]!);
     return batch;
   };
-  const pending: Promise<StoreBatch>[] = [];
+  const pending: Promise<Loaded>[] = [];
   let next = 0;
   try {
     while (next < groups.length || pending.length > 0) {

@@ -5,8 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { InvalidArgumentError, MismatchError } from '../errors.js';
-import { storeBatches } from '../data/dataset.js';
-import { copiesOnWrite } from '../data/dataset-tf.js';
+import { uploadedBatches } from '../data/dataset-tf.js';
 import type { ActivationStore } from '../store/store.js';
 
 /** Per-window outputs of a head: binary logits `[N × 2]`, or span start/end logits `[N × S]` each. */
@@ -59,14 +58,13 @@ export async function predictStore(
   const first = new Float32Array(n * width);
   const second = span ? new Float32Array(n * width) : undefined;
   let done = 0;
-  for await (const batch of storeBatches(store, {
+  for await (const batch of uploadedBatches(store, {
     batchSize,
     labels: 'none',
     prefetch: 1,
-    reuseBuffers: copiesOnWrite(),
     ...(options.indices ? { indices: options.indices } : {}),
   })) {
-    const x = tf.tensor(batch.x, batch.shape, 'float32');
+    const x = batch.xs;
     const outputs = tf.tidy(() => {
       const out = model.apply(x, { training: false });
       return (Array.isArray(out) ? out : [out]) as tf.Tensor[];

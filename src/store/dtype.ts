@@ -12,7 +12,8 @@ export const STORE_DTYPES: readonly StoreDtype[] = ['float16', 'float32', 'float
 
 /** The typed array `read` returns: float16/float32 → Float32Array, float64 → Float64Array, int32 → Int32Array,
  * int64 → BigInt64Array, uint8/bool → Uint8Array. */
-export type StoreArray = Float32Array | Float64Array | Int32Array | BigInt64Array | Uint8Array;
+/** What reads deliver. A `Uint16Array` only as the stored bits of float16 (see `ActivationStore.float16Bits`). */
+export type StoreArray = Float32Array | Float64Array | Int32Array | BigInt64Array | Uint8Array | Uint16Array;
 
 /** Bytes per element on disk. */
 export function dtypeByteSize(dtype: StoreDtype): number {
@@ -53,6 +54,7 @@ export function allocateStoreArray(dtype: StoreDtype, length: number): StoreArra
 export function isStoreArrayFor(dtype: StoreDtype, array: StoreArray): boolean {
   switch (dtype) {
     case 'float16':
+      return array instanceof Float32Array || array instanceof Uint16Array;
     case 'float32':
       return array instanceof Float32Array;
     case 'float64':

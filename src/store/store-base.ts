@@ -58,6 +58,7 @@ export class BaseStore implements ActivationStore {
   readonly activations: string;
   readonly layerAxis: number;
   readonly numExamples: number;
+  readonly float16Bits: boolean;
   private readonly sources = new Map<string, TensorSource>();
   private readonly storedLayerAxis: number;
   private readonly transpose: boolean;
@@ -102,6 +103,7 @@ export class BaseStore implements ActivationStore {
     this.layerAxis = this.transpose ? rank - 1 : this.storedLayerAxis;
     checkMetadataAgainstShape(this.metadata, act, this.storedLayerAxis, path);
     this.numExamples = act.shape[0]!;
+    this.float16Bits = act.dtype === 'float16' && !this.transpose;
     for (const s of sources) {
       if (s.shape.length === 0 || s.shape[0] !== this.numExamples) {
         throw new ShapeError(
@@ -164,6 +166,12 @@ export class BaseStore implements ActivationStore {
         { file: this.path },
       );
     }
+    if (target instanceof Uint16Array && name === this.activations && this.transpose) {
+      throw new InvalidArgumentError(
+        `'${name}' is delivered layers-last (moved on read): read it into a Float32Array, not its float16 bits`,
+        { file: this.path },
+      );
+    }
     if (name === this.activations && this.transpose) {
       const scratch = this.scratchFor(target as Float32Array | Float64Array, length);
       await this.readStored(s, start, count, perExample, scratch);
@@ -201,6 +209,15 @@ export class BaseStore implements ActivationStore {
     }
     const pieceLimit = Math.min(s.maxReadBytes, s.dtype === 'float16' ? F16_PIECE_BYTES : PIECE_BYTES);
     const perPiece = Math.max(1, Math.floor(pieceLimit / exampleBytes));
+    if (out instanceof Uint16Array) {
+      // the stored float16 bits, undecoded (little-endian on disk, as typed arrays are on every supported host)
+      const bytes = new Uint8Array(out.buffer, out.byteOffset, count * exampleBytes);
+      for (let done = 0; done < count; done += perPiece) {
+        const k = Math.min(perPiece, count - done);
+        await s.readRaw(start + done, k, bytes.subarray(done * exampleBytes, (done + k) * exampleBytes));
+      }
+      return;
+    }
     if (s.dtype === 'float16' && s.readFloat16) {
       await s.readFloat16(start, count, (out as Float32Array).subarray(0, count * perExample));
       return;

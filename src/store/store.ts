@@ -62,8 +62,14 @@ export interface ActivationStore {
   /** Number of examples (first-axis length of the activations). */
   readonly numExamples: number;
   /**
+   * Whether `read` / `readIndices` can hand over the activations' stored float16 bits undecoded (into a `Uint16Array`
+   * `out`): true for float16 activations delivered as stored (no layer-axis move on read).
+   */
+  readonly float16Bits: boolean;
+  /**
    * Reads examples `[start, start + count)` of tensor `name` into `out` (a reused array of at least
-   * `count × example size` elements) or into a new array. float16 comes back as float32.
+   * `count × example size` elements) or into a new array. float16 comes back as float32, or as its stored bits when
+   * `out` is a `Uint16Array` (see `float16Bits`).
    * @throws InvalidArgumentError for an unknown tensor, a range outside the tensor or an unsuitable `out`;
    *   FileFormatError when the file turns out truncated or corrupt.
    */
