@@ -70,10 +70,14 @@ interface Row {
   backend: string;
   seconds: Partial<Record<Variant, number[]>>;
   loopRates: Partial<Record<Variant, number[]>>;
+  /** Sides whose process failed (first line: its last words); the other sides still run. */
+  failed?: Partial<Record<Variant, string>>;
+  /** A failure of the whole row: a Python side's parameter count differs from the CLI's. */
   error?: string;
 }
 
-const saved: Row[] = resume && existsSync(jsonPath) ? (JSON.parse(readFileSync(jsonPath, 'utf8')) as Row[]) : [];
+// every row of earlier runs is kept in the JSON (a run replaces its own rows); --resume also skips those done
+const saved: Row[] = existsSync(jsonPath) ? (JSON.parse(readFileSync(jsonPath, 'utf8')) as Row[]) : [];
 const rows: Row[] = [...saved];
 function persist(): void {
   mkdirSync(dirname(jsonPath), { recursive: true });
@@ -93,7 +97,17 @@ for (const size of sizes)
 let failures = 0;
 for (const { head, size, task } of plan) {
   const examples = counts[`${task}-${size}`]!;
-  if (saved.some((r) => r.head === head && r.size === size && r.examples === examples && r.error === undefined)) {
+  if (
+    resume &&
+    saved.some(
+      (r) =>
+        r.head === head &&
+        r.size === size &&
+        r.examples === examples &&
+        r.error === undefined &&
+        r.failed === undefined,
+    )
+  ) {
     console.log(`${head} @ ${size}: kept from ${jsonPath}`);
     continue;
   }
@@ -101,30 +115,36 @@ for (const { head, size, task } of plan) {
   const parameters = cliCounts.get(`${task}-${size}`)!.get(head)!;
   const row: Row = { head, size, task, examples, batch, parameters, backend: '?', seconds: {}, loopRates: {} };
   const variants: Variant[] = ['bertvision', 'torch-w0', 'torch-w1', ...(task === 'binary' ? ['keras' as const] : [])];
-  try {
-    for (let round = 0; round < repeats; round++) {
-      // alternate: each round starts one side later, so no side always runs first (cold caches) or last
-      const order = variants.map((_v, i) => variants[(i + round) % variants.length]!);
-      for (const v of order) {
-        const r: ProcessResult = runVariant(v, stores[`${task}-${size}`]!, head, batch);
-        if (r.parameters !== null && r.parameters !== parameters)
-          throw new Error(`${v} builds ${r.parameters} parameters, bertvision ${parameters}: not the same head`);
-        if (r.backend !== null) row.backend = r.backend;
-        (row.seconds[v] ??= []).push(r.seconds);
-        if (r.loopRate !== null) (row.loopRates[v] ??= []).push(r.loopRate);
-        console.log(`  ${head} @ ${size} round ${round + 1} ${v}: ${r.seconds.toFixed(1)} s`);
+  for (let round = 0; round < repeats && row.error === undefined; round++) {
+    // alternate: each round starts one side later, so no side always runs first (cold caches) or last
+    const order = variants.map((_v, i) => variants[(i + round) % variants.length]!);
+    for (const v of order) {
+      if (row.failed?.[v] !== undefined) continue; // a side that failed once is not retried
+      let r: ProcessResult;
+      try {
+        r = runVariant(v, stores[`${task}-${size}`]!, head, batch);
+      } catch (error) {
+        (row.failed ??= {})[v] = (error as Error).message;
+        console.error(`  FAILED ${head} @ ${size} ${v}: ${(error as Error).message}`);
+        continue;
       }
+      if (r.parameters !== null && r.parameters !== parameters) {
+        row.error = `${v} builds ${r.parameters} parameters, bertvision ${parameters}: not the same head`;
+        console.error(`FAILED ${head} @ ${size}: ${row.error}`);
+        break;
+      }
+      if (r.backend !== null) row.backend = r.backend;
+      (row.seconds[v] ??= []).push(r.seconds);
+      if (r.loopRate !== null) (row.loopRates[v] ??= []).push(r.loopRate);
+      console.log(`  ${head} @ ${size} round ${round + 1} ${v}: ${r.seconds.toFixed(1)} s`);
     }
-  } catch (error) {
-    row.error = (error as Error).message;
-    failures++;
-    console.error(`FAILED ${head} @ ${size}: ${row.error}`);
   }
+  if (row.error !== undefined || row.failed !== undefined) failures++;
   const i = rows.findIndex((r) => r.head === head && r.size === size);
   if (i >= 0) rows.splice(i, 1);
   rows.push(row);
   persist();
-  if (row.error === undefined) console.log(summary(row));
+  console.log(summary(row));
 }
 
 /** Examples/s with 3 significant digits. */
@@ -135,6 +155,8 @@ function med(row: Row, v: Variant): number | null {
   return row.seconds[v]?.length ? median(row.seconds[v]!) : null;
 }
 function cell(row: Row, v: Variant): string {
+  const failed = row.failed?.[v];
+  if (failed !== undefined) return `FAILED: ${failed.split('\n')[0]!.replaceAll('|', '/')}`;
   const s = med(row, v);
   return s === null ? '–' : `${s.toFixed(1)} s (${rate(row.examples / s)}/s)`;
 }
@@ -150,14 +172,19 @@ function loops(row: Row): string {
   return `${r('bertvision')} / ${torch > 0 ? rate(torch) : '–'}${row.task === 'binary' ? ` / ${r('keras')}` : ''}`;
 }
 function summary(row: Row): string {
+  if (row.error !== undefined) return `${row.head} @ ${row.size}: FAILED ${row.error}`;
   return `${row.head} @ ${row.size}: bertvision ${cell(row, 'bertvision')} [${row.backend}], torch w0 ${cell(row, 'torch-w0')}, w1 ${cell(row, 'torch-w1')}${row.task === 'binary' ? `, keras ${cell(row, 'keras')}` : ''} → ${ratio(row, 'best torch')} vs best torch`;
 }
 
-const ordered = [...rows].sort(
-  (a, b) =>
-    a.size.localeCompare(b.size) * -1 ||
-    ARCHITECTURE_NAMES.indexOf(a.head as never) - ARCHITECTURE_NAMES.indexOf(b.head as never),
-);
+const planned = (r: Row): boolean =>
+  plan.some((p) => p.head === r.head && p.size === r.size && counts[`${p.task}-${p.size}`] === r.examples);
+const ordered = rows
+  .filter(planned)
+  .sort(
+    (a, b) =>
+      a.size.localeCompare(b.size) * -1 ||
+      ARCHITECTURE_NAMES.indexOf(a.head as never) - ARCHITECTURE_NAMES.indexOf(b.head as never),
+  );
 const table = markdownTable(
   [
     'head',
@@ -176,7 +203,7 @@ const table = markdownTable(
   ],
   ordered.map((row) =>
     row.error !== undefined
-      ? [row.head, row.size, row.parameters.toLocaleString('en-US'), row.backend, `FAILED: ${row.error.split('\n')[0]}`]
+      ? [row.head, row.size, row.parameters.toLocaleString('en-US'), row.backend, `FAILED: ${row.error}`]
       : [
           row.head,
           row.size,

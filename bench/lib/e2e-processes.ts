@@ -45,8 +45,11 @@ function timed(cmd: string, args: string[]): { stdout: string; stderr: string; s
   const seconds = (performance.now() - t0) / 1000;
   if (r.error) throw r.error;
   if (r.status !== 0) {
-    const tail = `${r.stderr}`.trim().split('\n').slice(-6).join('\n');
-    throw new Error(`${cmd} ${args.join(' ')} exited ${r.status ?? r.signal}:\n${tail}`);
+    // first line: the process' last words (the table shows it); then the command and more of its stderr
+    const lines = `${r.stderr}`.trim().split('\n');
+    const last = (lines.at(-1) ?? '').replace(/^bertvision: /, '');
+    const tail = lines.slice(-6).join('\n');
+    throw new Error(`${last} (exit ${r.status ?? r.signal})\n${cmd} ${args.join(' ')}\n${tail}`);
   }
   return { stdout: r.stdout, stderr: r.stderr, seconds };
 }
