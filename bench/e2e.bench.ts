@@ -176,8 +176,8 @@ function summary(row: Row): string {
   return `${row.head} @ ${row.size}: bertvision ${cell(row, 'bertvision')} [${row.backend}], torch w0 ${cell(row, 'torch-w0')}, w1 ${cell(row, 'torch-w1')}${row.task === 'binary' ? `, keras ${cell(row, 'keras')}` : ''} → ${ratio(row, 'best torch')} vs best torch`;
 }
 
-const planned = (r: Row): boolean =>
-  plan.some((p) => p.head === r.head && p.size === r.size && counts[`${p.task}-${p.size}`] === r.examples);
+// rows of earlier runs with another N count too (e.g. Xception timed on fewer examples): the N column says which
+const planned = (r: Row): boolean => plan.some((p) => p.head === r.head && p.size === r.size);
 const ordered = rows
   .filter(planned)
   .sort(
@@ -189,6 +189,7 @@ const table = markdownTable(
   [
     'head',
     'size',
+    'N',
     'params',
     'backend',
     'bertvision',
@@ -203,10 +204,11 @@ const table = markdownTable(
   ],
   ordered.map((row) =>
     row.error !== undefined
-      ? [row.head, row.size, row.parameters.toLocaleString('en-US'), row.backend, `FAILED: ${row.error}`]
+      ? [row.head, row.size, row.examples, row.parameters.toLocaleString('en-US'), row.backend, `FAILED: ${row.error}`]
       : [
           row.head,
           row.size,
+          row.examples,
           row.parameters.toLocaleString('en-US'),
           row.backend,
           cell(row, 'bertvision'),
@@ -229,7 +231,7 @@ if (write) {
     '### End to end: `bertvision train` against PyTorch + h5py and Keras, whole process against whole process',
     '',
     `${machineDescription()}, ${new Date().toISOString().slice(0, 10)}; ${sizes.map(n).join('; ')}; float16 HDF5 in h5py layout`,
-    `(one example per chunk), one shuffled epoch, batch 64 (binary) / 8 (span), Adam lr 1e-3, the trained head saved.`,
+    `(one example per chunk); the N column is each row's epoch (rows timed in a separate run may use fewer), one shuffled epoch, batch 64 (binary) / 8 (span), Adam lr 1e-3, the trained head saved.`,
     `Each cell: the median over ${repeats} alternating round(s) of the whole process' wall seconds (start to exit: imports,`,
     'reading, training, saving) and examples/s = N / seconds. bertvision: `node dist/cli/main.js train STORE --arch`',
     '`NAME --epochs 1 --json`, no `--backend` (backend: what it chose). torch w0 / w1: bench/python/e2e_torch.py, an h5py',

@@ -1,87 +1,187 @@
 /**
  * Where the milliseconds of one training step go, as `bertvision train` runs it (the backend `initBackend()` picks,
- * the store read through `storeBatchSource`): the read (file → float32 batch), the upload into the backend, and
- * `trainOnBatch` broken down by kernel with `tf.profile`. Prints a table; `--json` prints the rows as JSON.
+ * batches from `storeBatchSource`, the CLI's batch sizes): the read (file → tensor in the backend, float16 decoded on
+ * the way) and `trainOnBatch`, broken down by kernel with `tf.profile`. For the adapter heads it also times the
+ * adapter's two matrix products alone (plain layouts, the same shapes, the same kernel) to give the step's share of
+ * the GEMM limit.
  *
- * Run: npx tsx bench/profile-step.ts STORE --arch ARCH [--batch 8] [--steps 4] [--json]
+ *   npx tsx bench/profile-step.ts STORE --arch ARCH [--batch B] [--steps 4]        print one head's profile
+ *   npx tsx bench/profile-step.ts --write STORE:ARCH[:B] [STORE:ARCH[:B] ...]      the `step-profile` section of
+ *                                                                                   docs/benchmarks.md
+ * Kernel times nest: a custom-gradient scope (`unnamed scope`) includes the kernels it runs, so it is listed apart.
  */
+import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import '../src/backend/node-candidates.js';
 import { initBackend } from '../src/backend/choose.js';
 import { storeBatchSource } from '../src/data/dataset-tf.js';
 import { getArchitecture } from '../src/models/registry.js';
 import { openStore } from '../src/store/open-store.js';
-import { median } from './lib/machine.js';
+import { machineDescription, median } from './lib/machine.js';
+import { markdownTable, writeMarkdownSection } from './lib/markdown-section.js';
 
-const args = process.argv.slice(2);
-const flag = (name: string, fallback: string): string => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1]! : fallback;
-};
-const path = args[0]!;
-const arch = flag('--arch', 'learned-pooling');
-const batchSize = Number(flag('--batch', '8'));
-const steps = Number(flag('--steps', '4'));
+interface Profile {
+  arch: string;
+  shape: number[];
+  batch: number;
+  readMs: number;
+  stepMs: number;
+  kernels: Array<{ name: string; ms: number }>;
+  /** The adapter's forward and kernel-gradient products timed alone, when the head has a shared adapter. */
+  gemmMs?: number;
+  gemmGflop?: number;
+}
 
-const choice = await initBackend();
-const store = await openStore(path);
-const info = getArchitecture(arch);
-const inputShape = store.tensors[store.activations]!.shape.slice(1);
-const model = info.build({ inputShape: inputShape as [number, number, number] });
-const source = storeBatchSource(store, {
-  batchSize,
-  labels: info.task === 'span' ? 'span' : 'binary',
-  shuffle: { seed: 0 },
-  prefetch: 0,
-  oneHot: true,
-  spanOneHot: true,
-});
+/** The adapter width of a head, or undefined when it has no shared adapter. */
+function adapterWidth(model: tf.LayersModel): number | undefined {
+  const layer = model.layers.find((l) => l.getClassName() === 'AdapterPooler');
+  const config = layer?.getConfig() as { adapterDim?: number; sharedWeights?: boolean } | undefined;
+  return config?.sharedWeights ? config.adapterDim : undefined;
+}
 
-const phases: Record<string, number[]> = { read: [], upload: [], step: [] };
-const kernels = new Map<string, number[]>();
-let done = 0;
-const iterator = source.batches(0)[Symbol.asyncIterator]();
-while (done < steps + 1) {
-  const t0 = performance.now();
-  const next = await iterator.next();
-  if (next.done) break;
-  const t1 = performance.now();
-  const batch = next.value;
-  // storeBatchSource uploads inside the iterator: time a second upload of the same values apart.
-  const values = await (batch.xs as tf.Tensor).data();
-  const t2 = performance.now();
-  const again = tf.tensor(values, (batch.xs as tf.Tensor).shape);
-  const t3 = performance.now();
-  again.dispose();
-  const profile = await tf.profile(async () => {
-    await model.trainOnBatch(batch.xs, batch.ys);
+/** Median ms of the adapter's two products alone: `[n·L, E]·[E, A]` and `[E, n·L]·[n·L, A]`. */
+function timeAdapterProducts(shape: number[], A: number): { ms: number; gflop: number } {
+  const [b, s, e, l] = shape as [number, number, number, number];
+  const rows = b * s * l;
+  const x = tf.randomNormal([rows, e]);
+  const xt = tf.randomNormal([e, rows]);
+  const w = tf.randomNormal([e, A]);
+  const dy = tf.randomNormal([rows, A]);
+  const times: number[] = [];
+  for (let i = 0; i < 4; i++) {
+    const t0 = performance.now();
+    tf.dispose([tf.matMul(x, w), tf.matMul(xt, dy)]);
+    if (i > 0) times.push(performance.now() - t0);
+  }
+  tf.dispose([x, xt, w, dy]);
+  return { ms: median(times), gflop: (2 * 2 * rows * e * A) / 1e9 };
+}
+
+async function profileHead(path: string, arch: string, batchSize: number | undefined, steps: number): Promise<Profile> {
+  const store = await openStore(path);
+  const info = getArchitecture(arch);
+  const inputShape = store.tensors[store.activations]!.shape.slice(1) as [number, number, number];
+  const batch = batchSize ?? (info.task === 'binary' ? 64 : 8);
+  const model = info.build({ inputShape });
+  const source = storeBatchSource(store, {
+    batchSize: batch,
+    labels: info.task,
+    shuffle: { seed: 0 },
+    prefetch: 0,
+    oneHot: true,
+    spanOneHot: true,
   });
-  const t4 = performance.now();
-  tf.dispose([batch.xs, batch.ys] as tf.TensorContainer);
-  if (done > 0) {
-    phases.read!.push(t1 - t0 - (t3 - t2));
-    phases.upload!.push(t3 - t2);
-    phases.step!.push(t4 - t3);
+  const read: number[] = [];
+  const step: number[] = [];
+  const kernels = new Map<string, number[]>();
+  const iterator = source.batches(0)[Symbol.asyncIterator]();
+  for (let done = 0; done <= steps; done++) {
+    const t0 = performance.now();
+    const next = await iterator.next();
+    if (next.done) break;
+    const t1 = performance.now();
+    const profile = await tf.profile(async () => {
+      await model.trainOnBatch(next.value.xs, next.value.ys);
+    });
+    const t2 = performance.now();
+    tf.dispose([next.value.xs, next.value.ys] as tf.TensorContainer);
+    if (done === 0) continue; // warm-up
+    read.push(t1 - t0);
+    step.push(t2 - t1);
     const perStep = new Map<string, number>();
     for (const k of profile.kernels) {
-      const ms = typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
       const key = `${k.name} ${k.inputShapes.map((s) => `[${s?.join(',')}]`).join('')}`;
-      perStep.set(key, (perStep.get(key) ?? 0) + ms);
+      perStep.set(key, (perStep.get(key) ?? 0) + (typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0));
     }
     for (const [key, ms] of perStep) kernels.set(key, [...(kernels.get(key) ?? []), ms]);
   }
-  done++;
+  await iterator.return?.();
+  const A = adapterWidth(model);
+  model.dispose();
+  await store.close();
+  const shape = [batch, ...inputShape];
+  const result: Profile = {
+    arch,
+    shape,
+    batch,
+    readMs: median(read),
+    stepMs: median(step),
+    kernels: [...kernels.entries()].map(([name, ms]) => ({ name, ms: median(ms) })).sort((a, b) => b.ms - a.ms),
+  };
+  if (A !== undefined) {
+    const gemm = timeAdapterProducts(shape, A);
+    result.gemmMs = gemm.ms;
+    result.gemmGflop = gemm.gflop;
+  }
+  return result;
 }
-const rows = [
-  ...Object.entries(phases).map(([name, ms]) => ({ what: name, ms: median(ms) })),
-  ...[...kernels.entries()]
-    .map(([name, ms]) => ({ what: `  kernel ${name}`, ms: median(ms) }))
-    .sort((a, b) => b.ms - a.ms),
-];
-if (args.includes('--json')) console.log(JSON.stringify({ backend: choice.backend, arch, batchSize, rows }));
-else {
-  console.log(`${arch} batch ${batchSize} on ${choice.backend}, store ${path} [${inputShape.join(',')}]`);
-  for (const r of rows.filter((r) => r.ms >= 0.05)) console.log(`${r.ms.toFixed(2).padStart(9)} ms  ${r.what}`);
+
+const NESTED = 'unnamed scope';
+
+function topKernels(p: Profile, count: number): string {
+  return p.kernels
+    .filter((k) => !k.name.startsWith(NESTED))
+    .slice(0, count)
+    .map((k) => `${k.name.split(' ')[0]} ${k.ms.toFixed(1)}`)
+    .join('; ');
 }
-model.dispose();
-await store.close?.();
+
+function gemmShare(p: Profile): string {
+  if (p.gemmMs === undefined || p.gemmGflop === undefined) return '–';
+  const alone = p.gemmGflop / (p.gemmMs / 1000);
+  const inStep = p.gemmGflop / ((p.stepMs + p.readMs) / 1000);
+  return `${inStep.toFixed(0)} of ${alone.toFixed(0)} GFLOP/s (${((100 * inStep) / alone).toFixed(0)} %)`;
+}
+
+const args = process.argv.slice(2);
+const choice = await initBackend();
+if (args[0] === '--write') {
+  const rows: Array<Array<string | number>> = [];
+  for (const spec of args.slice(1)) {
+    const [path, arch, batch] = spec.split(':') as [string, string, string | undefined];
+    const p = await profileHead(path, arch, batch ? Number(batch) : undefined, 3);
+    const stepTotal = p.readMs + p.stepMs;
+    rows.push([
+      p.arch,
+      `[${p.shape.join(',')}]`,
+      p.readMs.toFixed(1),
+      p.stepMs.toFixed(1),
+      ((p.batch * 1000) / stepTotal).toPrecision(3),
+      topKernels(p, 5),
+      gemmShare(p),
+    ]);
+    console.log(rows.at(-1)!.join('\t'));
+  }
+  const section = [
+    '## Where a training step goes (`bench/profile-step.ts`)',
+    '',
+    `Machine: ${machineDescription()}, backend ${choice.backend}. ${new Date().toISOString().slice(0, 10)}.`,
+    'One step as `bertvision train` runs it, median of 3 after a warm-up: the read (file → tensor, float16 decoded',
+    'into the backend) and `trainOnBatch`, with its five costliest kernels by `tf.profile` (ms). For the adapter heads,',
+    "the last column compares the adapter's two matrix products per step (forward and kernel gradient) over the whole",
+    'step against the same products alone on the same kernel: the share of the GEMM limit the step reaches.',
+    '',
+    markdownTable(['head', 'batch shape', 'read ms', 'step ms', 'ex/s', 'costliest kernels (ms)', 'GEMM share'], rows),
+  ].join('\n');
+  await writeMarkdownSection(fileURLToPath(new URL('../docs/benchmarks.md', import.meta.url)), 'step-profile', section);
+} else {
+  const flag = (name: string): string | undefined => {
+    const i = args.indexOf(name);
+    return i >= 0 ? args[i + 1] : undefined;
+  };
+  const batch = flag('--batch');
+  const p = await profileHead(
+    args[0]!,
+    flag('--arch') ?? 'learned-pooling',
+    batch ? Number(batch) : undefined,
+    Number(flag('--steps') ?? 4),
+  );
+  console.log(`${p.arch} [${p.shape.join(',')}] on ${choice.backend}`);
+  console.log(`${p.readMs.toFixed(2).padStart(9)} ms  read (file → tensor)`);
+  console.log(`${p.stepMs.toFixed(2).padStart(9)} ms  trainOnBatch`);
+  for (const k of p.kernels.filter((k) => k.ms >= 0.05))
+    console.log(
+      `${k.ms.toFixed(2).padStart(9)} ms    ${k.name}${k.name.startsWith(NESTED) ? '  (nested: includes kernels below)' : ''}`,
+    );
+  if (p.gemmMs !== undefined) console.log(`GEMM share: ${gemmShare(p)}`);
+}
