@@ -8,6 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { registerBackendCandidate, type BackendName } from './choose.js';
 import { installConvGradients } from './kernels/conv-gradients.js';
+import { installFastTile } from './kernels/fast-tile.js';
 import { installTransposedMatMul } from './kernels/transposed-matmul.js';
 
 /** The package that registers each browser backend, for the reason a candidate was skipped. */
@@ -34,6 +35,7 @@ if (inBrowser()) {
         if (name === 'wasm') {
           installTransposedMatMul('wasm');
           installConvGradients('wasm'); // the convolution gradients tfjs-wasm lacks (Xception heads)
+          installFastTile('wasm');
         }
         return { ok: true };
       },

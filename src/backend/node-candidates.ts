@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { registerBackendCandidate, type BackendCandidate } from './choose.js';
 import { installConvGradients } from './kernels/conv-gradients.js';
+import { installFastTile } from './kernels/fast-tile.js';
 import { installTransposedMatMul } from './kernels/transposed-matmul.js';
 import { installNativeGelu } from './kernels/native-gelu.js';
 import { installNativeMatMul } from './kernels/native-matmul.js';
@@ -49,6 +50,7 @@ registerBackendCandidate({
       installNativeTranspose();
       installNativeSum();
       installConvGradients(); // the convolution gradients tfjs-wasm lacks (Xception heads)
+      installFastTile();
       return { ok: true };
     } catch (error) {
       return { ok: false, reason: error instanceof Error ? error.message : String(error) };

@@ -120,15 +120,7 @@ function conv2DBackpropFilter({ inputs, backend, attrs }: KernelArgs): Info {
   const rows = info.batchSize * info.outHeight * info.outWidth;
   const patch = info.filterHeight * info.filterWidth * info.inChannels;
   const outChannels = info.outChannels;
-  const direct =
-    info.filterHeight === 1 &&
-    info.filterWidth === 1 &&
-    info.strideHeight === 1 &&
-    info.strideWidth === 1 &&
-    info.padInfo.top === 0 &&
-    info.padInfo.left === 0 &&
-    info.outHeight === info.inHeight &&
-    info.outWidth === info.inWidth;
+  const direct = isDirect(info);
   let patches: Info;
   if (direct) {
     patches = x;
@@ -152,6 +144,106 @@ function conv2DBackpropFilter({ inputs, backend, attrs }: KernelArgs): Info {
   } finally {
     if (!direct) wasm.disposeData(patches.dataId);
   }
+}
+
+/**
+ * Adds the columns of `col` (`[B·Ho·Wo, kh·kw·Ci]`, the layout {@link im2col} writes) back into the image `dx` at float
+ * index `dxAt` (NHWC, zeroed by the caller): the adjoint of im2col.
+ */
+function col2im(heap: Float32Array, colAt: number, dxAt: number, info: tf.backend_util.Conv2DInfo): void {
+  const { batchSize, inHeight, inWidth, inChannels: ci, outHeight, outWidth, strideHeight, strideWidth } = info;
+  const { filterHeight: kh, filterWidth: kw } = info;
+  const top = info.padInfo.top;
+  const left = info.padInfo.left;
+  const rowStride = inWidth * ci;
+  const patch = kh * kw * ci;
+  let row = colAt;
+  for (let b = 0; b < batchSize; b++) {
+    const xb = dxAt + b * inHeight * rowStride;
+    for (let i = 0; i < outHeight; i++) {
+      for (let j = 0; j < outWidth; j++, row += patch) {
+        const c0 = j * strideWidth - left;
+        const qMin = Math.max(0, -c0);
+        const qMax = Math.min(kw, inWidth - c0);
+        if (qMin >= qMax) continue;
+        const count = (qMax - qMin) * ci;
+        for (let p = 0; p < kh; p++) {
+          const r = i * strideHeight + p - top;
+          if (r < 0 || r >= inHeight) continue;
+          const src = row + (p * kw + qMin) * ci;
+          const dst = xb + r * rowStride + (c0 + qMin) * ci;
+          for (let t = 0; t < count; t++) heap[dst + t]! += heap[src + t]!;
+        }
+      }
+    }
+  }
+}
+
+/**
+ * `Conv2DBackpropInput` as a product and a col2im: `cols = dy·Wᵀ` (`[B·Ho·Wo, Co] × [kh·kw·Ci, Co]ᵀ`) on the backend's
+ * `BatchMatMul`, then the columns added back into the image (for 1 × 1 filters without stride or padding the product
+ * is the answer). tfjs-wasm 4.22's own kernel is a scalar loop: 6 s of an 18 s xception-abbreviated step at batch 64.
+ * Returns undefined (leave it to the previous kernel) for NCHW and for anything but float32.
+ */
+function conv2DBackpropInput({ inputs, backend, attrs }: KernelArgs): Info | undefined {
+  const { dy, filter } = inputs as { dy: Info; filter: Info };
+  const { strides, pad, dataFormat, dimRoundingMode, inputShape } = attrs as unknown as {
+    strides: [number, number] | number;
+    pad: Pad;
+    dataFormat: 'NHWC' | 'NCHW';
+    dimRoundingMode: Rounding;
+    inputShape: Shape4;
+  };
+  if (dataFormat === 'NCHW' || dy.dtype !== 'float32' || filter.dtype !== 'float32') return undefined;
+  if (dy.shape.length !== 4 || filter.shape.length !== 4) return undefined;
+  const info = tf.backend_util.computeConv2DInfo(
+    inputShape,
+    filter.shape as Shape4,
+    strides,
+    1,
+    pad,
+    dimRoundingMode,
+    false,
+    'channelsLast',
+  );
+  const matMul = tf.getKernel('BatchMatMul', 'wasm');
+  if (!matMul) return undefined;
+  const wasm = backend as unknown as WasmBackend;
+  const rows = info.batchSize * info.outHeight * info.outWidth;
+  const patch = info.filterHeight * info.filterWidth * info.inChannels;
+  const cols = matMul.kernelFunc({
+    inputs: {
+      a: { dataId: dy.dataId, shape: [1, rows, info.outChannels], dtype: 'float32' },
+      b: { dataId: filter.dataId, shape: [1, patch, info.outChannels], dtype: 'float32' },
+    },
+    backend,
+    attrs: { transposeA: false, transposeB: true },
+  }) as Info;
+  if (isDirect(info)) return { dataId: cols.dataId, shape: [...inputShape], dtype: 'float32' };
+  try {
+    const out = wasm.makeOutput([...inputShape], 'float32');
+    const heap = heapF32(wasm);
+    const dxAt = offsetOf(wasm, out) / 4;
+    heap.fill(0, dxAt, dxAt + inputShape.reduce((a, b) => a * b, 1));
+    col2im(heap, offsetOf(wasm, cols) / 4, dxAt, info);
+    return out;
+  } finally {
+    wasm.disposeData(cols.dataId);
+  }
+}
+
+/** True for 1 × 1 filters without stride or padding, where x is its own patch matrix. */
+function isDirect(info: tf.backend_util.Conv2DInfo): boolean {
+  return (
+    info.filterHeight === 1 &&
+    info.filterWidth === 1 &&
+    info.strideHeight === 1 &&
+    info.strideWidth === 1 &&
+    info.padInfo.top === 0 &&
+    info.padInfo.left === 0 &&
+    info.outHeight === info.inHeight &&
+    info.outWidth === info.inWidth
+  );
 }
 
 interface DepthwiseAttrs {
@@ -299,10 +391,13 @@ const KERNELS: Record<(typeof CONV_GRADIENT_KERNELS)[number], tf.KernelFunc> = {
   DepthwiseConv2dNativeBackpropInput: depthwiseBackpropInput as tf.KernelFunc,
 };
 
+const BACKPROP_INPUT_MARK = Symbol.for('bertvision.conv2DBackpropInput');
+
 /**
- * Registers the three convolution gradient kernels on the wasm backend, where it has none of its own. Idempotent;
- * call after the wasm backend's package is imported (the Node entry and the browser candidate do it). Works in Node
- * and in browsers; the filter gradients' products use whatever `BatchMatMul` the backend has when they run.
+ * Registers the three convolution gradient kernels on the wasm backend, where it has none of its own, and routes its
+ * `Conv2DBackpropInput` (NHWC, float32) through the backend's `BatchMatMul` and a col2im. Idempotent; call after the
+ * wasm backend's package is imported (the Node entry and the browser candidate do it). Works in Node and in browsers;
+ * the products use whatever `BatchMatMul` the backend has when they run (bertvision's native GEMM where installed).
  * @returns the kernels registered by this call or before (a kernel the backend already provides is left alone).
  */
 export function installConvGradients(backendName = 'wasm'): string[] {
@@ -317,6 +412,14 @@ export function installConvGradients(backendName = 'wasm'): string[] {
     Object.defineProperty(config, MARK, { value: true });
     tf.registerKernel(config);
     ours.push(kernelName);
+  }
+  const previous = tf.getKernel('Conv2DBackpropInput', backendName);
+  if (previous && !(previous as unknown as Record<symbol, boolean>)[BACKPROP_INPUT_MARK]) {
+    const kernelFunc = (args: KernelArgs): Info | Info[] => conv2DBackpropInput(args) ?? previous.kernelFunc(args);
+    tf.unregisterKernel('Conv2DBackpropInput', backendName);
+    const config = { ...previous, kernelFunc } as tf.KernelConfig;
+    Object.defineProperty(config, BACKPROP_INPUT_MARK, { value: true });
+    tf.registerKernel(config);
   }
   return ours;
 }
