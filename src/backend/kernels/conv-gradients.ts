@@ -253,13 +253,6 @@ interface DepthwiseAttrs {
   dimRoundingMode: Rounding;
 }
 
-/** The rows (or columns) `o` of the output for which `o·stride + tap - pad` lies in `[0, size)`. */
-function tapRange(tap: number, pad: number, stride: number, size: number, outSize: number): [number, number] {
-  const lo = Math.max(0, Math.ceil((pad - tap) / stride));
-  const hi = Math.min(outSize, Math.floor((size - 1 + pad - tap) / stride) + 1);
-  return [lo, hi];
-}
-
 function depthwiseBackpropFilter({ inputs, backend, attrs }: KernelArgs): Info {
   const name = 'DepthwiseConv2dNativeBackpropFilter';
   const { x, dy } = inputs as { x: Info; dy: Info };
@@ -291,18 +284,21 @@ function depthwiseBackpropFilter({ inputs, backend, attrs }: KernelArgs): Info {
   const acc = new Float64Array(kh * kw * outChannels);
   const xRow = inWidth * C;
   const yRow = outWidth * outChannels;
-  for (let p = 0; p < kh; p++) {
-    const [iLo, iHi] = tapRange(p * dh, top, sh, inHeight, outHeight);
-    for (let q = 0; q < kw; q++) {
-      const [jLo, jHi] = tapRange(q * dw, left, sw, inWidth, outWidth);
-      const tap = (p * kw + q) * outChannels;
-      for (let b = 0; b < batchSize; b++) {
-        for (let i = iLo; i < iHi; i++) {
-          const xr = xAt + (b * inHeight + i * sh + p * dh - top) * xRow;
-          const yr = dyAt + (b * outHeight + i) * yRow;
-          for (let j = jLo; j < jHi; j++) {
-            const xo = xr + (j * sw + q * dw - left) * C;
-            const yo = yr + j * outChannels;
+  // one pass over x and dy: taps innermost but one, channels innermost
+  for (let b = 0; b < batchSize; b++) {
+    for (let i = 0; i < outHeight; i++) {
+      const yr = dyAt + (b * outHeight + i) * yRow;
+      for (let p = 0; p < kh; p++) {
+        const r = i * sh + p * dh - top;
+        if (r < 0 || r >= inHeight) continue;
+        const xr = xAt + (b * inHeight + r) * xRow;
+        for (let j = 0; j < outWidth; j++) {
+          const yo = yr + j * outChannels;
+          for (let q = 0; q < kw; q++) {
+            const col = j * sw + q * dw - left;
+            if (col < 0 || col >= inWidth) continue;
+            const xo = xr + col * C;
+            const tap = (p * kw + q) * outChannels;
             if (M === 1) {
               for (let c = 0; c < C; c++) acc[tap + c]! += heap[xo + c]! * heap[yo + c]!;
             } else {
@@ -356,17 +352,19 @@ function depthwiseBackpropInput({ inputs, backend, attrs }: KernelArgs): Info {
   const yRow = outWidth * outChannels;
   // scatter: every (output pixel, tap) adds dy · w to the input pixel the tap read
   for (let b = 0; b < batchSize; b++) {
-    for (let p = 0; p < kh; p++) {
-      const [iLo, iHi] = tapRange(p * dh, top, sh, inHeight, outHeight);
-      for (let i = iLo; i < iHi; i++) {
-        const xr = dxAt + (b * inHeight + i * sh + p * dh - top) * xRow;
-        const yr = dyAt + (b * outHeight + i) * yRow;
-        for (let q = 0; q < kw; q++) {
-          const [jLo, jHi] = tapRange(q * dw, left, sw, inWidth, outWidth);
-          const wo = wAt + (p * kw + q) * outChannels;
-          for (let j = jLo; j < jHi; j++) {
-            const xo = xr + (j * sw + q * dw - left) * C;
-            const yo = yr + j * outChannels;
+    for (let i = 0; i < outHeight; i++) {
+      const yr = dyAt + (b * outHeight + i) * yRow;
+      for (let p = 0; p < kh; p++) {
+        const r = i * sh + p * dh - top;
+        if (r < 0 || r >= inHeight) continue;
+        const xr = dxAt + (b * inHeight + r) * xRow;
+        for (let j = 0; j < outWidth; j++) {
+          const yo = yr + j * outChannels;
+          for (let q = 0; q < kw; q++) {
+            const col = j * sw + q * dw - left;
+            if (col < 0 || col >= inWidth) continue;
+            const xo = xr + col * C;
+            const wo = wAt + (p * kw + q) * outChannels;
             if (M === 1) {
               for (let c = 0; c < C; c++) heap[xo + c]! += heap[yo + c]! * heap[wo + c]!;
             } else {
