@@ -7,6 +7,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { registerBackendCandidate, type BackendName } from './choose.js';
+import { installConvGradients } from './kernels/conv-gradients.js';
+import { installFastTile } from './kernels/fast-tile.js';
 import { installTransposedMatMul } from './kernels/transposed-matmul.js';
 
 /** The package that registers each browser backend, for the reason a candidate was skipped. */
@@ -30,7 +32,11 @@ if (inBrowser()) {
       fallback: true,
       load: async () => {
         if (!tf.findBackendFactory(name)) return { ok: false, reason: `not loaded: import ${source.split(' ')[0]}` };
-        if (name === 'wasm') installTransposedMatMul('wasm');
+        if (name === 'wasm') {
+          installTransposedMatMul('wasm');
+          installConvGradients('wasm'); // the convolution gradients tfjs-wasm lacks (Xception heads)
+          installFastTile('wasm');
+        }
         return { ok: true };
       },
     });

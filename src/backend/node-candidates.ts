@@ -5,6 +5,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { registerBackendCandidate, type BackendCandidate } from './choose.js';
+import { installConvGradients } from './kernels/conv-gradients.js';
+import { installFastTile } from './kernels/fast-tile.js';
 import { installTransposedMatMul } from './kernels/transposed-matmul.js';
 import { installNativeGelu } from './kernels/native-gelu.js';
 import { installNativeFloat16Upload } from './kernels/native-float16-upload.js';
@@ -51,6 +53,8 @@ registerBackendCandidate({
       installNativeSum();
       installNativeLayerProducts();
       installNativeFloat16Upload();
+      installConvGradients(); // the convolution gradients tfjs-wasm lacks (Xception heads)
+      installFastTile();
       return { ok: true };
     } catch (error) {
       return { ok: false, reason: error instanceof Error ? error.message : String(error) };
