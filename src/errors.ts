@@ -109,3 +109,13 @@ export class FileAccessError extends BertVisionError {
     this.errno = options.errno;
   }
 }
+
+/**
+ * A computation ran out of memory: on the WebAssembly backend, the heap (at most 4 GiB) cannot hold what a training
+ * step keeps for its backward pass. The message names the model and batch size and what to change.
+ */
+export class OutOfMemoryError extends BertVisionError {
+  constructor(message: string, options: { file?: string; cause?: unknown } = {}) {
+    super('E_OUT_OF_MEMORY', message, options);
+  }
+}

@@ -28,6 +28,7 @@ export {
   InUseError,
   InvalidArgumentError,
   MismatchError,
+  OutOfMemoryError,
   RangeRequestError,
   ShapeError,
   UsageError,

@@ -5,7 +5,8 @@
  */
 import { existsSync, promises as fs } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { InvalidArgumentError, MismatchError } from '../errors.js';
+import { InvalidArgumentError, MismatchError, OutOfMemoryError } from '../errors.js';
+import { isWasmOutOfMemory } from '../backend/out-of-memory.js';
 import { binaryWindowMetrics, decodeSpanWindows, squadMetrics } from '../eval/window-metrics.js';
 import { predictStore } from '../eval/predict-store.js';
 import { readStoreWindows } from '../eval/store-windows.js';
@@ -17,7 +18,7 @@ import { compileAdapter, getArchitecture, inferTask, type ArchitectureName, type
 import { layerMixes, layerWeightsSvg, learningCurvesSvg } from '../report/index.js';
 import { readSquadQuestions, type SquadQuestion } from '../squad/dataset.js';
 import type { PostprocessOptions } from '../squad/decode/hf.js';
-import type * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs';
 import { type FitOptions, fit, type ResumePoint, type TrainingProgress } from '../train/trainer.js';
 import type { FitCallback } from '../train/fit-callbacks.js';
 import type { EpochSummary, TrainerState } from '../train/trainer-state.js';
@@ -243,23 +244,25 @@ export async function trainHead(options: TrainHeadOptions): Promise<TrainHeadRes
       layerWeights: null as string | null,
     };
     try {
-      const result = await fit(model, {
-        train: source,
-        epochs: options.epochs ?? 3,
-        ...(evaluate ? { evaluate, monitor: { metric: options.monitor ?? 'f1', mode: 'max' as const } } : {}),
-        ...(options.patience !== undefined ? { patience: options.patience } : {}),
-        checkpoints,
-        runIdentity,
-        checkpointEverySteps: options.checkpointEverySteps ?? 0,
-        resume: options.resume ?? false,
-        ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-        ...(options.onEpochStart ? { onEpochStart: options.onEpochStart } : {}),
-        ...(options.onResume ? { onResume: options.onResume } : {}),
-        onEpochEnd: (summary) => options.onEpochEnd?.(summary),
-        quiet: options.quiet ?? options.onEpochEnd !== undefined,
-        ...(options.callbacks ? { callbacks: options.callbacks } : {}),
-        ...(options.log ? { log: options.log } : {}),
-      } satisfies FitOptions);
+      const result = await outOfMemoryNamed(name, batchSize, () =>
+        fit(model, {
+          train: source,
+          epochs: options.epochs ?? 3,
+          ...(evaluate ? { evaluate, monitor: { metric: options.monitor ?? 'f1', mode: 'max' as const } } : {}),
+          ...(options.patience !== undefined ? { patience: options.patience } : {}),
+          checkpoints,
+          runIdentity,
+          checkpointEverySteps: options.checkpointEverySteps ?? 0,
+          resume: options.resume ?? false,
+          ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+          ...(options.onEpochStart ? { onEpochStart: options.onEpochStart } : {}),
+          ...(options.onResume ? { onResume: options.onResume } : {}),
+          onEpochEnd: (summary) => options.onEpochEnd?.(summary),
+          quiet: options.quiet ?? options.onEpochEnd !== undefined,
+          ...(options.callbacks ? { callbacks: options.callbacks } : {}),
+          ...(options.log ? { log: options.log } : {}),
+        } satisfies FitOptions),
+      );
       const history = result.state.history;
       const run = {
         architecture: name,
@@ -307,5 +310,19 @@ export async function trainHead(options: TrainHeadOptions): Promise<TrainHeadRes
   } finally {
     await train.close();
     await dev?.close();
+  }
+}
+
+/** Runs `work`, turning the wasm heap running out into an `OutOfMemoryError` that names the head and the remedy. */
+async function outOfMemoryNamed<T>(head: string, batchSize: number, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (tf.getBackend() !== 'wasm' || !isWasmOutOfMemory(error)) throw error;
+    throw new OutOfMemoryError(
+      `training '${head}' at batch size ${batchSize} needs more memory than the WebAssembly backend's heap (at most ` +
+        '4 GiB) holds: use a smaller --batch-size (e.g. half), or install @tensorflow/tfjs-node (used automatically)',
+      { cause: error },
+    );
   }
 }
