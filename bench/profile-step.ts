@@ -3,11 +3,12 @@
  * the store read through `storeBatchSource`): the read (file → float32 batch), the upload into the backend, and
  * `trainOnBatch` broken down by kernel with `tf.profile`. Prints a table; `--json` prints the rows as JSON.
  *
- * Run: npx tsx bench/profile-step.ts STORE --arch ARCH [--batch 8] [--steps 4] [--json]
+ * Run: npx tsx bench/profile-step.ts STORE --arch ARCH [--batch 8] [--steps 4] [--adapter-dim A] [--matmul bf16] [--json]
  */
 import * as tf from '@tensorflow/tfjs';
 import '../src/backend/node-candidates.js';
 import { initBackend } from '../src/backend/choose.js';
+import { setMatMulPrecision } from '../src/backend/kernels/native-matmul.js';
 import { storeBatchSource } from '../src/data/dataset-tf.js';
 import { getArchitecture } from '../src/models/registry.js';
 import { openStore } from '../src/store/open-store.js';
@@ -23,11 +24,17 @@ const arch = flag('--arch', 'learned-pooling');
 const batchSize = Number(flag('--batch', '8'));
 const steps = Number(flag('--steps', '4'));
 
+const adapterDim = flag('--adapter-dim', '');
+
 const choice = await initBackend();
+setMatMulPrecision(flag('--matmul', 'fp32') === 'bf16' ? 'bf16' : 'fp32');
 const store = await openStore(path);
 const info = getArchitecture(arch);
 const inputShape = store.tensors[store.activations]!.shape.slice(1);
-const model = info.build({ inputShape: inputShape as [number, number, number] });
+const model = info.build({
+  inputShape: inputShape as [number, number, number],
+  ...(adapterDim ? { adapterDim: Number(adapterDim) } : {}),
+});
 const source = storeBatchSource(store, {
   batchSize,
   labels: info.task === 'span' ? 'span' : 'binary',

@@ -22,6 +22,11 @@ export interface NativeCapabilities {
   f16c: boolean;
   /** The AVX2/FMA matrix product (x86-64 with AVX2 and FMA). */
   avx2Fma: boolean;
+  /**
+   * The opt-in bfloat16 matrix product (`BERTVISION_MATMUL=bf16`, `setMatMulPrecision('bf16')`): x86-64 with AVX-512
+   * F/BW/VL and BF16 (`vdpbf16ps`), in a build whose compiler knows `-mavx512bf16`. Absent in addons built before it.
+   */
+  avx512Bf16?: boolean;
   /** Memory-mapped file reads (POSIX). */
   mmap: boolean;
   /** Threads the kernels use (`BERTVISION_THREADS`, default: all cores). */
@@ -42,6 +47,25 @@ export interface NativeAddon {
     decodeFloat16: boolean,
   ): Promise<void>;
   matmul(
+    memory: ArrayBuffer,
+    aByteOffset: number,
+    bByteOffset: number,
+    cByteOffset: number,
+    batch: number,
+    m: number,
+    n: number,
+    k: number,
+    strideA: number,
+    strideB: number,
+    strideC: number,
+    transposeA: boolean,
+    transposeB: boolean,
+  ): void;
+  /**
+   * {@link NativeAddon.matmul} with A and B rounded to bfloat16 (nearest even) and float32 accumulation; throws where
+   * `capabilities().avx512Bf16` is false. Absent in addons built before it.
+   */
+  matmulBf16?(
     memory: ArrayBuffer,
     aByteOffset: number,
     bByteOffset: number,
