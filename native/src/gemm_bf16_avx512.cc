@@ -100,6 +100,58 @@ inline void pairAlongRow(const float* src, int kc, uint32_t* dst, int step) {
   }
 }
 
+/**
+ * Transposes the 4 x 4 blocks of 128-bit lanes of s[0..3]: lane g of out[L] = lane L of s[g] (s[3] may be zeros).
+ */
+inline void transposeLanes(const __m512i s[4], __m512i out[4]) {
+  const __m512i v0 = _mm512_shuffle_i32x4(s[0], s[1], 0x44), v1 = _mm512_shuffle_i32x4(s[0], s[1], 0xEE);
+  const __m512i v2 = _mm512_shuffle_i32x4(s[2], s[3], 0x44), v3 = _mm512_shuffle_i32x4(s[2], s[3], 0xEE);
+  out[0] = _mm512_shuffle_i32x4(v0, v2, 0x88);
+  out[1] = _mm512_shuffle_i32x4(v0, v2, 0xDD);
+  out[2] = _mm512_shuffle_i32x4(v1, v3, 0x88);
+  out[3] = _mm512_shuffle_i32x4(v1, v3, 0xDD);
+}
+
+/**
+ * Packs kMR = 12 whole rows of A (each contiguous in k, `ld` apart) into one panel: 32 k (16 pairs) at a time, the
+ * 12 x 16 block of words is transposed in registers (a 16 x 16 transpose with four zero rows) and written out as 16
+ * groups of 12. The last kc % 32 values go through pairAlongRow.
+ */
+void packTwelveRows(const float* src, long long ld, int kc, uint32_t* dst) {
+  int k = 0;
+  for (; k + 32 <= kc; k += 32, dst += 16 * kMR) {
+    __m512i r[kMR];
+#pragma GCC unroll 12
+    for (int i = 0; i < kMR; ++i) {
+      const float* row = src + i * ld + k;
+      r[i] = reinterpret_cast<__m512i>(_mm512_cvtne2ps_pbh(_mm512_loadu_ps(row + 16), _mm512_loadu_ps(row)));
+    }
+    // s[g][j], lane L: word (pair) 4L + j of rows 4g .. 4g+3
+    __m512i s[4][4];
+#pragma GCC unroll 3
+    for (int g = 0; g < 3; ++g) {
+      const __m512i t0 = _mm512_unpacklo_epi32(r[4 * g], r[4 * g + 1]), t1 = _mm512_unpackhi_epi32(r[4 * g], r[4 * g + 1]);
+      const __m512i t2 = _mm512_unpacklo_epi32(r[4 * g + 2], r[4 * g + 3]);
+      const __m512i t3 = _mm512_unpackhi_epi32(r[4 * g + 2], r[4 * g + 3]);
+      s[0][g] = _mm512_unpacklo_epi64(t0, t2);
+      s[1][g] = _mm512_unpackhi_epi64(t0, t2);
+      s[2][g] = _mm512_unpacklo_epi64(t1, t3);
+      s[3][g] = _mm512_unpackhi_epi64(t1, t3);
+    }
+#pragma GCC unroll 4
+    for (int j = 0; j < 4; ++j) {
+      s[j][3] = _mm512_setzero_si512();
+      __m512i out[4];
+      transposeLanes(s[j], out);  // out[L]: pair 4L + j of rows 0..15
+#pragma GCC unroll 4
+      for (int L = 0; L < 4; ++L) _mm512_mask_storeu_epi32(dst + (4 * L + j) * kMR, 0x0FFF, out[L]);
+    }
+  }
+  if (k < kc) {
+    for (int i = 0; i < kMR; ++i) pairAlongRow(src + i * ld + k, kc - k, dst + i, kMR);
+  }
+}
+
 /** Packs op(A)[row0 : row0+rows, k0 : k0+kc] into ceil(rows/kMR) panels of ceil(kc/2) x kMR words. */
 void packA(const Operand& a, int row0, int rows, int k0, int kc, uint32_t* dst) {
   const int pairs = (kc + 1) / 2;
@@ -111,6 +163,8 @@ void packA(const Operand& a, int row0, int rows, int k0, int kc, uint32_t* dst) 
         const float* lo = a.data + static_cast<long long>(k0 + 2 * q) * a.ld + row0 + p;
         pairRows(lo, 2 * q + 1 < kc ? lo + a.ld : nullptr, live, dst + q * kMR);
       }
+    } else if (live == kMR) {
+      packTwelveRows(a.data + static_cast<long long>(row0 + p) * a.ld + k0, a.ld, kc, dst);
     } else {
       for (int i = 0; i < live; ++i) pairAlongRow(a.data + static_cast<long long>(row0 + p + i) * a.ld + k0, kc, dst + i, kMR);
     }
