@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
  * Builds bertvision's optional native kernels (native/src → native/build/bertvision_native.node): memory-mapped
- * float16 store reads and an AVX2/FMA matrix product, both on every core. Runs as the package's install script.
+ * float16 store reads and an AVX2/FMA matrix product, both on every core, plus the opt-in AVX-512 BF16 product (used
+ * only where the CPU has it, and only when asked for). Runs as the package's install script.
  *
  * Needs only a C++17 compiler (`$CXX`, default `c++`) and the Node-API headers (the `node-api-headers` npm package,
  * else the ones installed next to node); no node-gyp, no download. Linux and macOS. When anything is missing or

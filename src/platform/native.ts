@@ -2,7 +2,9 @@
  * bertvision's optional native kernels (Node only): a Node-API addon built at install time by `native/build.mjs`
  * from the package's own C++ sources, with no download. It provides memory-mapped float16 store reads decoded on
  * every core, and an AVX2/FMA matrix product for the WebAssembly backend. Everything it does has a WebAssembly or
- * JavaScript fallback with the same results; `BERTVISION_NATIVE=0` (or false/off/no) turns it off.
+ * JavaScript fallback with the same results; `BERTVISION_NATIVE=0` (or false/off/no) turns it off. The exception is
+ * the opt-in bf16 matrix product (`matmulBf16`, AVX-512 BF16 CPUs only): it has no fallback, and asking for it where it
+ * cannot run is an error (src/backend/kernels/native-matmul.ts).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
