@@ -8,12 +8,13 @@
  *   npx tsx bench/profile-step.ts STORE --arch ARCH [--batch B] [--steps 4]        print one head's profile
  *   npx tsx bench/profile-step.ts --write STORE:ARCH[:B] [STORE:ARCH[:B] ...]      the `step-profile` section of
  *                                                                                   docs/benchmarks.md
- * Kernel times nest: a custom-gradient scope (`unnamed scope`) includes the kernels it runs, so it is listed apart.
+ * `--matmul bf16` (anywhere) times the opt-in bf16 products. Kernel times nest: a custom-gradient scope (`unnamed scope`) includes the kernels it runs, so it is listed apart.
  */
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import '../src/backend/node-candidates.js';
 import { initBackend } from '../src/backend/choose.js';
+import { setMatMulPrecision } from '../src/backend/kernels/native-matmul.js';
 import { storeBatchSource } from '../src/data/dataset-tf.js';
 import { getArchitecture } from '../src/models/registry.js';
 import { openStore } from '../src/store/open-store.js';
@@ -135,9 +136,10 @@ function gemmShare(p: Profile): string {
 
 const args = process.argv.slice(2);
 const choice = await initBackend();
+if (args.includes('--matmul')) setMatMulPrecision(args[args.indexOf('--matmul') + 1] === 'bf16' ? 'bf16' : 'fp32');
 if (args[0] === '--write') {
   const rows: Array<Array<string | number>> = [];
-  for (const spec of args.slice(1)) {
+  for (const spec of args.slice(1).filter((a, i, all) => a !== '--matmul' && all[i - 1] !== '--matmul')) {
     const [path, arch, batch] = spec.split(':') as [string, string, string | undefined];
     const p = await profileHead(path, arch, batch ? Number(batch) : undefined, 3);
     const stepTotal = p.readMs + p.stepMs;

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
  * Builds bertvision's optional native kernels (native/src → native/build/bertvision_native.node): memory-mapped
- * float16 store reads and an AVX2/FMA matrix product, both on every core. Runs as the package's install script.
+ * float16 store reads and an AVX2/FMA matrix product, both on every core, plus the opt-in AVX-512 BF16 product (used
+ * only where the CPU has it, and only when asked for). Runs as the package's install script.
  *
  * Needs only a C++17 compiler (`$CXX`, default `c++`) and the Node-API headers (the `node-api-headers` npm package,
  * else the ones installed next to node); no node-gyp, no download. Linux and macOS. When anything is missing or
@@ -92,17 +93,38 @@ async function build() {
         ]
       : []),
   ];
+  // The opt-in bf16 product (BERTVISION_MATMUL=bf16): only called where the CPU reports AVX-512 BF16 at run time
+  // (cpuHasAvx512Bf16), so the addon still loads everywhere. Linked last: where an inline function of a shared header
+  // is instantiated here too, the linker keeps the earlier (baseline ISA) copy. A compiler without -mavx512bf16 (GCC < 9,
+  // Clang < 9) builds the addon without it: the units that call it are then compiled with BERTVISION_NO_BF16.
+  const bf16Unit = x64 ? ['gemm_bf16_avx512.cc', ['-mavx512f', '-mavx512bw', '-mavx512vl', '-mavx512bf16']] : undefined;
+  const bf16Callers = new Set(['napi_helpers.cc', 'wasm_heap_kernels.cc']);
   const work = join(here, 'build', `tmp-${process.pid}`);
   mkdirSync(work, { recursive: true });
   try {
-    const objects = units.map(([file]) => join(work, file.replace(/\.cc$/, '.o')));
-    const failures = await Promise.all(
-      units.map(([file, flags], i) =>
-        run(compiler, [...common, ...flags, '-c', join(sources, file), '-o', objects[i]]),
-      ),
-    );
+    const objectOf = (file) => join(work, file.replace(/\.cc$/, '.o'));
+    const compile = ([file, flags]) =>
+      run(compiler, [...common, ...flags, '-c', join(sources, file), '-o', objectOf(file)]);
+    const [failures, bf16Failure] = await Promise.all([
+      Promise.all(units.map(compile)),
+      bf16Unit ? compile(bf16Unit) : Promise.resolve('not x86-64'),
+    ]);
     const failed = failures.findIndex((f) => f !== undefined);
     if (failed >= 0) giveUp(`compiling ${units[failed][0]} failed: ${failures[failed]}`);
+    if (bf16Unit && bf16Failure !== undefined) {
+      console.warn(`bertvision: the bf16 matrix product is not built (${bf16Failure}); fp32 kernels only.`);
+      const again = await Promise.all(
+        units
+          .filter(([file]) => bf16Callers.has(file))
+          .map(([file, flags]) => compile([file, [...flags, '-DBERTVISION_NO_BF16']])),
+      );
+      const failedAgain = again.find((f) => f !== undefined);
+      if (failedAgain !== undefined) giveUp(`compiling without bf16 failed: ${failedAgain}`);
+    }
+    const objects = [
+      ...units.map(([file]) => objectOf(file)),
+      ...(bf16Failure === undefined ? [objectOf(bf16Unit[0])] : []),
+    ];
     const linked = join(work, 'bertvision_native.node');
     const linkFlags = platform === 'darwin' ? ['-bundle', '-undefined', 'dynamic_lookup'] : ['-shared'];
     const linkError = await run(compiler, [...linkFlags, '-pthread', '-o', linked, ...objects]);

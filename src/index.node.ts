@@ -51,7 +51,18 @@ export { readJsonFile, readNaProbFile, readStringMapFile } from './jobs/json-fil
 
 // 5. Native kernels
 export { NATIVE_ENV_VAR, nativeKernelStatus, type NativeCapabilities, type NativeStatus } from './platform/native.js';
-export { installNativeMatMul, nativeMatMulCalls, type NativeMatMulOptions } from './backend/kernels/native-matmul.js';
+export {
+  installNativeMatMul,
+  nativeMatMulCalls,
+  type NativeMatMulOptions,
+  // opt-in bf16 matrix products (BERTVISION_MATMUL=bf16, --matmul bf16)
+  bf16Unavailable,
+  MATMUL_ENV_VAR,
+  matMulPrecision,
+  type MatMulPrecision,
+  nativeMatMulBf16Calls,
+  setMatMulPrecision,
+} from './backend/kernels/native-matmul.js';
 
 // 6. Keras and PyTorch heads in and out (the seed's files)
 export {

@@ -170,6 +170,12 @@ const NODE_ONLY = [
   'readKerasWeights',
   'saveKerasWeights',
   'saveTorchStateDict',
+  // opt-in bf16 matrix products
+  'MATMUL_ENV_VAR',
+  'bf16Unavailable',
+  'matMulPrecision',
+  'nativeMatMulBf16Calls',
+  'setMatMulPrecision',
   // text on disk (#17)
   'extractActivations',
   'loadOnnxEncoder',

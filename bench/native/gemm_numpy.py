@@ -2,6 +2,9 @@
 bench/native/gemm_bench.cc measures, so the two can be compared.
 
 Run with:  .venv/bin/python bench/native/gemm_numpy.py [threads ...]
+           GEMM_NUMPY_CPU=1 .venv/bin/python bench/native/gemm_numpy.py 1   (the fastest run's thread CPU time, like
+           `gemm_bench 7 cpu`: with one OpenBLAS thread the work runs on the calling thread, so other jobs on a shared
+           machine drop out of the rate)
 Each thread count runs in a fresh subprocess, because OpenBLAS reads
 OPENBLAS_NUM_THREADS only when it is loaded. Default: 1 and the library's own
 choice ("auto").
@@ -21,6 +24,8 @@ SHAPES = [
     ("5a medium N=2", 1, 3088, 2, 1024, False, False, False),
     ("5b medium N=64", 1, 3088, 64, 1024, False, False, False),
     ("5c batch25 bcastB", 25, 1544, 386, 1024, False, False, True),
+    ("6 minilm forward", 1, 14336, 256, 384, False, False, False),
+    ("7 minilm kgrad tA", 1, 384, 256, 14336, True, False, False),
 ]
 RUNS = 7
 
@@ -39,12 +44,14 @@ def measure():
         if batch == 1:
             opa, opb = opa[0], opb[0]
         out = np.matmul(opa, opb)  # warm-up, also allocates the output
+        cpu = os.environ.get("GEMM_NUMPY_CPU") == "1"
+        clock = time.thread_time if cpu else time.perf_counter
         times = []
         for _ in range(RUNS):
-            t0 = time.perf_counter()
+            t0 = clock()
             np.matmul(opa, opb, out=out)
-            times.append(time.perf_counter() - t0)
-        gflops = 2.0 * batch * m * n * k / statistics.median(times) / 1e9
+            times.append(clock() - t0)
+        gflops = 2.0 * batch * m * n * k / (min(times) if cpu else statistics.median(times)) / 1e9
         print(f"  {name:<20} {gflops:8.1f} GFLOP/s")
         sys.stdout.flush()
 

@@ -25,12 +25,13 @@ napi_value setBoolean(napi_env env, napi_value object, const char* name, bool fl
   return object;
 }
 
-/** capabilities() → { f16c, avx2Fma, mmap, threads } */
+/** capabilities() → { f16c, avx2Fma, avx512Bf16, mmap, threads } */
 napi_value Capabilities(napi_env env, napi_callback_info) {
   napi_value result;
   CHECK_NAPI(env, napi_create_object(env, &result));
   setBoolean(env, result, "f16c", cpuHasF16c());
   setBoolean(env, result, "avx2Fma", cpuHasAvx2Fma());
+  setBoolean(env, result, "avx512Bf16", cpuHasAvx512Bf16());
   setBoolean(env, result, "mmap", mappingSupported());
   napi_value threads;
   CHECK_NAPI(env, napi_create_int32(env, globalPool().size(), &threads));

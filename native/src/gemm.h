@@ -39,4 +39,16 @@ struct GroupedColumns {
 void sgemmAvx2GroupedA(int M, int N, int K, const float* A, GroupedColumns layout, bool transA,
                        const float* B, bool transB, float* C, ThreadPool& pool);
 
+/**
+ * The same product (same arguments, layouts, batching and thread-safety) with A and B rounded to bfloat16 (round to
+ * nearest even) as they are packed, multiplied with AVX-512 BF16 dot products (vdpbf16ps) and accumulated in float32:
+ * each entry of C is the float32 sum of exact products of the rounded operands (gemm_bf16_avx512.cc). Requires a CPU
+ * with AVX-512 F/BW/VL and BF16 (the caller checks: cpuHasAvx512Bf16()). At most 288 KiB of packing buffers per
+ * thread, plus up to 1 MiB on each calling thread.
+ */
+void sgemmBf16Avx512(int batch, int M, int N, int K,
+                     const float* A, long long strideA, bool transA,
+                     const float* B, long long strideB, bool transB,
+                     float* C, long long strideC, ThreadPool& pool);
+
 }  // namespace bertvision

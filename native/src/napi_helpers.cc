@@ -12,6 +12,17 @@ bool cpuHasAvx2Fma() {
 #endif
 }
 
+bool cpuHasAvx512Bf16() {
+#if (defined(__x86_64__) || defined(_M_X64)) && !defined(BERTVISION_NO_BF16)
+  // libgcc's checks include the OS saving the zmm state (XCR0); the kernel also needs AVX-512 F, BW and VL
+  static const bool has = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+                          __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bf16");
+  return has;
+#else
+  return false;
+#endif
+}
+
 napi_value throwError(napi_env env, const std::string& message) {
   napi_throw_error(env, "E_NATIVE", message.c_str());
   return nullptr;

@@ -19,6 +19,12 @@ namespace bertvision {
 /** Whether the CPU has AVX2 and FMA (the matrix and GELU kernels need both). */
 bool cpuHasAvx2Fma();
 
+/**
+ * Whether the bf16 matrix product can run: an x86-64 CPU (and OS) with AVX-512 F/BW/VL and BF16 (vdpbf16ps), in a
+ * build that compiled gemm_bf16_avx512.cc (native/build.mjs defines BERTVISION_NO_BF16 when the compiler cannot).
+ */
+bool cpuHasAvx512Bf16();
+
 /** Throws a JS Error with code E_NATIVE; returns nullptr for `return throwError(...)`. */
 napi_value throwError(napi_env env, const std::string& message);
 

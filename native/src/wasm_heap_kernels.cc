@@ -19,11 +19,14 @@ namespace {
  * matmul(memory: ArrayBuffer, aByteOffset, bByteOffset, cByteOffset, batch, M, N, K, strideA, strideB, strideC,
  * transA, transB): C[b] = op(A[b])·op(B[b]) on float32 matrices inside `memory` (the wasm backend's heap), with the
  * AVX2/FMA kernel on every pool thread. Strides are in elements (0 = broadcast).
+ * matmulBf16(same arguments): the same product with A and B rounded to bfloat16 and float32 accumulation, on the
+ * AVX-512 BF16 kernel (throws where cpuHasAvx512Bf16() is false).
  */
-napi_value Matmul(napi_env env, napi_callback_info info) {
+napi_value MatmulWith(napi_env env, napi_callback_info info, bool bf16) {
   napi_value args[13];
   if (!readArguments(env, info, 13, args)) return nullptr;
   if (!cpuHasAvx2Fma()) return throwError(env, "matmul: this CPU lacks AVX2/FMA");
+  if (bf16 && !cpuHasAvx512Bf16()) return throwError(env, "matmulBf16: this CPU (or build) lacks AVX-512 BF16");
   void* memory;
   size_t memoryBytes;
   if (napi_get_arraybuffer_info(env, args[0], &memory, &memoryBytes) != napi_ok) {
@@ -48,7 +51,11 @@ napi_value Matmul(napi_env env, napi_callback_info info) {
   }
 #if defined(__x86_64__) || defined(_M_X64)
   auto* base = static_cast<uint8_t*>(memory);
-  sgemmAvx2(static_cast<int>(batch), static_cast<int>(M), static_cast<int>(N), static_cast<int>(K),
+  auto* gemm = sgemmAvx2;
+#ifndef BERTVISION_NO_BF16
+  if (bf16) gemm = sgemmBf16Avx512;
+#endif
+  gemm(static_cast<int>(batch), static_cast<int>(M), static_cast<int>(N), static_cast<int>(K),
             reinterpret_cast<const float*>(base + static_cast<size_t>(v[0])), static_cast<long long>(v[7]), transA,
             reinterpret_cast<const float*>(base + static_cast<size_t>(v[1])), static_cast<long long>(v[8]), transB,
             reinterpret_cast<float*>(base + static_cast<size_t>(v[2])), static_cast<long long>(v[9]), globalPool());
@@ -100,6 +107,9 @@ napi_value GroupedMatmul(napi_env env, napi_callback_info info) {
 #endif
   return nullptr;
 }
+
+napi_value Matmul(napi_env env, napi_callback_info info) { return MatmulWith(env, info, false); }
+napi_value MatmulBf16(napi_env env, napi_callback_info info) { return MatmulWith(env, info, true); }
 
 /** Elements per pool task of an elementwise kernel. */
 constexpr size_t kElementwiseTaskElements = 1u << 16;
@@ -273,6 +283,8 @@ void defineWasmHeapKernels(napi_env env, napi_value exports) {
   const napi_property_descriptor functions[] = {
       {"matmul", nullptr, Matmul, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"groupedMatmul", nullptr, GroupedMatmul, nullptr, nullptr, nullptr, napi_default, nullptr},
+
+      {"matmulBf16", nullptr, MatmulBf16, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"matVec", nullptr, MatVec, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"geluTanh", nullptr, GeluTanh, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"geluTanhGrad", nullptr, GeluTanhGrad, nullptr, nullptr, nullptr, napi_default, nullptr},

@@ -12,11 +12,58 @@ import {
   parseBackendRequest,
 } from '../backend/choose.js';
 import { BertVisionError, UsageError } from '../errors.js';
+import {
+  MATMUL_ENV_VAR,
+  type MatMulPrecision,
+  parseMatMulPrecision,
+  setMatMulPrecision,
+} from '../backend/kernels/native-matmul.js';
 import type { CliIO } from './command.js';
 
 /** The `--backend` line every computing command's usage shows. */
 export const BACKEND_USAGE =
   '  --backend <name>         auto | tensorflow | wasm | cpu (default: $BERTVISION_BACKEND, else auto)';
+
+/** The `--matmul` line of `train` and `predict`. */
+export const MATMUL_USAGE =
+  '  --matmul <precision>     fp32 | bf16: precision of the large matrix products (default: $BERTVISION_MATMUL, else\n' +
+  '                           fp32). bf16 is opt-in: bfloat16 operands, float32 sums; needs AVX-512 BF16 and the\n' +
+  '                           native kernels (refused elsewhere, never replaced by fp32)';
+
+/** The matrix product precision asked for, and where from: `--matmul`, else `$BERTVISION_MATMUL`, else fp32. */
+export interface MatMulRequest {
+  precision: MatMulPrecision;
+  source: string;
+}
+
+/** Reads `--matmul` (else `$BERTVISION_MATMUL`); an unknown value is a usage error. Call before the backend starts. */
+export function requestedMatMul(flag: string | undefined): MatMulRequest {
+  const [source, value] = flag !== undefined ? ['--matmul', flag] : [`$${MATMUL_ENV_VAR}`, process.env[MATMUL_ENV_VAR]];
+  try {
+    const precision = parseMatMulPrecision(value);
+    return precision === undefined ? { precision: 'fp32', source: 'default' } : { precision, source };
+  } catch (error) {
+    if (error instanceof BertVisionError) throw new UsageError(`${source}: ${error.message}`);
+    throw error;
+  }
+}
+
+/**
+ * Applies the precision once the backend runs. bf16 where it cannot run (no native kernels, a CPU without AVX-512
+ * BF16, another backend) is a usage error, never a silent fp32 run. Prints the choice on stderr when it is bf16.
+ */
+export function applyMatMul(request: MatMulRequest, io: CliIO): MatMulPrecision {
+  try {
+    setMatMulPrecision(request.precision);
+  } catch (error) {
+    if (error instanceof BertVisionError)
+      throw new UsageError(`${request.source} ${request.precision}: ${error.message}`);
+    throw error;
+  }
+  if (request.precision !== 'fp32')
+    io.stderr(`bertvision: large matrix products in ${request.precision} (${request.source})\n`);
+  return request.precision;
+}
 
 /** The backend asked for: `--backend`, else `$BERTVISION_BACKEND`, else auto. An unknown name is a usage error. */
 export function requestedBackend(flag: string | undefined): BackendName | 'auto' {

@@ -6,7 +6,7 @@
  */
 import { UsageError } from '../errors.js';
 import { predictHead } from '../jobs/predict.js';
-import { BACKEND_USAGE, startCliBackend } from './backend.js';
+import { applyMatMul, BACKEND_USAGE, MATMUL_USAGE, requestedMatMul, startCliBackend } from './backend.js';
 import type { CliCommand } from './command.js';
 import { DECODE_FLAG_HELP, DECODE_FLAG_SPECS, decodeOptionsFrom, metricsLine } from './decode-flags.js';
 import { parseCommandLine } from './command-line.js';
@@ -28,6 +28,7 @@ Options:
 ${DECODE_FLAG_HELP}
 ${OVERWRITE_USAGE}
 ${BACKEND_USAGE}
+${MATMUL_USAGE}
   --json                   print the metrics and file paths as JSON
   -h, --help               show this help
 `;
@@ -45,6 +46,7 @@ export const predictCommand: CliCommand = {
       squad: { type: 'string' },
       'batch-size': { type: 'string' },
       backend: { type: 'string' },
+      matmul: { type: 'string' },
       json: { type: 'boolean' },
       overwrite: { type: 'boolean' },
       ...DECODE_FLAG_SPECS,
@@ -54,8 +56,10 @@ export const predictCommand: CliCommand = {
     if (!v.model || !v.out) throw new UsageError('--model and --out are required');
     const { decoder, options } = decodeOptionsFrom(v);
     const batchSize = positiveInt('--batch-size', v['batch-size'], 32);
+    const matmulRequest = requestedMatMul(v.matmul);
     checkOutputDir(v.out, v.overwrite ?? false);
     await startCliBackend(v.backend, io);
+    const matmul = applyMatMul(matmulRequest, io);
     await clearOutputDir(v.out, v.overwrite ?? false, io);
     const { task, files, metrics } = await predictHead({
       store: parsed.positionals[0]!,
@@ -66,7 +70,7 @@ export const predictCommand: CliCommand = {
       decoder,
       decode: options,
     });
-    if (v.json) io.stdout(`${JSON.stringify({ task, files, metrics }, null, 2)}\n`);
+    if (v.json) io.stdout(`${JSON.stringify({ task, matmul, files, metrics }, null, 2)}\n`);
     else io.stdout(`${Object.values(files).filter(Boolean).join('\n')}\n${metricsLine(metrics)}\n`);
     return 0;
   },

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { UsageError } from '../errors.js';
 import { ARCHITECTURE_NAMES, type ArchitectureName } from '../models/index.js';
 import { trainHead } from '../jobs/train.js';
-import { BACKEND_USAGE, startCliBackend } from './backend.js';
+import { applyMatMul, BACKEND_USAGE, MATMUL_USAGE, requestedMatMul, startCliBackend } from './backend.js';
 import type { CliCommand } from './command.js';
 import { parseCommandLine } from './command-line.js';
 import { choice, finiteNumber, nonNegativeInt, positiveInt } from './flags.js';
@@ -34,6 +34,8 @@ Options:
   --patience <n>           stop after n epochs without improvement (default: never)
   --adapter-dim <n>        adapter width for adapter architectures
 ${BACKEND_USAGE}
+${MATMUL_USAGE}. Part of the run: a
+                           resume with another precision is refused
   --json                   print the result as JSON
   -h, --help               show this help
 `;
@@ -61,6 +63,7 @@ export const trainCommand: CliCommand = {
       patience: { type: 'string' },
       'adapter-dim': { type: 'string' },
       backend: { type: 'string' },
+      matmul: { type: 'string' },
       json: { type: 'boolean' },
     });
     const v = parsed.values;
@@ -89,6 +92,7 @@ export const trainCommand: CliCommand = {
       ...(v.patience ? { patience: positiveInt('--patience', v.patience, 1) } : {}),
       ...(v['adapter-dim'] ? { adapterDim: positiveInt('--adapter-dim', v['adapter-dim'], 1) } : {}),
     };
+    const matmulRequest = requestedMatMul(v.matmul);
     const earlier = existsSync(join(options.outDir, 'checkpoints', 'last.ckpt'));
     if (options.resume && options.overwrite) throw new UsageError('--resume and --overwrite exclude each other');
     if (earlier && !options.resume && !options.overwrite)
@@ -96,6 +100,7 @@ export const trainCommand: CliCommand = {
         `${options.outDir} already holds a training run: --resume continues it, --overwrite replaces it`,
       );
     const backend = await startCliBackend(v.backend, io);
+    const matmul = applyMatMul(matmulRequest, io);
     if (options.resume && !earlier)
       io.stderr(`bertvision: --resume: no checkpoint in ${options.outDir}; starting from the beginning\n`);
     if (options.overwrite && earlier) io.stderr(`bertvision: --overwrite: replacing the run in ${options.outDir}\n`);
@@ -121,7 +126,7 @@ export const trainCommand: CliCommand = {
       },
     });
     if (v.json) {
-      io.stdout(`${JSON.stringify({ architecture, backend: backend.backend, ...result }, null, 2)}\n`);
+      io.stdout(`${JSON.stringify({ architecture, backend: backend.backend, matmul, ...result }, null, 2)}\n`);
     } else {
       const best = result.state.best;
       io.stdout(

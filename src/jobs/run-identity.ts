@@ -2,7 +2,9 @@
  * What makes a training run the run it is, for the resume fingerprint (src/train/trainer.ts): the stores (path,
  * size, tensor shapes and dtypes, metadata, a CRC-32 of the training labels) and every option that shapes the
  * result. The epoch count is left out on purpose (resuming to train longer is the point of `--resume`), and so is
- * the checkpoint interval (resume is exact whatever it is).
+ * the checkpoint interval (resume is exact whatever it is). The matrix product precision is part of it when it is not
+ * the default fp32 (`matmul: 'bf16'`): a resume with another precision is refused, and runs checkpointed before the
+ * option existed (all fp32) still resume.
  */
 import { stat } from 'node:fs/promises';
 import type { ActivationStore } from '../store/store.js';
@@ -19,6 +21,8 @@ export interface RunShapingOptions {
   patience?: number;
   decode?: object;
   squadFile?: string;
+  /** Precision of the large matrix products (src/backend/kernels/native-matmul.ts). Default fp32. */
+  matmul?: string;
 }
 
 async function storeIdentity(store: ActivationStore, labels?: TrainingLabels): Promise<Record<string, unknown>> {
@@ -61,5 +65,6 @@ export async function runIdentityOf(
     trainStore: await storeIdentity(train, labels),
     devStore: dev ? await storeIdentity(dev) : null,
     squadFile: options.squadFile ?? null,
+    ...(options.matmul !== undefined && options.matmul !== 'fp32' ? { matmul: options.matmul } : {}),
   };
 }

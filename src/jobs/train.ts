@@ -30,6 +30,7 @@ import { saveModel } from './model-files.js';
 import { readJsonFile } from './json-files.js';
 import { runIdentityOf } from './run-identity.js';
 import { readTrainingLabels } from '../store/training-labels.js';
+import { matMulPrecision } from '../backend/kernels/native-matmul.js';
 
 /** Options of {@link trainHead}. */
 export interface TrainHeadOptions {
@@ -211,7 +212,8 @@ export async function trainHead(options: TrainHeadOptions): Promise<TrainHeadRes
     const batchSize = options.batchSize ?? (task === 'binary' ? 64 : 8);
     const seed = options.seed ?? 0;
     // a user-built model is identified by its name here; its weight shapes are in the checkpoint fingerprint
-    const identified = { ...options, architecture: info ? name : `user model '${name}'` };
+    // the matrix product precision in force (setMatMulPrecision) is part of the run
+    const identified = { ...options, architecture: info ? name : `user model '${name}'`, matmul: matMulPrecision() };
     const runIdentity = await runIdentityOf(identified, { batchSize, seed }, train, labels, dev);
     const optimizer = { learningRate: options.learningRate ?? 1e-3 };
     const model = given

@@ -2,7 +2,9 @@
  * bertvision's optional native kernels (Node only): a Node-API addon built at install time by `native/build.mjs`
  * from the package's own C++ sources, with no download. It provides memory-mapped float16 store reads decoded on
  * every core, and an AVX2/FMA matrix product for the WebAssembly backend. Everything it does has a WebAssembly or
- * JavaScript fallback with the same results; `BERTVISION_NATIVE=0` (or false/off/no) turns it off.
+ * JavaScript fallback with the same results; `BERTVISION_NATIVE=0` (or false/off/no) turns it off. The exception is
+ * the opt-in bf16 matrix product (`matmulBf16`, AVX-512 BF16 CPUs only): it has no fallback, and asking for it where it
+ * cannot run is an error (src/backend/kernels/native-matmul.ts).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -22,6 +24,11 @@ export interface NativeCapabilities {
   f16c: boolean;
   /** The AVX2/FMA matrix product (x86-64 with AVX2 and FMA). */
   avx2Fma: boolean;
+  /**
+   * The opt-in bfloat16 matrix product (`BERTVISION_MATMUL=bf16`, `setMatMulPrecision('bf16')`): x86-64 with AVX-512
+   * F/BW/VL and BF16 (`vdpbf16ps`), in a build whose compiler knows `-mavx512bf16`. Absent in addons built before it.
+   */
+  avx512Bf16?: boolean;
   /** Memory-mapped file reads (POSIX). */
   mmap: boolean;
   /** Threads the kernels use (`BERTVISION_THREADS`, default: all cores). */
@@ -68,6 +75,25 @@ export interface NativeAddon {
     ld: number,
     group: number,
     groupStride: number,
+    transposeA: boolean,
+    transposeB: boolean,
+  ): void;
+  /**
+   * {@link NativeAddon.matmul} with A and B rounded to bfloat16 (nearest even) and float32 accumulation; throws where
+   * `capabilities().avx512Bf16` is false. Absent in addons built before it.
+   */
+  matmulBf16?(
+    memory: ArrayBuffer,
+    aByteOffset: number,
+    bByteOffset: number,
+    cByteOffset: number,
+    batch: number,
+    m: number,
+    n: number,
+    k: number,
+    strideA: number,
+    strideB: number,
+    strideC: number,
     transposeA: boolean,
     transposeB: boolean,
   ): void;

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { nativeKernelStatus } from '../../src/platform/native.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const bin = join(root, 'dist', 'cli', 'main.js');
@@ -16,9 +17,9 @@ const store = join(root, 'data/minilm/cls-train-300q.h5');
 const work = mkdtempSync(join(tmpdir(), 'bv-cli-backend-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-/** Run the bin from a directory outside the repository, with BERTVISION_BACKEND removed unless given. */
+/** Run the bin from a directory outside the repository, with BERTVISION_BACKEND (and _MATMUL) removed unless given. */
 function runBin(args: string[], env: Record<string, string> = {}) {
-  const { BERTVISION_BACKEND: _, ...rest } = process.env;
+  const { BERTVISION_BACKEND: _, BERTVISION_MATMUL: __, ...rest } = process.env;
   const r = spawnSync(process.execPath, [bin, ...args], { cwd: work, env: { ...rest, ...env }, encoding: 'utf8' });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
@@ -34,6 +35,7 @@ describe('bertvision bin: backend', () => {
     expect(r.err).toMatch(/^bertvision: using backend 'wasm' \(@tensorflow\/tfjs-backend-wasm\)$/m);
     expect(`${r.out}${r.err}`).not.toMatch(BANNER);
     expect(JSON.parse(r.out).backend).toBe('wasm');
+    expect(JSON.parse(r.out).matmul).toBe('fp32'); // bf16 is opt-in, never the default
   });
 
   it('honours $BERTVISION_BACKEND, and --backend over it; the cpu backend prints no banner either', () => {
@@ -65,4 +67,39 @@ describe('bertvision bin: backend', () => {
     expect(convert.code, convert.err).toBe(0);
     expect(`${convert.out}${convert.err}`).not.toMatch(BANNER);
   });
+});
+
+describe('bertvision bin: --matmul', () => {
+  it('refuses bf16 where it cannot run (here: the cpu backend), from the flag or $BERTVISION_MATMUL, never running fp32', () => {
+    const flag = runBin([...train('bf16-cpu', ['--backend', 'cpu', '--matmul', 'bf16'])]);
+    expect(flag.code).toBe(2);
+    expect(flag.err).toMatch(/--matmul bf16: bf16 matrix products are not available: the 'cpu' backend/);
+    expect(flag.out).toBe('');
+    const env = runBin([...train('bf16-cpu-env', ['--backend', 'cpu'])], { BERTVISION_MATMUL: 'bf16' });
+    expect(env.code).toBe(2);
+    expect(env.err).toMatch(/\$BERTVISION_MATMUL bf16: bf16 matrix products are not available/);
+    const off = runBin([...train('bf16-off', ['--backend', 'wasm', '--matmul', 'bf16'])], { BERTVISION_NATIVE: '0' });
+    expect(off.code).toBe(2);
+    expect(off.err).toMatch(/the native kernels are not in use \(BERTVISION_NATIVE=0\)/);
+    const bad = runBin([...train('bf16-bad', ['--matmul', 'fp16'])]);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/--matmul: 'fp16' is not one of fp32, bf16/);
+    expect(bad.err).not.toMatch(/using backend/); // checked before the backend starts
+  });
+
+  it.skipIf(nativeKernelStatus().capabilities?.avx512Bf16 !== true)(
+    'records bf16 in --json and in the run: a resume with another precision is refused',
+    () => {
+      const first = runBin([...train('bf16-run', ['--matmul', 'bf16'])]);
+      expect(first.code, first.err).toBe(0);
+      expect(JSON.parse(first.out).matmul).toBe('bf16');
+      expect(first.err).toMatch(/large matrix products in bf16 \(--matmul\)/);
+      const resumed = runBin([...train('bf16-run', ['--resume', '--epochs', '2'])]);
+      expect(resumed.code).not.toBe(0);
+      expect(resumed.err).toMatch(/matmul: "bf16" in the checkpoint, \(absent\) now/);
+      const same = runBin([...train('bf16-run', ['--resume', '--epochs', '2'])], { BERTVISION_MATMUL: 'bf16' });
+      expect(same.code, same.err).toBe(0);
+      expect(JSON.parse(same.out).matmul).toBe('bf16');
+    },
+  );
 });

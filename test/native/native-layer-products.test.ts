@@ -7,6 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/index.node.js';
+import { bf16Unavailable, setMatMulPrecision } from '../../src/backend/kernels/native-matmul.js';
 import { LAYER_COLUMNS_MATMUL_KERNEL, LAYER_ROWS_MATMUL_KERNEL } from '../../src/layers/projection.js';
 import { nativeKernelStatus } from '../../src/platform/native.js';
 
@@ -40,7 +41,12 @@ const SHAPES: Array<{ x: number[]; A: number }> = [
 ];
 
 describe.skipIf(!nativeKernelStatus().capabilities?.avx2Fma)('folded layer products on the wasm backend', () => {
-  it.each(SHAPES)('x $x, A = $A: rows(x)·W and rows(x)ᵀ·dy equal the cpu backend', async ({ x: shape, A }) => {
+  it.each(
+    SHAPES.flatMap((c) => [
+      { ...c, bf16: false },
+      { ...c, bf16: true },
+    ]),
+  )('x $x, A = $A, bf16 $bf16: rows(x)·W and rows(x)ᵀ·dy equal the cpu backend', async ({ x: shape, A, bf16 }) => {
     const E = shape.at(-2)!;
     const rowsCount = shape.reduce((a, b) => a * b, 1) / E;
     const xv = values(rowsCount * E, 1);
@@ -55,6 +61,8 @@ describe.skipIf(!nativeKernelStatus().capabilities?.avx2Fma)('folded layer produ
     tf.disposeVariables();
     await initBackend({ backend: 'wasm' });
     expect(tf.getKernel(LAYER_ROWS_MATMUL_KERNEL, 'wasm')).toBeDefined();
+    if (bf16 && bf16Unavailable() !== undefined) return; // no AVX-512 BF16 here (test/native/bf16-matmul.test.ts says so)
+    setMatMulPrecision(bf16 ? 'bf16' : 'fp32');
     const before = tf.memory().numTensors;
     const [x, w, dy] = [tf.tensor(xv, shape), tf.tensor(wv, [E, A]), tf.tensor(dyv, [rowsCount, A])];
     const rows = tf.engine().runKernel(LAYER_ROWS_MATMUL_KERNEL, { x, kernel: w }) as tf.Tensor;
@@ -64,10 +72,12 @@ describe.skipIf(!nativeKernelStatus().capabilities?.avx2Fma)('folded layer produ
     const close = (got: Float32Array, want: Float32Array, depth: number): void => {
       let worst = 0;
       for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(got[i]! - want[i]!));
-      expect(worst).toBeLessThan(4e-7 * depth); // |terms| < 1: float32 accumulation error grows with the depth
+      // |terms| < 1: float32 accumulation error grows with the depth; bf16 operands add 2^-8 relative per product
+      expect(worst).toBeLessThan((bf16 ? 2 ** -8 : 4e-7) * depth);
     };
     close(rows.dataSync() as Float32Array, wantRows, E);
     close(columns.dataSync() as Float32Array, wantColumns, rowsCount);
+    setMatMulPrecision('fp32');
     tf.dispose([x, w, dy, rows, columns]);
     expect(tf.memory().numTensors).toBe(before);
   });

@@ -5,11 +5,14 @@
  *
  * A layer-last batch `x [n, E, L]` is the stored matrix `[E, n·L]` whose columns come in groups of L (`native/src/
  * gemm.h`, GroupedColumns): the forward product reads it as rows `[n·L, E]`, the kernel gradient as columns, both in
- * place, instead of two explicit transposes of the whole batch per step.
+ * place, instead of two explicit transposes of the whole batch per step. With the opt-in bf16 products
+ * (`setMatMulPrecision('bf16')`) the batch is transposed natively and multiplied on the bf16 kernel instead (it has no
+ * grouped packing).
  */
 import * as tf from '@tensorflow/tfjs';
 import { LAYER_COLUMNS_MATMUL_KERNEL, LAYER_ROWS_MATMUL_KERNEL } from '../../layers/projection.js';
-import { nativeAddon } from '../../platform/native.js';
+import { type NativeAddon, nativeAddon } from '../../platform/native.js';
+import { matMulPrecision } from './native-matmul.js';
 import { heapBuffer, heapOffset, type WasmBackend } from '../../platform/wasm-heap.js';
 
 type KernelArgs = Parameters<tf.KernelFunc>[0];
@@ -18,6 +21,29 @@ type KernelArgs = Parameters<tf.KernelFunc>[0];
 function layout(x: tf.TensorInfo): { n: number; E: number; L: number } {
   const r = x.shape.length;
   return { n: x.shape.slice(0, -2).reduce((a, b) => a * b, 1), E: x.shape[r - 2]!, L: x.shape[r - 1]! };
+}
+
+/**
+ * `C = P·B` on the bf16 kernel, where P is `x` permuted by the native block transpose `[a, b, c, d]` (the grouped
+ * operand made plain): `[m, k]` row-major.
+ */
+function bf16Product(
+  addon: NativeAddon,
+  wasm: WasmBackend,
+  x: tf.TensorInfo,
+  form: [number, number, number, number],
+  b: tf.TensorInfo,
+  out: tf.TensorInfo,
+  m: number,
+  n: number,
+  k: number,
+): void {
+  const plain = wasm.makeOutput([m, k], 'float32');
+  const heap = heapBuffer(wasm);
+  const at = (info: tf.TensorInfo): number => heapOffset(wasm, info);
+  addon.transpose(heap, at(x), at(plain), ...form);
+  addon.matmulBf16!(heap, at(plain), at(b), at(out), 1, m, n, k, 0, 0, 0, false, false);
+  wasm.disposeData(plain.dataId);
 }
 
 /**
@@ -38,6 +64,10 @@ export function installNativeLayerProducts(backendName = 'wasm'): boolean {
       const A = kernel.shape[1]!;
       const wasm = backend as unknown as WasmBackend;
       const out = wasm.makeOutput([n * L, A], 'float32');
+      if (matMulPrecision() === 'bf16') {
+        bf16Product(addon, wasm, x, [n, E, L, 1], kernel, out, n * L, A, E);
+        return out;
+      }
       const at = (info: tf.TensorInfo): number => heapOffset(wasm, info);
       addon.groupedMatmul(heapBuffer(wasm), at(x), at(kernel), at(out), n * L, A, E, L, L, E * L, true, false);
       return out;
@@ -52,6 +82,10 @@ export function installNativeLayerProducts(backendName = 'wasm'): boolean {
       const A = dy.shape[1]!;
       const wasm = backend as unknown as WasmBackend;
       const out = wasm.makeOutput([E, A], 'float32');
+      if (matMulPrecision() === 'bf16') {
+        bf16Product(addon, wasm, x, [1, n, E, L], dy, out, E, A, n * L);
+        return out;
+      }
       const at = (info: tf.TensorInfo): number => heapOffset(wasm, info);
       addon.groupedMatmul(heapBuffer(wasm), at(x), at(dy), at(out), E, A, n * L, L, L, E * L, false, false);
       return out;

@@ -11,9 +11,16 @@
  * (`[2,1,…] × [1,3,…]`), which tfjs-wasm 4.22's kernel gets wrong and which therefore always go native (guarded by
  * test/native/native-matmul.test.ts, "batches that broadcast both ways"). Sums are
  * accumulated in a different order than XNNPACK's, so results differ in the last bits (within float32 rounding).
+ *
+ * Opt-in, never by default: {@link setMatMulPrecision}`('bf16')` (the CLI's `--matmul bf16`, or
+ * `BERTVISION_MATMUL=bf16`) sends the same large products (at least `minMultiplyAdds`) to the AVX-512 BF16 kernel,
+ * which rounds both operands to bfloat16 (8 significant bits) and accumulates in float32: about 1.2–1.9× the float32
+ * kernel's rate (docs/benchmarks.md, "bf16"). Where that kernel cannot run (no addon, a CPU without AVX-512 BF16,
+ * another backend), asking for it throws; it never falls back to float32 silently.
  */
 import * as tf from '@tensorflow/tfjs';
-import { nativeAddon, type NativeAddon } from '../../platform/native.js';
+import { InvalidArgumentError } from '../../errors.js';
+import { nativeAddon, nativeKernelStatus, type NativeAddon, type NativeStatus } from '../../platform/native.js';
 import { heapBuffer, heapOffset, type WasmBackend } from '../../platform/wasm-heap.js';
 
 /** Options of {@link installNativeMatMul}. */
@@ -42,6 +49,80 @@ let minRows = 6;
 /** How many products the native kernel has computed in this process (diagnostics and tests). */
 export function nativeMatMulCalls(): number {
   return calls;
+}
+
+/** Precision of the large matrix products: float32 (the default), or bfloat16 operands with float32 sums. */
+export type MatMulPrecision = 'fp32' | 'bf16';
+/** The precisions {@link setMatMulPrecision} takes. */
+export const MATMUL_PRECISIONS: readonly MatMulPrecision[] = ['fp32', 'bf16'];
+/** Environment variable the CLI reads for the precision when `--matmul` is not given (`fp32` or `bf16`). */
+export const MATMUL_ENV_VAR = 'BERTVISION_MATMUL';
+
+let precision: MatMulPrecision = 'fp32';
+let bf16Calls = 0;
+/** Backends whose BatchMatMul this module replaced. */
+const installedOn = new Set<string>();
+
+/** The precision of the large matrix products now (`'fp32'` unless {@link setMatMulPrecision} chose bf16). */
+export function matMulPrecision(): MatMulPrecision {
+  return precision;
+}
+
+/** How many of {@link nativeMatMulCalls} ran on the bf16 kernel (diagnostics and tests). */
+export function nativeMatMulBf16Calls(): number {
+  return bf16Calls;
+}
+
+/**
+ * Why bf16 products cannot run, or undefined where they can: they need the native addon loaded, a CPU with AVX-512
+ * BF16 (and an addon built with it), and the native matrix product installed on the backend in use.
+ * @param status the addon's status (default: this process's; tests pass another)
+ * @param backend the backend the products run on (default: the active one)
+ */
+export function bf16Unavailable(
+  status: NativeStatus = nativeKernelStatus(),
+  backend: string = tf.getBackend(),
+): string | undefined {
+  if (!status.loaded) return `the native kernels are not in use (${status.reason ?? 'not loaded'})`;
+  if (!status.capabilities?.avx512Bf16)
+    return 'this CPU lacks AVX-512 BF16 (vdpbf16ps), or the native kernels were built without it';
+  if (!installedOn.has(backend))
+    return `the '${backend}' backend does not run its matrix products on the native kernels (bf16 needs the wasm backend with them)`;
+  return undefined;
+}
+
+/**
+ * A precision as written in `--matmul` or `BERTVISION_MATMUL` (case and surrounding spaces ignored); undefined for an
+ * unset or empty value. @throws InvalidArgumentError for anything else.
+ */
+export function parseMatMulPrecision(value: string | undefined): MatMulPrecision | undefined {
+  const text = value?.trim().toLowerCase();
+  if (text === undefined || text === '') return undefined;
+  if (!(MATMUL_PRECISIONS as readonly string[]).includes(text))
+    throw new InvalidArgumentError(`'${value}' is not one of ${MATMUL_PRECISIONS.join(', ')}`);
+  return text as MatMulPrecision;
+}
+
+/**
+ * Chooses the precision of the large matrix products (those sent to the native kernel, at least `minMultiplyAdds`
+ * multiply-adds) for this process. `'fp32'` is the default; `'bf16'` is opt-in and needs {@link bf16Unavailable} to be
+ * undefined.
+ * @param check where bf16 is checked (default: this process's addon and active backend; tests simulate others)
+ * @throws InvalidArgumentError when bf16 is asked for and cannot run (never a silent fallback to fp32)
+ */
+export function setMatMulPrecision(
+  value: MatMulPrecision,
+  check: { status?: NativeStatus; backend?: string } = {},
+): void {
+  if (!(MATMUL_PRECISIONS as readonly string[]).includes(value))
+    throw new InvalidArgumentError(
+      `matrix product precision '${String(value)}' is not one of ${MATMUL_PRECISIONS.join(', ')}`,
+    );
+  if (value === 'bf16') {
+    const reason = bf16Unavailable(check.status, check.backend);
+    if (reason !== undefined) throw new InvalidArgumentError(`bf16 matrix products are not available: ${reason}`);
+  }
+  precision = value;
 }
 
 const product = (dims: number[]): number => dims.reduce((a, b) => a * b, 1);
@@ -93,8 +174,12 @@ function nativeProduct(addon: NativeAddon, args: KernelArgs): Info | undefined {
   calls++;
   const offset = (info: Info): number => heapOffset(backend, info);
   const heap = heapBuffer(backend);
+  // only the large products go bf16 (small both-way broadcasts come here whatever their size)
+  const bf16 = precision === 'bf16' && batch * m * n * k >= minMultiplyAdds && addon.matmulBf16 !== undefined;
+  if (bf16) bf16Calls++;
+  const kernel = bf16 ? addon.matmulBf16!.bind(addon) : addon.matmul.bind(addon);
   const multiply = (aAt: number, bAt: number, cAt: number, entries: number, strideA: number, strideB: number): void =>
-    addon.matmul(heap, aAt, bAt, cAt, entries, m, n, k, strideA, strideB, m * n, transposeA, transposeB);
+    kernel(heap, aAt, bAt, cAt, entries, m, n, k, strideA, strideB, m * n, transposeA, transposeB);
   if (simple) {
     multiply(offset(a), offset(b), offset(out), batch, batchA === 1 ? 0 : m * k, batchB === 1 ? 0 : k * n);
     return out;
@@ -214,6 +299,7 @@ export function installNativeMatMul(options: NativeMatMulOptions = {}, backendNa
   if (!addon?.capabilities().avx2Fma) return false;
   const previous = tf.getKernel('BatchMatMul', backendName);
   if (!previous) return false;
+  installedOn.add(backendName);
   if ((previous as unknown as Record<symbol, boolean>)[MARK]) return true;
   const kernelFunc = (args: KernelArgs): Info | Info[] => nativeProduct(addon, args) ?? previous.kernelFunc(args);
   tf.unregisterKernel('BatchMatMul', backendName);
