@@ -92,16 +92,19 @@ void packGroupedA(const Operand& a, int row0, int rows, int k0, int kc, float* d
       }
       continue;
     }
-    for (int i = 0; i < live; ++i) {
-      const float* row = a.data + (row0 + p + i) * a.ld;
-      for (int k = 0; k < kc;) {
-        const long long t = k0 + k;
-        const int within = static_cast<int>(t % a.group);
-        const int run = std::min(a.group - within, kc - k);
-        const float* src = row + (t / a.group) * a.groupStride + within;
-        for (int r = 0; r < run; ++r) dst[(k + r) * kMR + i] = src[r];
-        k += run;
+    // group by group: the panel's rows of one group are one contiguous block (rows x group values), written out
+    // k-major so that the panel fills in order
+    const float* rows0 = a.data + (row0 + p) * a.ld;
+    for (int k = 0; k < kc;) {
+      const long long t = k0 + k;
+      const int within = static_cast<int>(t % a.group);
+      const int run = std::min(a.group - within, kc - k);
+      const float* src = rows0 + (t / a.group) * a.groupStride + within;
+      for (int r = 0; r < run; ++r) {
+        float* out = dst + (k + r) * kMR;
+        for (int i = 0; i < live; ++i) out[i] = src[i * a.ld + r];
       }
+      k += run;
     }
   }
 }
