@@ -8,6 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { registerBackendCandidate, type BackendName } from './choose.js';
 import { installConvGradients } from './kernels/conv-gradients.js';
+import { installFastSlice } from './kernels/fast-slice.js';
 import { installFastTile } from './kernels/fast-tile.js';
 import { installTransposedMatMul } from './kernels/transposed-matmul.js';
 
@@ -36,6 +37,7 @@ if (inBrowser()) {
           installTransposedMatMul('wasm');
           installConvGradients('wasm'); // the convolution gradients tfjs-wasm lacks (Xception heads)
           installFastTile('wasm');
+          installFastSlice('wasm');
         }
         return { ok: true };
       },

@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { registerBackendCandidate, type BackendCandidate } from './choose.js';
 import { installConvGradients } from './kernels/conv-gradients.js';
+import { installFastSlice } from './kernels/fast-slice.js';
 import { installFastTile } from './kernels/fast-tile.js';
 import { installTransposedMatMul } from './kernels/transposed-matmul.js';
 import { installNativeGelu } from './kernels/native-gelu.js';
@@ -55,6 +56,7 @@ registerBackendCandidate({
       installNativeFloat16Upload();
       installConvGradients(); // the convolution gradients tfjs-wasm lacks (Xception heads)
       installFastTile();
+      installFastSlice();
       return { ok: true };
     } catch (error) {
       return { ok: false, reason: error instanceof Error ? error.message : String(error) };
