@@ -216,6 +216,7 @@ const table = markdownTable(
     'head',
     'size',
     'N',
+    'rounds',
     'params',
     'backend',
     'bertvision',
@@ -230,11 +231,20 @@ const table = markdownTable(
   ],
   ordered.map((row) =>
     row.error !== undefined
-      ? [row.head, row.size, row.examples, row.parameters.toLocaleString('en-US'), row.backend, `FAILED: ${row.error}`]
+      ? [
+          row.head,
+          row.size,
+          row.examples,
+          0,
+          row.parameters.toLocaleString('en-US'),
+          row.backend,
+          `FAILED: ${row.error}`,
+        ]
       : [
           row.head,
           row.size,
           row.examples,
+          Math.max(0, ...Object.values(row.seconds).map((t) => t.length)),
           row.parameters.toLocaleString('en-US'),
           row.backend,
           cell(row, 'bertvision'),
@@ -259,14 +269,15 @@ if (write) {
     `${machineDescription()}, ${new Date().toISOString().slice(0, 10)}; ${sizes.map(n).join('; ')}; float16 HDF5 in h5py layout`,
     `(one example per chunk); the N column is each row's epoch (rows timed in a separate run may use fewer), one shuffled epoch, batch 64 (binary) / 8 (span), Adam lr 1e-3, the trained head saved.`,
     `The store is read once before each row (warm page cache, as the issue measures) and every side runs once untimed before the first row.`,
-    `Each cell: the median over ${repeats} alternating round(s) of the whole process' wall seconds (start to exit: imports,`,
+    `Each cell: the median over the row's alternating rounds (the rounds column) of the whole process' wall seconds (start to exit: imports,`,
     'reading, training, saving) and examples/s = N / seconds. bertvision: `node dist/cli/main.js train STORE --arch`',
     '`NAME --epochs 1 --json`, no `--backend` (backend: what it chose). torch w0 / w1: bench/python/e2e_torch.py, an h5py',
     '`Dataset` + `DataLoader(num_workers=0 / 1)`, same head (same parameter count, checked). keras fit: binary heads,',
     'bench/python/e2e_keras.py, tf_keras `fit` over tf.data (generator over h5py → batch → prefetch). × X = X seconds /',
     'bertvision seconds (> 1: bertvision faster); best torch = the faster of w0, w1. Loop ex/s: the rate each side reports',
     "of its own training loop (bertvision's last progress line; the scripts' timers), process start-up excluded.",
-    'Run: `nice npm run bench:e2e` (`--resume` continues an interrupted run from .tmp/e2e-bench.json).',
+    'Run: `nice npm run bench:e2e` (`--resume` continues an interrupted run from .tmp/e2e-bench.json; every round of',
+    'the table as measured: docs/e2e-bench.json, a copy of it).',
   ].join('\n');
   await writeMarkdownSection(join(root, 'docs/benchmarks.md'), 'e2e', `${caption}\n\n${table}`);
   console.log('wrote the e2e section of docs/benchmarks.md');
