@@ -29,6 +29,7 @@ const BROWSER = [
   'MeanConcat',
   'MismatchError',
   'MissingPredictionsError',
+  'OutOfMemoryError',
   'SPAN_ARCHITECTURES',
   'SPAN_DEFAULT_INPUT_SHAPE',
   'STORE_DTYPES',
