@@ -35,6 +35,26 @@ export interface NativeCapabilities {
   threads: number;
 }
 
+/**
+ * C[b] = op(A[b])·op(B[b]) for b < batch on float32 matrices inside `memory` (the wasm heap), at byte offsets; strides in
+ * elements between batch entries (0 = the same matrix for every entry).
+ */
+export type NativeMatmul = (
+  memory: ArrayBuffer,
+  aByteOffset: number,
+  bByteOffset: number,
+  cByteOffset: number,
+  batch: number,
+  m: number,
+  n: number,
+  k: number,
+  strideA: number,
+  strideB: number,
+  strideC: number,
+  transposeA: boolean,
+  transposeB: boolean,
+) => void;
+
 /** The functions of the addon (see native/src/addon.cc). */
 export interface NativeAddon {
   capabilities(): NativeCapabilities;
@@ -48,21 +68,7 @@ export interface NativeAddon {
     dst: ArrayBufferView,
     decodeFloat16: boolean,
   ): Promise<void>;
-  matmul(
-    memory: ArrayBuffer,
-    aByteOffset: number,
-    bByteOffset: number,
-    cByteOffset: number,
-    batch: number,
-    m: number,
-    n: number,
-    k: number,
-    strideA: number,
-    strideB: number,
-    strideC: number,
-    transposeA: boolean,
-    transposeB: boolean,
-  ): void;
+  matmul: NativeMatmul;
   /** `C = op(A)·op(B)` with A's stored columns grouped (native/src/gemm.h, GroupedColumns); float32 inside `memory`. */
   groupedMatmul(
     memory: ArrayBuffer,
@@ -82,21 +88,7 @@ export interface NativeAddon {
    * {@link NativeAddon.matmul} with A and B rounded to bfloat16 (nearest even) and float32 accumulation; throws where
    * `capabilities().avx512Bf16` is false. Absent in addons built before it.
    */
-  matmulBf16?(
-    memory: ArrayBuffer,
-    aByteOffset: number,
-    bByteOffset: number,
-    cByteOffset: number,
-    batch: number,
-    m: number,
-    n: number,
-    k: number,
-    strideA: number,
-    strideB: number,
-    strideC: number,
-    transposeA: boolean,
-    transposeB: boolean,
-  ): void;
+  matmulBf16?: NativeMatmul;
   matVec(
     memory: ArrayBuffer,
     aByteOffset: number,

@@ -28,6 +28,28 @@ const { cases } = JSON.parse(readFileSync(join(DIR, 'matmul-cases.json'), 'utf8'
 const blob = new Float32Array(new Uint8Array(readFileSync(join(DIR, 'matmul-cases.bin'))).buffer);
 const slice = (at: number, shape: number[]): Float32Array => blob.subarray(at, at + shape.reduce((x, y) => x * y, 1));
 
+/**
+ * Case `c` computed by tf.matMul: one native product, NumPy's shape, every entry within the fixture's float32
+ * accumulation bound, no tensor left behind.
+ */
+function expectNativeProduct(c: Case): void {
+  const before = tf.memory().numTensors;
+  const callsBefore = nativeMatMulCalls();
+  const product = tf.tidy(() =>
+    tf.matMul(tf.tensor(slice(c.aAt, c.a), c.a), tf.tensor(slice(c.bAt, c.b), c.b), c.transposeA, c.transposeB),
+  );
+  expect(nativeMatMulCalls() - callsBefore).toBe(1);
+  expect(product.shape).toEqual(c.c);
+  const got = product.dataSync();
+  const want = slice(c.cAt, c.c);
+  const bound = slice(c.boundAt, c.c);
+  let worst = 0;
+  for (let i = 0; i < got.length; i++) worst = Math.max(worst, Math.abs(got[i]! - want[i]!) / (bound[i]! + 1e-30));
+  expect(worst).toBeLessThanOrEqual(1);
+  product.dispose();
+  expect(tf.memory().numTensors).toBe(before);
+}
+
 describe.skipIf(!nativeKernelStatus().capabilities?.avx2Fma)('native matMul on the wasm backend', () => {
   beforeAll(async () => {
     await initBackend({ backend: 'wasm' });
@@ -45,45 +67,14 @@ describe.skipIf(!nativeKernelStatus().capabilities?.avx2Fma)('native matMul on t
           c,
         ] as const,
     ),
-  )('%s equals NumPy within float32 accumulation error', (_, c) => {
-    const before = tf.memory().numTensors;
-    const callsBefore = nativeMatMulCalls();
-    const product = tf.tidy(() =>
-      tf.matMul(tf.tensor(slice(c.aAt, c.a), c.a), tf.tensor(slice(c.bAt, c.b), c.b), c.transposeA, c.transposeB),
-    );
-    expect(nativeMatMulCalls() - callsBefore).toBe(1);
-    expect(product.shape).toEqual(c.c);
-    const got = product.dataSync();
-    const want = slice(c.cAt, c.c);
-    const bound = slice(c.boundAt, c.c);
-    let worst = 0;
-    for (let i = 0; i < got.length; i++) worst = Math.max(worst, Math.abs(got[i]! - want[i]!) / (bound[i]! + 1e-30));
-    expect(worst).toBeLessThanOrEqual(1);
-    product.dispose();
-    expect(tf.memory().numTensors).toBe(before);
-  });
+  )('%s equals NumPy within float32 accumulation error', (_, c) => expectNativeProduct(c));
 
   it('products with few output columns run transposed on the kernel and equal NumPy', () => {
     installNativeMatMul({ minMultiplyAdds: 0, minColumns: 16, minRows: 6 });
     try {
       const narrow = cases.filter((c) => c.c.at(-1)! < 16 && c.c.at(-2)! >= 16 && c.b.at(-1) !== 1);
       expect(narrow.length).toBeGreaterThanOrEqual(5);
-      for (const c of narrow) {
-        const before = tf.memory().numTensors;
-        const callsBefore = nativeMatMulCalls();
-        const product = tf.tidy(() =>
-          tf.matMul(tf.tensor(slice(c.aAt, c.a), c.a), tf.tensor(slice(c.bAt, c.b), c.b), c.transposeA, c.transposeB),
-        );
-        expect(nativeMatMulCalls() - callsBefore).toBe(1);
-        expect(product.shape).toEqual(c.c);
-        const got = product.dataSync();
-        const want = slice(c.cAt, c.c);
-        const bound = slice(c.boundAt, c.c);
-        for (let i = 0; i < got.length; i++)
-          expect(Math.abs(got[i]! - want[i]!)).toBeLessThanOrEqual(bound[i]! + 1e-30);
-        product.dispose();
-        expect(tf.memory().numTensors).toBe(before);
-      }
+      for (const c of narrow) expectNativeProduct(c);
     } finally {
       installNativeMatMul({ minMultiplyAdds: 0, minColumns: 1, minRows: 1 });
     }
