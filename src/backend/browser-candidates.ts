@@ -10,6 +10,7 @@ import { registerBackendCandidate, type BackendName } from './choose.js';
 import { installConvGradients } from './kernels/conv-gradients.js';
 import { installFastSlice } from './kernels/fast-slice.js';
 import { installFastTile } from './kernels/fast-tile.js';
+import { installSharedIdentity } from './kernels/shared-identity.js';
 import { installTransposedMatMul } from './kernels/transposed-matmul.js';
 
 /** The package that registers each browser backend, for the reason a candidate was skipped. */
@@ -38,6 +39,7 @@ if (inBrowser()) {
           installConvGradients('wasm'); // the convolution gradients tfjs-wasm lacks (Xception heads)
           installFastTile('wasm');
           installFastSlice('wasm');
+          installSharedIdentity('wasm'); // clones and same-dtype casts share memory, as on cpu and WebGL
         }
         return { ok: true };
       },

@@ -8,10 +8,12 @@ import { registerBackendCandidate, type BackendCandidate } from './choose.js';
 import { installConvGradients } from './kernels/conv-gradients.js';
 import { installFastSlice } from './kernels/fast-slice.js';
 import { installFastTile } from './kernels/fast-tile.js';
+import { installSharedIdentity } from './kernels/shared-identity.js';
 import { installTransposedMatMul } from './kernels/transposed-matmul.js';
 import { installNativeGelu } from './kernels/native-gelu.js';
 import { installNativeFloat16Upload } from './kernels/native-float16-upload.js';
 import { installNativeLayerProducts } from './kernels/native-layer-products.js';
+import { installNativeConv2D } from './kernels/native-conv2d.js';
 import { installNativeMatMul } from './kernels/native-matmul.js';
 import { installNativeSum } from './kernels/native-sum.js';
 import { installNativeTranspose } from './kernels/native-transpose.js';
@@ -49,6 +51,7 @@ registerBackendCandidate({
       await import('@tensorflow/tfjs-backend-wasm');
       installTransposedMatMul('wasm');
       installNativeMatMul(); // large products on the native kernel, when it is built
+      installNativeConv2D(); // convolutions as im2col + the native GEMM (Xception heads)
       installNativeGelu();
       installNativeTranspose();
       installNativeSum();
@@ -57,6 +60,7 @@ registerBackendCandidate({
       installConvGradients(); // the convolution gradients tfjs-wasm lacks (Xception heads)
       installFastTile();
       installFastSlice();
+      installSharedIdentity(); // clones and same-dtype casts share memory, as on cpu and WebGL
       return { ok: true };
     } catch (error) {
       return { ok: false, reason: error instanceof Error ? error.message : String(error) };

@@ -58,7 +58,7 @@ function requireRank4(kernel: string, ...infos: Info[]): void {
  * Writes the im2col matrix of `x` (NHWC) for `info` at float index `at` of `heap`: row `(b, i, j)`, column
  * `(p, q, c)`, value `x[b, i·sh + p - top, j·sw + q - left, c]` or 0 outside the image.
  */
-function im2col(heap: Float32Array, xAt: number, at: number, info: tf.backend_util.Conv2DInfo): void {
+export function im2col(heap: Float32Array, xAt: number, at: number, info: tf.backend_util.Conv2DInfo): void {
   const { batchSize, inHeight, inWidth, inChannels: ci, outHeight, outWidth, strideHeight, strideWidth } = info;
   const { filterHeight: kh, filterWidth: kw } = info;
   const top = info.padInfo.top;
@@ -233,7 +233,7 @@ function conv2DBackpropInput({ inputs, backend, attrs }: KernelArgs): Info | und
 }
 
 /** True for 1 × 1 filters without stride or padding, where x is its own patch matrix. */
-function isDirect(info: tf.backend_util.Conv2DInfo): boolean {
+export function isDirect(info: tf.backend_util.Conv2DInfo): boolean {
   return (
     info.filterHeight === 1 &&
     info.filterWidth === 1 &&

@@ -285,6 +285,11 @@ function broadcastIndex(outer: number[], shape: number[]): (index: number) => nu
   };
 }
 
+/** Whether {@link installNativeMatMul} routed `backendName`'s BatchMatMul to the native kernel in this process. */
+export function nativeMatMulInstalled(backendName = 'wasm'): boolean {
+  return installedOn.has(backendName);
+}
+
 /**
  * Routes the wasm backend's large matrix products to the native kernel. Idempotent; call after the wasm backend's
  * package is imported (the Node entry does it). Later calls only update the options.

@@ -1,10 +1,12 @@
 /**
- * The WebAssembly backend's `Sum` over leading axes on bertvision's native column sums (Node only).
+ * The WebAssembly backend's `Sum` and `Mean` over leading axes on bertvision's native column sums (Node only).
  *
  * tfjs-backend-wasm sums over a leading axis by transposing the input first, on one core: a bias gradient (the sum of
  * `dy [21504, 64]` over its rows) took 9 ms of an adapter-64 step (bench/profile-step.ts). Sums over every axis but
- * the trailing ones (`[R, C]` → `[C]`) of float32 tensors of at least 2^15 values go native; the rest keep the
- * previous kernel. The order of the additions differs from tfjs', so results differ in the last bits.
+ * the trailing ones (`[R, C]` → `[C]`, axes of size 1 aside) of float32 tensors of at least 2^15 values go native; the rest keep the
+ * previous kernel. The order of the additions differs from tfjs', so results differ in the last bits. `Mean` is the same
+ * sums scaled by `1 / rows`: BatchNormalization's batch moments over `[B, H, W]` (142 ms of the 6.4 s of a full Xception
+ * step at batch 64, for one `[64, 1, 16, 728]` shape) are such means.
  */
 import * as tf from '@tensorflow/tfjs';
 import { nativeAddon, type NativeAddon } from '../../platform/native.js';
@@ -22,47 +24,74 @@ export function nativeSumCalls(): number {
   return calls;
 }
 
-/** The number of leading axes a sum over `axis` reduces, when they are exactly the first ones (else undefined). */
-export function leadingAxes(rank: number, axis: number | number[]): number | undefined {
-  const axes = [...new Set((Array.isArray(axis) ? axis : [axis]).map((a) => (a < 0 ? a + rank : a)))].sort(
-    (a, b) => a - b,
-  );
-  if (axes.length === 0 || axes.length >= rank || axes.some((a, i) => a !== i)) return undefined;
-  return axes.length;
+/**
+ * The `[rows, columns]` matrix (and the reduced axes) a reduction of `shape` over `axis` sums the rows of, when it is one: every reduced axis
+ * of more than one entry comes before every kept axis of more than one entry (axes of size 1 go either way, so
+ * `[64, 1, 16, 728]` over `[0, 2]` is 1024 rows of 728). Undefined otherwise, and when nothing or everything is reduced.
+ */
+export function columnReduction(
+  shape: readonly number[],
+  axis: number | number[] | null,
+): { rows: number; columns: number; reduced: ReadonlySet<number> } | undefined {
+  if (axis === null || axis === undefined) return undefined; // every axis: tfjs' kernel
+  const rank = shape.length;
+  const reduced = new Set((Array.isArray(axis) ? axis : [axis]).map((a) => (a < 0 ? a + rank : a)));
+  if (reduced.size === 0 || reduced.size >= rank) return undefined;
+  let rows = 1;
+  let columns = 1;
+  for (let a = 0; a < rank; a++) {
+    const size = shape[a]!;
+    if (reduced.has(a)) {
+      if (size > 1 && columns > 1) return undefined;
+      rows *= size;
+    } else {
+      columns *= size;
+    }
+  }
+  return { rows, columns, reduced };
 }
 
-function nativeSum(addon: NativeAddon, args: KernelArgs): tf.TensorInfo | undefined {
+function nativeSum(addon: NativeAddon, args: KernelArgs, mean: boolean): tf.TensorInfo | undefined {
   const { x } = args.inputs as { x: tf.TensorInfo };
-  const { axis, keepDims } = args.attrs as unknown as { axis: number | number[]; keepDims: boolean };
+  const { axis, keepDims } = args.attrs as unknown as { axis: number | number[] | null; keepDims: boolean };
   if (x.dtype !== 'float32') return undefined;
   const count = x.shape.reduce((a, b) => a * b, 1);
-  const lead = leadingAxes(x.shape.length, axis);
-  if (lead === undefined || count < MIN_ELEMENTS) return undefined;
-  const rest = x.shape.slice(lead);
-  const columns = rest.reduce((a, b) => a * b, 1);
+  const matrix = columnReduction(x.shape, axis);
+  if (matrix === undefined || count < MIN_ELEMENTS) return undefined;
+  const { rows, columns, reduced } = matrix;
+  const outShape = keepDims
+    ? x.shape.map((size, a) => (reduced.has(a) ? 1 : size))
+    : x.shape.filter((_size, a) => !reduced.has(a));
   const backend = args.backend as unknown as WasmBackend;
-  const out = backend.makeOutput(keepDims ? [...x.shape.slice(0, lead).map(() => 1), ...rest] : rest, 'float32');
+  const out = backend.makeOutput(outShape, 'float32');
   calls++;
-  addon.columnSums(heapBuffer(backend), heapOffset(backend, x), heapOffset(backend, out), count / columns, columns);
+  addon.columnSums(heapBuffer(backend), heapOffset(backend, x), heapOffset(backend, out), rows, columns);
+  if (mean) {
+    const sums = new Float32Array(heapBuffer(backend), heapOffset(backend, out), columns);
+    for (let c = 0; c < columns; c++) sums[c] = sums[c]! / rows;
+  }
   return out;
 }
 
 /**
- * Routes the wasm backend's large sums over leading axes to the native kernel. Idempotent; call after the wasm
- * backend's package is imported (the Node entry does it).
+ * Routes the wasm backend's large sums and means over leading axes to the native kernel. Idempotent; call after the
+ * wasm backend's package is imported (the Node entry does it).
  * @returns true when installed (now or before); false when the addon is unavailable or the backend has no Sum.
  */
 export function installNativeSum(backendName = 'wasm'): boolean {
   const addon = nativeAddon();
   if (!addon) return false;
-  const previous = tf.getKernel('Sum', backendName);
-  if (!previous) return false;
-  if ((previous as unknown as Record<symbol, boolean>)[MARK]) return true;
-  const kernelFunc = (args: KernelArgs): tf.TensorInfo | tf.TensorInfo[] =>
-    nativeSum(addon, args) ?? previous.kernelFunc(args);
-  tf.unregisterKernel('Sum', backendName);
-  const config = { ...previous, kernelFunc } as tf.KernelConfig;
-  Object.defineProperty(config, MARK, { value: true });
-  tf.registerKernel(config);
+  if (!tf.getKernel('Sum', backendName)) return false;
+  for (const kernelName of ['Sum', 'Mean']) {
+    const previous = tf.getKernel(kernelName, backendName);
+    if (!previous || (previous as unknown as Record<symbol, boolean>)[MARK]) continue;
+    const mean = kernelName === 'Mean';
+    const kernelFunc = (args: KernelArgs): tf.TensorInfo | tf.TensorInfo[] =>
+      nativeSum(addon, args, mean) ?? previous.kernelFunc(args);
+    tf.unregisterKernel(kernelName, backendName);
+    const config = { ...previous, kernelFunc } as tf.KernelConfig;
+    Object.defineProperty(config, MARK, { value: true });
+    tf.registerKernel(config);
+  }
   return true;
 }
