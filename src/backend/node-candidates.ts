@@ -10,6 +10,7 @@ import { installFastSlice } from './kernels/fast-slice.js';
 import { installFastTile } from './kernels/fast-tile.js';
 import { installTransposedMatMul } from './kernels/transposed-matmul.js';
 import { installNativeGelu } from './kernels/native-gelu.js';
+import { installNativeDepthwise } from './kernels/native-depthwise.js';
 import { installNativeFloat16Upload } from './kernels/native-float16-upload.js';
 import { installNativeLayerProducts } from './kernels/native-layer-products.js';
 import { installNativeMatMul } from './kernels/native-matmul.js';
@@ -55,6 +56,7 @@ registerBackendCandidate({
       installNativeLayerProducts();
       installNativeFloat16Upload();
       installConvGradients(); // the convolution gradients tfjs-wasm lacks (Xception heads)
+      installNativeDepthwise(); // their depthwise half on the native kernels, when built
       installFastTile();
       installFastSlice();
       return { ok: true };
