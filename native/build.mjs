@@ -84,6 +84,7 @@ async function build() {
     ['thread_pool.cc', []],
     ['transpose.cc', []],
     ['column_sums.cc', []],
+    ['depthwise_gradients.cc', []],
     ...(x64
       ? [
           ['float16_f16c.cc', ['-mavx', '-mf16c']],

@@ -1,5 +1,5 @@
 // The addon's kernels that work in place on the WebAssembly backend's heap: the matrix product, matrix × vector
-// (the layer mix) and tanh-GELU.
+// (the layer mix), tanh-GELU, transposes, column sums and the depthwise convolution gradients.
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -9,6 +9,7 @@
 #include "matvec.h"
 #include "napi_helpers.h"
 #include "column_sums.h"
+#include "depthwise_gradients.h"
 #include "thread_pool.h"
 #include "transpose.h"
 
@@ -277,6 +278,77 @@ napi_value ColumnSums(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+/** Names of the geometry arguments of the depthwise gradients, in order (for the error messages). */
+constexpr const char* kDepthwiseDims[15] = {"batch", "inH",     "inW",     "C",         "M",         "outH",   "outW",   "kh",
+                                            "kw",    "strideH", "strideW", "dilationH", "dilationW", "padTop", "padLeft"};
+
+/**
+ * depthwiseFilterGradient(memory, xByteOffset, dyByteOffset, dwByteOffset, ...geometry) and
+ * depthwiseInputGradient(memory, dyByteOffset, wByteOffset, dxByteOffset, ...geometry), geometry = batch, inH, inW, C,
+ * M, outH, outW, kh, kw, strideH, strideW, dilationH, dilationW, padTop, padLeft (depthwise_gradients.h): float32
+ * inside `memory`. Every value must be a non-negative integer (dimensions below 2^31; M, strides and dilations at
+ * least 1), every offset 4-byte aligned, every range inside the buffer, and the output must not overlap the inputs.
+ * `filter` picks the gradient: the first two offsets are the inputs ([x, dy] or [dy, w]), the third the output.
+ */
+napi_value DepthwiseGradient(napi_env env, napi_callback_info info, bool filter) {
+  const char* name = filter ? "depthwiseFilterGradient" : "depthwiseInputGradient";
+  const std::string prefix = std::string(name) + ": ";
+  napi_value args[19];
+  if (!readArguments(env, info, 19, args)) return nullptr;
+  void* memory;
+  size_t memoryBytes;
+  if (napi_get_arraybuffer_info(env, args[0], &memory, &memoryBytes) != napi_ok) {
+    return throwError(env, prefix + "expected an ArrayBuffer");
+  }
+  double v[18];
+  for (int i = 0; i < 18; ++i) {
+    if (!readNumber(env, args[i + 1], v[i])) return nullptr;
+  }
+  for (int i = 0; i < 3; ++i) {
+    if (!(v[i] >= 0) || v[i] != std::floor(v[i]) || std::fmod(v[i], 4.0) != 0) {
+      return throwError(env, prefix + "byte offsets must be non-negative multiples of 4");
+    }
+  }
+  const double* d = v + 3;
+  for (int i = 0; i < 15; ++i) {
+    if (!(d[i] >= 0) || d[i] != std::floor(d[i]) || d[i] > 2147483647.0) {
+      return throwError(env, prefix + "bad dimensions (" + kDepthwiseDims[i] + " must be a non-negative integer below 2^31)");
+    }
+  }
+  for (int i : {4, 9, 10, 11, 12}) {  // M, strides, dilations
+    if (d[i] < 1) return throwError(env, prefix + "bad dimensions (" + kDepthwiseDims[i] + " must be at least 1)");
+  }
+  const double batch = d[0], inH = d[1], inW = d[2], C = d[3], M = d[4], outH = d[5], outW = d[6], kh = d[7], kw = d[8];
+  const double xBytes = 4 * batch * inH * inW * C, yBytes = 4 * batch * outH * outW * C * M, wBytes = 4 * kh * kw * C * M;
+  // [x, dy, dw] for the filter gradient, [dy, w, dx] for the input gradient
+  const double bytes[3] = {filter ? xBytes : yBytes, filter ? yBytes : wBytes, filter ? wBytes : xBytes};
+  for (int i = 0; i < 3; ++i) {
+    if (v[i] + bytes[i] > static_cast<double>(memoryBytes)) return throwError(env, prefix + "out of bounds");
+  }
+  for (int i = 0; i < 2; ++i) {
+    if (bytes[i] > 0 && bytes[2] > 0 && v[i] < v[2] + bytes[2] && v[2] < v[i] + bytes[i]) {
+      return throwError(env, prefix + "the output overlaps an input");
+    }
+  }
+  DepthwiseGeometry g{};
+  size_t* fields[15] = {&g.batch, &g.inH,     &g.inW,     &g.C,         &g.M,         &g.outH,   &g.outW,   &g.kh,
+                        &g.kw,    &g.strideH, &g.strideW, &g.dilationH, &g.dilationW, &g.padTop, &g.padLeft};
+  for (int i = 0; i < 15; ++i) *fields[i] = static_cast<size_t>(d[i]);
+  auto* base = static_cast<uint8_t*>(memory);
+  const auto* a = reinterpret_cast<const float*>(base + static_cast<size_t>(v[0]));
+  const auto* b = reinterpret_cast<const float*>(base + static_cast<size_t>(v[1]));
+  auto* out = reinterpret_cast<float*>(base + static_cast<size_t>(v[2]));
+  if (filter) {
+    depthwiseFilterGradient(a, b, out, g, globalPool());
+  } else {
+    depthwiseInputGradient(a, b, out, g, globalPool());
+  }
+  return nullptr;
+}
+
+napi_value DepthwiseFilterGradient(napi_env env, napi_callback_info info) { return DepthwiseGradient(env, info, true); }
+napi_value DepthwiseInputGradient(napi_env env, napi_callback_info info) { return DepthwiseGradient(env, info, false); }
+
 }  // namespace
 
 void defineWasmHeapKernels(napi_env env, napi_value exports) {
@@ -290,6 +362,8 @@ void defineWasmHeapKernels(napi_env env, napi_value exports) {
       {"geluTanhGrad", nullptr, GeluTanhGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"columnSums", nullptr, ColumnSums, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"transpose", nullptr, Transpose, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"depthwiseFilterGradient", nullptr, DepthwiseFilterGradient, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"depthwiseInputGradient", nullptr, DepthwiseInputGradient, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof functions / sizeof functions[0], functions);
 }

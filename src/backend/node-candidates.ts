@@ -11,6 +11,7 @@ import { installFastTile } from './kernels/fast-tile.js';
 import { installSharedIdentity } from './kernels/shared-identity.js';
 import { installTransposedMatMul } from './kernels/transposed-matmul.js';
 import { installNativeGelu } from './kernels/native-gelu.js';
+import { installNativeDepthwise } from './kernels/native-depthwise.js';
 import { installNativeFloat16Upload } from './kernels/native-float16-upload.js';
 import { installNativeLayerProducts } from './kernels/native-layer-products.js';
 import { installNativeConv2D } from './kernels/native-conv2d.js';
@@ -58,6 +59,7 @@ registerBackendCandidate({
       installNativeLayerProducts();
       installNativeFloat16Upload();
       installConvGradients(); // the convolution gradients tfjs-wasm lacks (Xception heads)
+      installNativeDepthwise(); // their depthwise half on the native kernels, when built
       installFastTile();
       installFastSlice();
       installSharedIdentity(); // clones and same-dtype casts share memory, as on cpu and WebGL

@@ -55,6 +55,28 @@ export type NativeMatmul = (
   transposeB: boolean,
 ) => void;
 
+/**
+ * The shapes of a depthwise convolution after the heap offsets of its native gradients (native/src/depthwise_gradients.h):
+ * x `[batch, inH, inW, C]`, filter `[kh, kw, C, M]`, dy `[batch, outH, outW, C·M]`; non-negative integers.
+ */
+export type NativeDepthwiseGeometry = [
+  batch: number,
+  inH: number,
+  inW: number,
+  channels: number,
+  multiplier: number,
+  outH: number,
+  outW: number,
+  kh: number,
+  kw: number,
+  strideH: number,
+  strideW: number,
+  dilationH: number,
+  dilationW: number,
+  padTop: number,
+  padLeft: number,
+];
+
 /** The functions of the addon (see native/src/addon.cc). */
 export interface NativeAddon {
   capabilities(): NativeCapabilities;
@@ -117,6 +139,28 @@ export interface NativeAddon {
     dyByteOffset: number,
     dxByteOffset: number,
     count: number,
+  ): void;
+  /**
+   * The filter gradient of a depthwise convolution (`dw [kh, kw, C, M]`, overwritten) from `x` and `dy`, float32
+   * inside `memory`; throws on a bad geometry or a range outside `memory`. Absent in addons built before it.
+   */
+  depthwiseFilterGradient?(
+    memory: ArrayBuffer,
+    xByteOffset: number,
+    dyByteOffset: number,
+    dwByteOffset: number,
+    ...geometry: NativeDepthwiseGeometry
+  ): void;
+  /**
+   * The input gradient of a depthwise convolution (`dx [batch, inH, inW, C]`, overwritten) from `dy` and the filter
+   * `w`, float32 inside `memory`; throws like {@link NativeAddon.depthwiseFilterGradient}. Absent in older addons.
+   */
+  depthwiseInputGradient?(
+    memory: ArrayBuffer,
+    dyByteOffset: number,
+    wByteOffset: number,
+    dxByteOffset: number,
+    ...geometry: NativeDepthwiseGeometry
   ): void;
 }
 

@@ -3,13 +3,17 @@
  * what tfjs' independent cpu kernels give, on the Xception heads' shapes and on strides, channel multipliers, odd
  * sizes and every padding; dilated depthwise gradients (which tfjs' cpu kernels compute without the dilation) are
  * checked against the Jacobian of the forward convolution instead. No tensors leak, and one training step of
- * xception-abbreviated gives the same loss, gradients and weights on both backends.
+ * xception-abbreviated gives the same loss, gradients and weights on both backends. Where the native addon is loaded
+ * (CI), the depthwise gradients are checked on its kernels (depthwise-gradients.ts counts the calls); with
+ * `BERTVISION_NATIVE=0`, on the TypeScript loops.
  */
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { CONV_GRADIENT_KERNELS, installConvGradients } from '../../src/backend/kernels/conv-gradients.js';
+import { nativeDepthwiseCalls } from '../../src/backend/kernels/depthwise-gradients.js';
 import { softmaxCrossEntropyFromLogits } from '../../src/models/compile.js';
 import { getArchitecture } from '../../src/models/registry.js';
+import { nativeAddon } from '../../src/platform/native.js';
 import { useBackend } from '../helpers/backends.js';
 
 type Pad = 'valid' | 'same' | tf.backend_util.ExplicitPadding;
@@ -119,8 +123,19 @@ interface DepthwiseCase {
   label: string;
 }
 
+/** Whether the depthwise gradients run on the native kernels here (the addon is loaded and has them). */
+const nativeDepthwise = nativeAddon()?.depthwiseFilterGradient !== undefined;
+
 const DEPTHWISE_CASES: DepthwiseCase[] = [
   { label: 'xception sepconv (1,3) same', x: [3, 1, 12, 8], w: [1, 3, 8, 1], strides: [1, 1], pad: 'same' },
+  {
+    label: 'xception-sized (1,3) same over 728 channels',
+    x: [4, 1, 16, 728],
+    w: [1, 3, 728, 1],
+    strides: [1, 1],
+    pad: 'same',
+  },
+  { label: '1×3 stride (1,2) valid, multiplier 2', x: [2, 1, 11, 6], w: [1, 3, 6, 2], strides: [1, 2], pad: 'valid' },
   { label: '3×3 stride 2 same, multiplier 2', x: [2, 7, 9, 3], w: [3, 3, 3, 2], strides: [2, 2], pad: 'same' },
   { label: '2×3 valid stride (1,2), odd sizes', x: [1, 6, 7, 4], w: [2, 3, 4, 1], strides: [1, 2], pad: 'valid' },
   { label: '3×3 valid, multiplier 3', x: [2, 5, 5, 2], w: [3, 3, 2, 3], strides: [1, 1], pad: 'valid' },
@@ -153,8 +168,10 @@ describe('convolution gradient kernels on wasm', () => {
 
   it.each(DEPTHWISE_CASES)('depthwiseConv2d gradients match the cpu backend: $label', async (c) => {
     const f = (x: tf.Tensor4D, w: tf.Tensor4D): tf.Tensor => tf.depthwiseConv2d(x, w, c.strides, c.pad);
+    const calls = nativeDepthwiseCalls();
     const { cpu, wasm } = await onBoth(() => gradients(f, c.x, c.w, 20));
     expectClose(wasm, cpu);
+    expect(nativeDepthwiseCalls() - calls).toBe(nativeDepthwise ? 2 : 0); // the filter and the input gradient
   });
 
   it.each([
@@ -188,6 +205,16 @@ describe('convolution gradient kernels on wasm', () => {
       { x: [2, 7, 9, 3], w: [3, 3, 3, 2], pad: 'same' },
       { x: [1, 8, 7, 2], w: [2, 3, 2, 1], pad: 'valid' },
       { x: [2, 1, 11, 4], w: [1, 3, 4, 1], pad: 'same' },
+      {
+        x: [2, 6, 8, 3],
+        w: [2, 3, 3, 2],
+        pad: [
+          [0, 0],
+          [1, 2],
+          [3, 0],
+          [0, 0],
+        ],
+      },
     ];
     const dilations: Pair = [2, 2];
     for (const [n, c] of cases.entries()) {
@@ -213,7 +240,9 @@ describe('convolution gradient kernels on wasm', () => {
       };
       await useBackend('wasm');
       const before = tf.memory().numTensors;
+      const calls = nativeDepthwiseCalls();
       const got = run('wasm');
+      expect(nativeDepthwiseCalls() - calls).toBe(nativeDepthwise ? 2 : 0);
       const wasm = await values([got.dx, got.dw, got.x, got.dy]);
       expect(tf.memory().numTensors).toBe(before);
       // reference on cpu, from the forward convolution only: it is linear in x and in w

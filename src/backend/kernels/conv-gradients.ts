@@ -4,25 +4,34 @@
  * (the Xception family: `conv2d`, `separableConv2d` = depthwise + pointwise) can train on the wasm backend, which is
  * the one Node and browser users get by default.
  *
- * They work in place on the wasm heap and run in Node and in the browser alike (no native code of their own):
+ * They work in place on the wasm heap and run in Node and in the browser alike (this module loads no native code):
  * - the filter gradient of a convolution is `dW = Pᵀ·dy`, with `P` the im2col patch matrix of `x` (`x` itself for
  *   1 × 1 filters without stride or padding), computed by the backend's own registered `BatchMatMul` kernel, so it runs
  *   on bertvision's native GEMM where that is installed (Node with the addon) and on XNNPACK otherwise;
- * - the depthwise gradients are direct loops over Float32Array views of the heap, innermost over the contiguous
- *   channel axis, with channel multipliers, strides, dilations and any padding `computeConv2DInfo` describes.
+ * - the depthwise gradients (depthwise-gradients.ts) run on bertvision's native kernels where native-depthwise.ts
+ *   installed them (Node with the addon), else as direct loops over Float32Array views of the heap, innermost over
+ *   the contiguous channel axis; both take channel multipliers, strides, dilations and any padding
+ *   `computeConv2DInfo` describes.
  *
  * NHWC only (the only layout tfjs' depthwise ops have; `Conv2DBackpropFilter` with NCHW throws). Guarded by
  * test/backend/conv-gradients.test.ts (same gradients as the cpu backend, and as the forward convolution's Jacobian
  * where the cpu kernels ignore dilations).
  */
 import * as tf from '@tensorflow/tfjs';
-import type { WasmBackend } from '../../platform/wasm-heap.js';
+import { heapOffset, type WasmBackend } from '../../platform/wasm-heap.js';
+import {
+  depthwiseBackpropFilter,
+  depthwiseBackpropInput,
+  heapF32,
+  type Pad,
+  requireFloat32,
+  requireRank4,
+  type Rounding,
+  type Shape4,
+} from './depthwise-gradients.js';
 
 type KernelArgs = Parameters<tf.KernelFunc>[0];
 type Info = tf.TensorInfo;
-type Shape4 = [number, number, number, number];
-type Pad = 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
-type Rounding = 'floor' | 'round' | 'ceil' | undefined;
 
 /** The kernels this module registers. */
 export const CONV_GRADIENT_KERNELS = [
@@ -32,27 +41,6 @@ export const CONV_GRADIENT_KERNELS = [
 ] as const;
 
 const MARK = Symbol.for('bertvision.convGradients');
-
-function offsetOf(backend: WasmBackend, info: Info): number {
-  return backend.dataIdMap.get(info.dataId).memoryOffset;
-}
-
-/** A Float32Array over the whole heap; take it after the last `makeOutput` (which may grow, so replace, the heap). */
-function heapF32(backend: WasmBackend): Float32Array {
-  return new Float32Array(backend.wasm.HEAPU8.buffer);
-}
-
-function requireFloat32(kernel: string, ...infos: Info[]): void {
-  for (const info of infos) {
-    if (info.dtype !== 'float32') throw new Error(`${kernel} (wasm): float32 tensors only, got ${info.dtype}`);
-  }
-}
-
-function requireRank4(kernel: string, ...infos: Info[]): void {
-  for (const info of infos) {
-    if (info.shape.length !== 4) throw new Error(`${kernel} (wasm): rank-4 tensors only, got [${info.shape}]`);
-  }
-}
 
 /**
  * Writes the im2col matrix of `x` (NHWC) for `info` at float index `at` of `heap`: row `(b, i, j)`, column
@@ -127,7 +115,7 @@ function conv2DBackpropFilter({ inputs, backend, attrs }: KernelArgs): Info {
   } else {
     patches = wasm.makeOutput([rows, patch], 'float32');
     const heap = heapF32(wasm);
-    im2col(heap, offsetOf(wasm, x) / 4, offsetOf(wasm, patches) / 4, info);
+    im2col(heap, heapOffset(wasm, x) / 4, heapOffset(wasm, patches) / 4, info);
   }
   const matMul = tf.getKernel('BatchMatMul', 'wasm');
   if (!matMul) throw new Error(`${name} (wasm): the backend has no BatchMatMul kernel`);
@@ -223,9 +211,9 @@ function conv2DBackpropInput({ inputs, backend, attrs }: KernelArgs): Info | und
   try {
     const out = wasm.makeOutput([...inputShape], 'float32');
     const heap = heapF32(wasm);
-    const dxAt = offsetOf(wasm, out) / 4;
+    const dxAt = heapOffset(wasm, out) / 4;
     heap.fill(0, dxAt, dxAt + inputShape.reduce((a, b) => a * b, 1));
-    col2im(heap, offsetOf(wasm, cols) / 4, dxAt, info);
+    col2im(heap, heapOffset(wasm, cols) / 4, dxAt, info);
     return out;
   } finally {
     wasm.disposeData(cols.dataId);
@@ -244,143 +232,6 @@ export function isDirect(info: tf.backend_util.Conv2DInfo): boolean {
     info.outHeight === info.inHeight &&
     info.outWidth === info.inWidth
   );
-}
-
-interface DepthwiseAttrs {
-  strides: [number, number] | number;
-  dilations: [number, number] | number;
-  pad: Pad;
-  dimRoundingMode: Rounding;
-}
-
-function depthwiseBackpropFilter({ inputs, backend, attrs }: KernelArgs): Info {
-  const name = 'DepthwiseConv2dNativeBackpropFilter';
-  const { x, dy } = inputs as { x: Info; dy: Info };
-  const { strides, dilations, pad, dimRoundingMode, filterShape } = attrs as unknown as DepthwiseAttrs & {
-    filterShape: Shape4;
-  };
-  requireFloat32(name, x, dy);
-  requireRank4(name, x, dy);
-  const info = tf.backend_util.computeConv2DInfo(
-    x.shape as Shape4,
-    filterShape,
-    strides,
-    dilations,
-    pad,
-    dimRoundingMode,
-    true,
-  );
-  const { batchSize, inHeight, inWidth, inChannels: C, outHeight, outWidth, outChannels } = info;
-  const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
-  const { dilationHeight: dh, dilationWidth: dw } = info;
-  const M = outChannels / C;
-  const top = info.padInfo.top;
-  const left = info.padInfo.left;
-  const wasm = backend as unknown as WasmBackend;
-  const out = wasm.makeOutput([...filterShape], 'float32');
-  const heap = heapF32(wasm);
-  const xAt = offsetOf(wasm, x) / 4;
-  const dyAt = offsetOf(wasm, dy) / 4;
-  const acc = new Float64Array(kh * kw * outChannels);
-  const xRow = inWidth * C;
-  const yRow = outWidth * outChannels;
-  // one pass over x and dy: taps innermost but one, channels innermost
-  for (let b = 0; b < batchSize; b++) {
-    for (let i = 0; i < outHeight; i++) {
-      const yr = dyAt + (b * outHeight + i) * yRow;
-      for (let p = 0; p < kh; p++) {
-        const r = i * sh + p * dh - top;
-        if (r < 0 || r >= inHeight) continue;
-        const xr = xAt + (b * inHeight + r) * xRow;
-        for (let j = 0; j < outWidth; j++) {
-          const yo = yr + j * outChannels;
-          for (let q = 0; q < kw; q++) {
-            const col = j * sw + q * dw - left;
-            if (col < 0 || col >= inWidth) continue;
-            const xo = xr + col * C;
-            const tap = (p * kw + q) * outChannels;
-            if (M === 1) {
-              for (let c = 0; c < C; c++) acc[tap + c]! += heap[xo + c]! * heap[yo + c]!;
-            } else {
-              for (let c = 0; c < C; c++) {
-                const v = heap[xo + c]!;
-                const base = c * M;
-                for (let m = 0; m < M; m++) acc[tap + base + m]! += v * heap[yo + base + m]!;
-              }
-            }
-          }
-        }
-      }
-    }
-  }
-  // filter layout [kh, kw, C, M] is exactly the accumulator's (tap, c·M + m)
-  heap.set(acc, offsetOf(wasm, out) / 4);
-  return out;
-}
-
-function depthwiseBackpropInput({ inputs, backend, attrs }: KernelArgs): Info {
-  const name = 'DepthwiseConv2dNativeBackpropInput';
-  const { dy, filter } = inputs as { dy: Info; filter: Info };
-  const { strides, dilations, pad, dimRoundingMode, inputShape } = attrs as unknown as DepthwiseAttrs & {
-    inputShape: Shape4;
-  };
-  requireFloat32(name, dy, filter);
-  requireRank4(name, dy, filter);
-  const info = tf.backend_util.computeConv2DInfo(
-    inputShape,
-    filter.shape as Shape4,
-    strides,
-    dilations,
-    pad,
-    dimRoundingMode,
-    true,
-  );
-  const { batchSize, inHeight, inWidth, inChannels: C, outHeight, outWidth, outChannels } = info;
-  const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
-  const { dilationHeight: dh, dilationWidth: dw } = info;
-  const M = outChannels / C;
-  const top = info.padInfo.top;
-  const left = info.padInfo.left;
-  const wasm = backend as unknown as WasmBackend;
-  const out = wasm.makeOutput([...inputShape], 'float32');
-  const heap = heapF32(wasm);
-  const dxAt = offsetOf(wasm, out) / 4;
-  const dyAt = offsetOf(wasm, dy) / 4;
-  const wAt = offsetOf(wasm, filter) / 4;
-  heap.fill(0, dxAt, dxAt + batchSize * inHeight * inWidth * C);
-  const xRow = inWidth * C;
-  const yRow = outWidth * outChannels;
-  // scatter: every (output pixel, tap) adds dy · w to the input pixel the tap read
-  for (let b = 0; b < batchSize; b++) {
-    for (let i = 0; i < outHeight; i++) {
-      const yr = dyAt + (b * outHeight + i) * yRow;
-      for (let p = 0; p < kh; p++) {
-        const r = i * sh + p * dh - top;
-        if (r < 0 || r >= inHeight) continue;
-        const xr = dxAt + (b * inHeight + r) * xRow;
-        for (let j = 0; j < outWidth; j++) {
-          const yo = yr + j * outChannels;
-          for (let q = 0; q < kw; q++) {
-            const col = j * sw + q * dw - left;
-            if (col < 0 || col >= inWidth) continue;
-            const xo = xr + col * C;
-            const wo = wAt + (p * kw + q) * outChannels;
-            if (M === 1) {
-              for (let c = 0; c < C; c++) heap[xo + c]! += heap[yo + c]! * heap[wo + c]!;
-            } else {
-              for (let c = 0; c < C; c++) {
-                const base = c * M;
-                let sum = 0;
-                for (let m = 0; m < M; m++) sum += heap[yo + base + m]! * heap[wo + base + m]!;
-                heap[xo + c]! += sum;
-              }
-            }
-          }
-        }
-      }
-    }
-  }
-  return out;
 }
 
 const KERNELS: Record<(typeof CONV_GRADIENT_KERNELS)[number], tf.KernelFunc> = {
