@@ -40,7 +40,7 @@ const CASES: Case[] = [
   },
 ];
 
-function seeded(shape: number[], seed: number): tf.Tensor4D {
+function seeded(shape: Shape4, seed: number): tf.Tensor4D {
   return tf.randomUniform(shape, -1, 1, 'float32', seed) as tf.Tensor4D;
 }
 

@@ -30,7 +30,7 @@ describe('bertvision convert', () => {
   it('--help shows the examples', async () => {
     const { code, out } = await cli(['convert', '--help']);
     expect(code).toBe(0);
-    expect(out).toMatch(/Examples:\n  bertvision convert weights_best_models/);
+    expect(out).toMatch(/Examples:\n {2}bertvision convert weights_best_models/);
   });
 
   it('a weights-only .h5 with --architecture → model dir → .h5 again', async () => {
