@@ -10,6 +10,7 @@ import { registerBackendCandidate, type BackendName } from './choose.js';
 import { installConvGradients } from './kernels/conv-gradients.js';
 import { installFastSlice } from './kernels/fast-slice.js';
 import { installFastTile } from './kernels/fast-tile.js';
+import { installMatMulCacheGuard } from './kernels/matmul-cache-guard.js';
 import { installSharedIdentity } from './kernels/shared-identity.js';
 import { installTransposedMatMul } from './kernels/transposed-matmul.js';
 

@@ -8,6 +8,7 @@ import { registerBackendCandidate, type BackendCandidate } from './choose.js';
 import { installConvGradients } from './kernels/conv-gradients.js';
 import { installFastSlice } from './kernels/fast-slice.js';
 import { installFastTile } from './kernels/fast-tile.js';
+import { installMatMulCacheGuard } from './kernels/matmul-cache-guard.js';
 import { installSharedIdentity } from './kernels/shared-identity.js';
 import { installTransposedMatMul } from './kernels/transposed-matmul.js';
 import { installNativeGelu } from './kernels/native-gelu.js';
@@ -50,6 +51,7 @@ registerBackendCandidate({
   load: async () => {
     try {
       await import('@tensorflow/tfjs-backend-wasm');
+      installMatMulCacheGuard(); // first: it must see the operands tfjs-wasm's own product gets
       installTransposedMatMul('wasm');
       installNativeMatMul(); // large products on the native kernel, when it is built
       installNativeConv2D(); // convolutions as im2col + the native GEMM (Xception heads)

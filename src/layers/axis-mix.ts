@@ -85,12 +85,8 @@ export function mixAlongAxis(x: tf.Tensor, p: tf.Tensor, axis: number, options: 
     if (v.inner === 1) {
       return tf.reshape(tf.matMul(tf.reshape(dy, [v.outer, 1]), tf.reshape(pp, [1, v.size])), x.shape);
     }
-    const pBatched = tf.broadcastTo(tf.reshape(pp, [1, v.size, 1]), [v.outer, v.size, 1]);
-    // `dy` is already the right operand of gradP as [outer, inner, 1]; the wasm backend caches a right operand's
-    // packed form by data id regardless of shape (tfjs-backend-wasm 4.22), so a reshape of the same data as
-    // [outer, 1, inner] would silently reuse the wrong packing. A copy (1/L of x) has its own id. Regression test:
-    // test/layers/bert-concat.test.ts, "the input gradient on an inner axis is right on wasm".
-    return tf.reshape(tf.matMul(pBatched, tf.reshape(tf.clone(dy), [v.outer, 1, v.inner])), x.shape);
+    // the outer product p ⊗ dy, as a broadcast multiply (a matMul with K = 1 would only re-pack dy)
+    return tf.reshape(tf.mul(tf.reshape(pp, [1, v.size, 1]), tf.reshape(dy, [v.outer, 1, v.inner])), x.shape);
   };
   if (options.inputGradient) {
     const mixWithInput = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
