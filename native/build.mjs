@@ -85,12 +85,17 @@ async function build() {
     ['transpose.cc', []],
     ['column_sums.cc', []],
     ['depthwise_gradients.cc', []],
+    ['optimizer_kernels.cc', []],
+    ['batch_norm_kernels.cc', []],
+    ['batch_norm.cc', []], // memory-bound loops: the baseline ISA's vectors suffice
     ...(x64
       ? [
           ['float16_f16c.cc', ['-mavx', '-mf16c']],
           ['gemm_avx2.cc', ['-mavx2', '-mfma', '-mf16c']],
           ['gelu_avx2.cc', ['-mavx2', '-mfma']],
           ['matvec_avx2.cc', ['-mavx2', '-mfma']],
+          // no FMA contraction: the fused Adam step rounds every operation as tfjs' separate kernels do
+          ['adam_avx.cc', ['-mavx', '-ffp-contract=off']],
         ]
       : []),
   ];

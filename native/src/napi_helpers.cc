@@ -64,4 +64,28 @@ bool readView(napi_env env, napi_value value, uint8_t*& data, size_t& bytes) {
   return false;
 }
 
+bool readHeapArguments(napi_env env, napi_value* args, size_t pointers, uint8_t*& base, double* offsets, size_t& count) {
+  size_t memoryBytes;
+  void* memory;
+  if (napi_get_arraybuffer_info(env, args[0], &memory, &memoryBytes) != napi_ok) {
+    napi_throw_type_error(env, "E_NATIVE", "expected an ArrayBuffer");
+    return false;
+  }
+  double n;
+  for (size_t i = 0; i < pointers; ++i) {
+    if (!readNumber(env, args[i + 1], offsets[i])) return false;
+  }
+  if (!readNumber(env, args[pointers + 1], n)) return false;
+  for (size_t i = 0; i < pointers; ++i) {
+    if (n < 0 || offsets[i] < 0 || offsets[i] + 4 * n > static_cast<double>(memoryBytes)) {
+      napi_throw_range_error(env, "E_NATIVE", "out of bounds");
+      return false;
+    }
+  }
+  base = static_cast<uint8_t*>(memory);
+  count = static_cast<size_t>(n);
+  return true;
+}
+
+
 }  // namespace bertvision

@@ -37,7 +37,19 @@ bool readNumber(napi_env env, napi_value value, double& out);
 /** The bytes of a typed array; false (with a JS exception pending) for anything else. */
 bool readView(napi_env env, napi_value value, uint8_t*& data, size_t& bytes);
 
+/**
+ * Reads args[0] as an ArrayBuffer (the wasm heap), then `pointers` byte offsets of float32 arrays into it and an element
+ * count; false (with a JS exception pending) on misuse or when an array would end past the buffer.
+ */
+bool readHeapArguments(napi_env env, napi_value* args, size_t pointers, uint8_t*& base, double* offsets, size_t& count);
+
 /** Adds the wasm-heap kernels (matmul, matVec, geluTanh, geluTanhGrad) to `exports`. */
 void defineWasmHeapKernels(napi_env env, napi_value exports);
+
+/** Adds the optimizer kernels (adamUpdate) to `exports`. */
+void defineOptimizerKernels(napi_env env, napi_value exports);
+
+/** Adds the batch normalisation kernels (batchNormForward, batchNormBackward) to `exports`. */
+void defineBatchNormKernels(napi_env env, napi_value exports);
 
 }  // namespace bertvision

@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <mutex>
@@ -82,6 +83,19 @@ void runChunked(ThreadPool& pool, size_t count, size_t chunk, Fn fn) {
     const size_t begin = static_cast<size_t>(task) * chunk;
     fn(begin, count - begin < chunk ? count - begin : chunk);
   });
+}
+
+/** Elements per pool task of an elementwise kernel. */
+constexpr size_t kElementwiseTaskElements = 1u << 16;
+
+/** Runs an elementwise kernel fn(begin, length) over [0, count) on `pool` (on the calling thread alone for small counts). */
+template <typename Fn>
+void runElementwise(ThreadPool& pool, size_t count, Fn fn) {
+  if (count < 4 * kElementwiseTaskElements) {
+    fn(0, count);
+    return;
+  }
+  runChunked(pool, count, kElementwiseTaskElements, fn);
 }
 
 }  // namespace bertvision

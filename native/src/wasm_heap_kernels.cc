@@ -112,43 +112,6 @@ napi_value GroupedMatmul(napi_env env, napi_callback_info info) {
 napi_value Matmul(napi_env env, napi_callback_info info) { return MatmulWith(env, info, false); }
 napi_value MatmulBf16(napi_env env, napi_callback_info info) { return MatmulWith(env, info, true); }
 
-/** Elements per pool task of an elementwise kernel. */
-constexpr size_t kElementwiseTaskElements = 1u << 16;
-
-/** Reads `count` float32 offsets (bytes) into `memory` plus an element count; false with a JS exception on misuse. */
-bool readHeapArguments(napi_env env, napi_value* args, size_t pointers, uint8_t*& base, double* offsets, size_t& count) {
-  size_t memoryBytes;
-  void* memory;
-  if (napi_get_arraybuffer_info(env, args[0], &memory, &memoryBytes) != napi_ok) {
-    napi_throw_type_error(env, "E_NATIVE", "expected an ArrayBuffer");
-    return false;
-  }
-  double n;
-  for (size_t i = 0; i < pointers; ++i) {
-    if (!readNumber(env, args[i + 1], offsets[i])) return false;
-  }
-  if (!readNumber(env, args[pointers + 1], n)) return false;
-  for (size_t i = 0; i < pointers; ++i) {
-    if (n < 0 || offsets[i] < 0 || offsets[i] + 4 * n > static_cast<double>(memoryBytes)) {
-      napi_throw_range_error(env, "E_NATIVE", "out of bounds");
-      return false;
-    }
-  }
-  base = static_cast<uint8_t*>(memory);
-  count = static_cast<size_t>(n);
-  return true;
-}
-
-/** Runs an elementwise kernel over [0, count) on the pool (one thread for small counts). */
-template <typename Kernel>
-void elementwise(size_t count, Kernel kernel) {
-  if (count < 4 * kElementwiseTaskElements) {
-    kernel(0, count);
-    return;
-  }
-  runChunked(globalPool(), count, kElementwiseTaskElements, kernel);
-}
-
 /** geluTanh(memory, xByteOffset, yByteOffset, count): tanh-GELU of float32s inside `memory` (the wasm heap). */
 napi_value GeluTanh(napi_env env, napi_callback_info info) {
   napi_value args[4];
@@ -161,7 +124,7 @@ napi_value GeluTanh(napi_env env, napi_callback_info info) {
 #if defined(__x86_64__) || defined(_M_X64)
   const auto* x = reinterpret_cast<const float*>(base + static_cast<size_t>(at[0]));
   auto* y = reinterpret_cast<float*>(base + static_cast<size_t>(at[1]));
-  elementwise(count, [&](size_t begin, size_t n) { geluTanhForwardAvx2(x + begin, y + begin, n); });
+  runElementwise(globalPool(), count, [&](size_t begin, size_t n) { geluTanhForwardAvx2(x + begin, y + begin, n); });
 #endif
   return nullptr;
 }
@@ -179,7 +142,7 @@ napi_value GeluTanhGrad(napi_env env, napi_callback_info info) {
   const auto* x = reinterpret_cast<const float*>(base + static_cast<size_t>(at[0]));
   const auto* dy = reinterpret_cast<const float*>(base + static_cast<size_t>(at[1]));
   auto* dx = reinterpret_cast<float*>(base + static_cast<size_t>(at[2]));
-  elementwise(count, [&](size_t begin, size_t n) { geluTanhBackwardAvx2(x + begin, dy + begin, dx + begin, n); });
+  runElementwise(globalPool(), count, [&](size_t begin, size_t n) { geluTanhBackwardAvx2(x + begin, dy + begin, dx + begin, n); });
 #endif
   return nullptr;
 }

@@ -36,6 +36,7 @@ if (inBrowser()) {
       load: async () => {
         if (!tf.findBackendFactory(name)) return { ok: false, reason: `not loaded: import ${source.split(' ')[0]}` };
         if (name === 'wasm') {
+          installMatMulCacheGuard('wasm'); // first: it must see the operands tfjs-wasm's own product gets
           installTransposedMatMul('wasm');
           installConvGradients('wasm'); // the convolution gradients tfjs-wasm lacks (Xception heads)
           installFastTile('wasm');

@@ -15,6 +15,8 @@ import { installNativeGelu } from './kernels/native-gelu.js';
 import { installNativeDepthwise } from './kernels/native-depthwise.js';
 import { installNativeFloat16Upload } from './kernels/native-float16-upload.js';
 import { installNativeLayerProducts } from './kernels/native-layer-products.js';
+import { installNativeAdam } from './kernels/native-adam.js';
+import { installNativeBatchNorm } from './kernels/native-batch-norm.js';
 import { installNativeConv2D } from './kernels/native-conv2d.js';
 import { installNativeMatMul } from './kernels/native-matmul.js';
 import { installNativeSum } from './kernels/native-sum.js';
@@ -56,6 +58,8 @@ registerBackendCandidate({
       installNativeMatMul(); // large products on the native kernel, when it is built
       installNativeConv2D(); // convolutions as im2col + the native GEMM (Xception heads)
       installNativeGelu();
+      installNativeAdam(); // one fused pass per variable for the optimizer step
+      installNativeBatchNorm(); // BatchNormalization forward and gradient (Xception heads)
       installNativeTranspose();
       installNativeSum();
       installNativeLayerProducts();

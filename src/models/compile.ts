@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { InvalidArgumentError } from '../errors.js';
+import { FusedAdamOptimizer } from './adam-optimizer.js';
 import type { AdamOptions, Task } from './types.js';
 
 /**
@@ -15,7 +16,10 @@ export function softmaxCrossEntropyFromLogits(labels: tf.Tensor, logits: tf.Tens
   return tf.tidy(() => tf.losses.softmaxCrossEntropy(labels, logits, undefined, undefined, tf.Reduction.NONE));
 }
 
-/** The seed's Adam with `options` applied over the defaults of {@link AdamOptions}. */
+/**
+ * The seed's Adam with `options` applied over the defaults of {@link AdamOptions}: tfjs' Adam, with each variable's
+ * update fused into one pass on backends that have the kernel (Node's wasm backend with the native kernels); same bits.
+ */
 export function seedAdam(options: AdamOptions = {}): tf.AdamOptimizer {
   const { learningRate = 1e-3, beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8 } = options;
   for (const [key, value] of Object.entries({ learningRate, beta1, beta2, epsilon })) {
@@ -23,7 +27,7 @@ export function seedAdam(options: AdamOptions = {}): tf.AdamOptimizer {
       throw new InvalidArgumentError(`optimizer ${key} must be a finite non-negative number, got ${value}`);
     }
   }
-  return tf.train.adam(learningRate, beta1, beta2, epsilon);
+  return new FusedAdamOptimizer(learningRate, beta1, beta2, epsilon);
 }
 
 /** The task a head solves, read from its outputs: one output of width 2 is binary, two outputs are span. */

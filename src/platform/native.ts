@@ -121,6 +121,55 @@ export interface NativeAddon {
     transposed: boolean,
   ): void;
   geluTanh(memory: ArrayBuffer, xByteOffset: number, yByteOffset: number, count: number): void;
+  /**
+   * Batch normalisation over the last axis of a float32 `[rows, channels]` array inside `memory`: byte offsets, −1 for
+   * an absent scale or offset. Absent in older addons.
+   */
+  batchNormForward?(
+    memory: ArrayBuffer,
+    xByteOffset: number,
+    meanByteOffset: number,
+    varianceByteOffset: number,
+    scaleByteOffset: number,
+    offsetByteOffset: number,
+    yByteOffset: number,
+    rows: number,
+    channels: number,
+    epsilon: number,
+  ): void;
+  /** The gradients of {@link NativeAddon.batchNormForward} into dx and the four per-channel arrays. */
+  batchNormBackward?(
+    memory: ArrayBuffer,
+    xByteOffset: number,
+    meanByteOffset: number,
+    varianceByteOffset: number,
+    scaleByteOffset: number,
+    dyByteOffset: number,
+    dxByteOffset: number,
+    dMeanByteOffset: number,
+    dVarianceByteOffset: number,
+    dScaleByteOffset: number,
+    dOffsetByteOffset: number,
+    rows: number,
+    channels: number,
+    epsilon: number,
+  ): void;
+  /**
+   * One Adam step over `count` float32s inside `memory` (outputs may be the inputs): `coefficients` are β1, 1−β1, β2,
+   * 1−β2, 1−β1ᵗ, 1−β2ᵗ, ε and −lr, each operation rounded as tfjs' AdamOptimizer rounds it. Absent in older addons.
+   */
+  adamUpdate?(
+    memory: ArrayBuffer,
+    wByteOffset: number,
+    gByteOffset: number,
+    mByteOffset: number,
+    vByteOffset: number,
+    wOutByteOffset: number,
+    mOutByteOffset: number,
+    vOutByteOffset: number,
+    count: number,
+    coefficients: Float32Array,
+  ): void;
   /** `out[c] = Σ_r in[r][c]` for a float32 `[rows, columns]` matrix inside `memory`. */
   columnSums(memory: ArrayBuffer, inByteOffset: number, outByteOffset: number, rows: number, columns: number): void;
   /** `out[a][c][b][d] = in[a][b][c][d]` for 4-byte values of shape `[A, B, C, D]` inside `memory`. */

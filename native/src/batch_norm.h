@@ -1,0 +1,40 @@
+// Batch normalisation over the last axis of a float32 [rows, C] array, forward and backward, for the WebAssembly
+// backend's FusedBatchNorm kernel and its gradient (tfjs-wasm runs the forward on one core and the gradient as 14
+// separate passes over arrays as large as the activations).
+#pragma once
+#include <cstddef>
+
+#include "thread_pool.h"
+
+namespace bertvision {
+
+/** The per-channel arrays of a batch normalisation; `scale` and `offset` may be null (1 and 0). */
+struct BatchNormChannels {
+  const float* mean;
+  const float* variance;
+  const float* scale;
+  const float* offset;
+  size_t channels;
+  float epsilon;
+};
+
+/** y = (x − mean) · scale / √(variance + ε) + offset, per channel, rows split over the pool. */
+void batchNormForward(const float* x, float* y, size_t rows, const BatchNormChannels& p, ThreadPool& pool);
+
+/** The gradients of {@link batchNormForward} with mean and variance taken as inputs (tfjs' FusedBatchNorm gradient). */
+struct BatchNormGradients {
+  float* dx;        // [rows, C]: dy · scale / √(variance + ε)
+  float* dMean;     // [C]: −Σ dy · scale / √(variance + ε)
+  float* dVariance; // [C]: −½ Σ dy · (x − mean) · scale · (variance + ε)^(−3/2)
+  float* dScale;    // [C]: Σ dy · (x − mean) / √(variance + ε)
+  float* dOffset;   // [C]: Σ dy
+};
+
+/**
+ * One pass over x and dy: dx, and the two per-channel sums the other gradients need (accumulated in double, per
+ * thread, added in thread order so the result does not depend on scheduling).
+ */
+void batchNormBackward(const float* x, const float* dy, size_t rows, const BatchNormChannels& p,
+                       const BatchNormGradients& out, ThreadPool& pool);
+
+}  // namespace bertvision
