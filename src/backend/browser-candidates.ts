@@ -11,6 +11,7 @@ import { installConvGradients } from './kernels/conv-gradients.js';
 import { installFastSlice } from './kernels/fast-slice.js';
 import { installFastTile } from './kernels/fast-tile.js';
 import { installMatMulCacheGuard } from './kernels/matmul-cache-guard.js';
+import { installReductionGradients } from './kernels/reduction-gradients.js';
 import { installSharedIdentity } from './kernels/shared-identity.js';
 import { installTransposedMatMul } from './kernels/transposed-matmul.js';
 
@@ -41,6 +42,7 @@ if (inBrowser()) {
           installConvGradients('wasm'); // the convolution gradients tfjs-wasm lacks (Xception heads)
           installFastTile('wasm');
           installFastSlice('wasm');
+          installReductionGradients(); // Sum/Mean gradients broadcast dy instead of multiplying by uploaded ones
           installSharedIdentity('wasm'); // clones and same-dtype casts share memory, as on cpu and WebGL
         }
         return { ok: true };

@@ -9,6 +9,7 @@ import { installConvGradients } from './kernels/conv-gradients.js';
 import { installFastSlice } from './kernels/fast-slice.js';
 import { installFastTile } from './kernels/fast-tile.js';
 import { installMatMulCacheGuard } from './kernels/matmul-cache-guard.js';
+import { installReductionGradients } from './kernels/reduction-gradients.js';
 import { installSharedIdentity } from './kernels/shared-identity.js';
 import { installTransposedMatMul } from './kernels/transposed-matmul.js';
 import { installNativeGelu } from './kernels/native-gelu.js';
@@ -68,6 +69,7 @@ registerBackendCandidate({
       installNativeDepthwise(); // their depthwise half on the native kernels, when built
       installFastTile();
       installFastSlice();
+      installReductionGradients(); // Sum/Mean gradients broadcast dy instead of multiplying by uploaded ones
       installSharedIdentity(); // clones and same-dtype casts share memory, as on cpu and WebGL
       return { ok: true };
     } catch (error) {
