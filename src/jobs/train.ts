@@ -315,12 +315,18 @@ export async function trainHead(options: TrainHeadOptions): Promise<TrainHeadRes
   }
 }
 
+/** The wasm backend's heap size in bytes, or undefined when it is not the backend in use. */
+function wasmHeapBytes(): number | undefined {
+  const backend = tf.engine().backend as unknown as { wasm?: { HEAPU8?: Uint8Array } };
+  return backend.wasm?.HEAPU8?.byteLength;
+}
+
 /** Runs `work`, turning the wasm heap running out into an `OutOfMemoryError` that names the head and the remedy. */
 async function outOfMemoryNamed<T>(head: string, batchSize: number, work: () => Promise<T>): Promise<T> {
   try {
     return await work();
   } catch (error) {
-    if (tf.getBackend() !== 'wasm' || !isWasmOutOfMemory(error)) throw error;
+    if (tf.getBackend() !== 'wasm' || !isWasmOutOfMemory(error, wasmHeapBytes())) throw error;
     throw new OutOfMemoryError(
       `training '${head}' at batch size ${batchSize} needs more memory than the WebAssembly backend's heap (at most ` +
         '4 GiB) holds: use a smaller --batch-size (e.g. half), or install @tensorflow/tfjs-node (used automatically)',

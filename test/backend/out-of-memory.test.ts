@@ -1,6 +1,7 @@
 /**
  * What counts as the WebAssembly backend running out of memory: Emscripten's abort and a heap that refuses to grow
- * (the messages V8 and Emscripten give), and nothing else.
+ * (the messages V8 and Emscripten give), any wasm trap once the heap is full (tfjs-wasm's tensor registration traps with
+ * `divide by zero` there), and nothing else.
  */
 import { describe, expect, it } from 'vitest';
 import { isWasmOutOfMemory } from '../../src/backend/out-of-memory.js';
@@ -18,6 +19,14 @@ describe('isWasmOutOfMemory', () => {
       true,
     );
     expect(isWasmOutOfMemory(new RangeError('WebAssembly.Memory.grow(): Maximum memory size exceeded'))).toBe(true);
+  });
+
+  it('takes a wasm trap for an exhausted heap only when the heap is full', () => {
+    const trap = runtimeError('divide by zero');
+    expect(isWasmOutOfMemory(trap, 4 * 2 ** 30 - 65536)).toBe(true);
+    expect(isWasmOutOfMemory(trap, 2 * 2 ** 30)).toBe(false);
+    expect(isWasmOutOfMemory(trap)).toBe(false);
+    expect(isWasmOutOfMemory(new TypeError('x is undefined'), 4 * 2 ** 30)).toBe(false);
   });
 
   it('leaves other errors alone', () => {
