@@ -9,7 +9,7 @@
  * refused. Browser-safe: produces and consumes bytes only.
  */
 import * as tf from '@tensorflow/tfjs';
-import { FileFormatError } from '../errors.js';
+import { FileFormatError, InvalidArgumentError } from '../errors.js';
 import { crc32 } from './crc32.js';
 import type { NamedTensor } from './optimizer-state.js';
 import type { TrainerState } from './trainer-state.js';
@@ -38,14 +38,30 @@ export interface Checkpoint {
   optimizerState: NamedTensor[];
 }
 
-async function encodeGroup(tensors: NamedTensor[]): Promise<{ data: Uint8Array; specs: tf.io.WeightsManifestEntry[] }> {
-  const { data, specs } = await tf.io.encodeWeights(tensors);
-  const buffer = data instanceof ArrayBuffer ? data : tf.io.concatenateArrayBuffers(data);
-  return { data: new Uint8Array(buffer), specs };
+/** The bytes of each tensor, one chunk per tensor (no concatenated copy), and their specs. */
+async function encodeGroup(
+  tensors: NamedTensor[],
+): Promise<{ chunks: Uint8Array[]; bytes: number; specs: tf.io.WeightsManifestEntry[] }> {
+  const specs: tf.io.WeightsManifestEntry[] = [];
+  const chunks: Uint8Array[] = [];
+  let bytes = 0;
+  for (const { name, tensor } of tensors) {
+    if (tensor.dtype !== 'float32' && tensor.dtype !== 'int32' && tensor.dtype !== 'bool') {
+      throw new InvalidArgumentError(
+        `checkpoint tensor '${name}' is ${tensor.dtype}: only float32, int32 and bool are stored`,
+      );
+    }
+    const values = (await tensor.data()) as Float32Array | Int32Array | Uint8Array;
+    chunks.push(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
+    specs.push({ name, shape: [...tensor.shape], dtype: tensor.dtype });
+    bytes += values.byteLength;
+  }
+  return { chunks, bytes, specs };
 }
 
 /**
- * Encode a checkpoint as chunks (header, model data, optimizer data, CRC trailer), ready for an atomic chunked write.
+ * Encode a checkpoint as chunks (header, each model tensor, each optimizer tensor, CRC trailer), ready for an atomic
+ * chunked write.
  * Does not dispose the given tensors.
  */
 export async function encodeCheckpoint(checkpoint: Checkpoint): Promise<Uint8Array[]> {
@@ -57,16 +73,21 @@ export async function encodeCheckpoint(checkpoint: Checkpoint): Promise<Uint8Arr
     state: checkpoint.state,
     model: model.specs,
     optimizer: optimizer.specs,
-    dataBytes: model.data.byteLength + optimizer.data.byteLength,
+    dataBytes: model.bytes + optimizer.bytes,
   };
   const headerBytes = new TextEncoder().encode(JSON.stringify(header));
   const prefix = new Uint8Array(PREFIX_BYTES + headerBytes.byteLength);
   prefix.set(new TextEncoder().encode(MAGIC), 0);
   new DataView(prefix.buffer).setUint32(8, headerBytes.byteLength, true);
   prefix.set(headerBytes, PREFIX_BYTES);
+  const body = [prefix, ...model.chunks, ...optimizer.chunks];
   const trailer = new Uint8Array(TRAILER_BYTES);
-  new DataView(trailer.buffer).setUint32(0, crc32(optimizer.data, crc32(model.data, crc32(prefix))), true);
-  return [prefix, model.data, optimizer.data, trailer];
+  new DataView(trailer.buffer).setUint32(
+    0,
+    body.reduce((crc, chunk) => crc32(chunk, crc), 0),
+    true,
+  );
+  return [...body, trailer];
 }
 
 function specBytes(specs: tf.io.WeightsManifestEntry[], file: string): number {
