@@ -88,6 +88,7 @@ async function build() {
     ['optimizer_kernels.cc', []],
     ['batch_norm_kernels.cc', []],
     ['batch_norm.cc', []], // memory-bound loops: the baseline ISA's vectors suffice
+    ['relu.cc', []],
     ...(x64
       ? [
           ['float16_f16c.cc', ['-mavx', '-mf16c']],

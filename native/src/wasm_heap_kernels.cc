@@ -1,10 +1,11 @@
 // The addon's kernels that work in place on the WebAssembly backend's heap: the matrix product, matrix × vector
-// (the layer mix), tanh-GELU, transposes, column sums and the depthwise convolution gradients.
+// (the layer mix), tanh-GELU and the ReLU gradient, transposes, column sums and the depthwise convolution gradients.
 #include <algorithm>
 #include <cmath>
 #include <cstring>
 
 #include "gelu.h"
+#include "relu.h"
 #include "gemm.h"
 #include "matvec.h"
 #include "napi_helpers.h"
@@ -144,6 +145,21 @@ napi_value GeluTanhGrad(napi_env env, napi_callback_info info) {
   auto* dx = reinterpret_cast<float*>(base + static_cast<size_t>(at[2]));
   runElementwise(globalPool(), count, [&](size_t begin, size_t n) { geluTanhBackwardAvx2(x + begin, dy + begin, dx + begin, n); });
 #endif
+  return nullptr;
+}
+
+/** reluGrad(memory, xByteOffset, dyByteOffset, dxByteOffset, count): dx = dy · step(x) (see relu.h). */
+napi_value ReluGrad(napi_env env, napi_callback_info info) {
+  napi_value args[5];
+  if (!readArguments(env, info, 5, args)) return nullptr;
+  uint8_t* base;
+  double at[3];
+  size_t count;
+  if (!readHeapArguments(env, args, 3, base, at, count)) return nullptr;
+  const auto* x = reinterpret_cast<const float*>(base + static_cast<size_t>(at[0]));
+  const auto* dy = reinterpret_cast<const float*>(base + static_cast<size_t>(at[1]));
+  auto* dx = reinterpret_cast<float*>(base + static_cast<size_t>(at[2]));
+  runElementwise(globalPool(), count, [&](size_t begin, size_t n) { reluGradient(x + begin, dy + begin, dx + begin, n); });
   return nullptr;
 }
 
@@ -323,6 +339,7 @@ void defineWasmHeapKernels(napi_env env, napi_value exports) {
       {"matVec", nullptr, MatVec, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"geluTanh", nullptr, GeluTanh, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"geluTanhGrad", nullptr, GeluTanhGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"reluGrad", nullptr, ReluGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"columnSums", nullptr, ColumnSums, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"transpose", nullptr, Transpose, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"depthwiseFilterGradient", nullptr, DepthwiseFilterGradient, nullptr, nullptr, nullptr, napi_default, nullptr},

@@ -18,6 +18,7 @@ import { installNativeFloat16Upload } from './kernels/native-float16-upload.js';
 import { installNativeLayerProducts } from './kernels/native-layer-products.js';
 import { installNativeAdam } from './kernels/native-adam.js';
 import { installNativeBatchNorm } from './kernels/native-batch-norm.js';
+import { installNativeReluGrad } from './kernels/native-relu-grad.js';
 import { installNativeConv2D } from './kernels/native-conv2d.js';
 import { installNativeMatMul } from './kernels/native-matmul.js';
 import { installNativeSum } from './kernels/native-sum.js';
@@ -61,6 +62,7 @@ registerBackendCandidate({
       installNativeGelu();
       installNativeAdam(); // one fused pass per variable for the optimizer step
       installNativeBatchNorm(); // BatchNormalization forward and gradient (Xception heads)
+      installNativeReluGrad();
       installNativeTranspose();
       installNativeSum();
       installNativeLayerProducts();

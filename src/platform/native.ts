@@ -121,6 +121,8 @@ export interface NativeAddon {
     transposed: boolean,
   ): void;
   geluTanh(memory: ArrayBuffer, xByteOffset: number, yByteOffset: number, count: number): void;
+  /** `dx = dy · step(x)` over `count` float32s inside `memory` (tfjs' ReLU gradient). Absent in older addons. */
+  reluGrad?(memory: ArrayBuffer, xByteOffset: number, dyByteOffset: number, dxByteOffset: number, count: number): void;
   /**
    * Batch normalisation over the last axis of a float32 `[rows, channels]` array inside `memory`: byte offsets, −1 for
    * an absent scale or offset. Absent in older addons.
