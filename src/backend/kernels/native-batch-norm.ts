@@ -14,6 +14,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { nativeAddon } from '../../platform/native.js';
 import { heapBuffer, heapOffset, type WasmBackend } from '../../platform/wasm-heap.js';
+import { replaceGradient } from './gradient-override.js';
 
 type KernelArgs = Parameters<tf.KernelFunc>[0];
 type Info = tf.TensorInfo;
@@ -117,9 +118,7 @@ export function installNativeBatchNorm(backendName = 'wasm'): boolean {
 
 /** Replaces tfjs' FusedBatchNorm gradient function with one that takes the native pass where it can (once). */
 function installGradient(): void {
-  const original = tf.getGradient('FusedBatchNorm');
-  if (!original || (original as unknown as Record<symbol, boolean>)[MARK]) return;
-  const gradFunc: tf.GradFunc = (dy, saved, attrs) => {
+  replaceGradient('FusedBatchNorm', MARK, (original) => (dy, saved, attrs) => {
     const [x, mean, variance, scale] = saved as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor | undefined];
     const dyTensor = dy as tf.Tensor;
     const usable =
@@ -140,8 +139,5 @@ function installGradient(): void {
       scale: () => dScale!,
       offset: () => dOffset!,
     };
-  };
-  const config = { ...original, gradFunc } as tf.GradConfig;
-  Object.defineProperty(config, MARK, { value: true });
-  tf.registerGradient(config);
+  });
 }

@@ -8,6 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { nativeAddon } from '../../platform/native.js';
 import { heapBuffer, heapOffset, type WasmBackend } from '../../platform/wasm-heap.js';
+import { replaceGradient } from './gradient-override.js';
 
 /** Inputs `{ x, dy }` (float32, one shape); output `dx`. */
 export const RELU_GRAD_KERNEL = 'BertvisionReluGrad';
@@ -39,9 +40,7 @@ export function installNativeReluGrad(backendName = 'wasm'): boolean {
       },
     });
   }
-  const original = tf.getGradient('Relu');
-  if (!original || (original as unknown as Record<symbol, boolean>)[MARK]) return true;
-  const gradFunc: tf.GradFunc = (dy, saved, attrs) => {
+  replaceGradient('Relu', MARK, (original) => (dy, saved, attrs) => {
     const [x] = saved as [tf.Tensor];
     const d = dy as tf.Tensor;
     const native =
@@ -51,9 +50,6 @@ export function installNativeReluGrad(backendName = 'wasm'): boolean {
       tf.util.arraysEqual(x.shape, d.shape);
     if (!native) return original.gradFunc(dy, saved, attrs);
     return { x: () => tf.engine().runKernel(RELU_GRAD_KERNEL, { x, dy: d }) as tf.Tensor };
-  };
-  const config = { ...original, gradFunc } as tf.GradConfig;
-  Object.defineProperty(config, MARK, { value: true });
-  tf.registerGradient(config);
+  });
   return true;
 }

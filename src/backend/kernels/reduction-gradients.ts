@@ -7,6 +7,7 @@
  * gradient registry is global). Guarded by test/backend/reduction-gradients.test.ts (gradients from their definition).
  */
 import * as tf from '@tensorflow/tfjs';
+import { replaceGradient } from './gradient-override.js';
 
 const MARK = Symbol.for('bertvision.reductionGradients');
 
@@ -26,19 +27,13 @@ function broadcastBack(dy: tf.Tensor, x: tf.Tensor, axis: number | number[] | un
 export function installReductionGradients(): string[] {
   const done: string[] = [];
   for (const kernelName of ['Sum', 'Mean']) {
-    const original = tf.getGradient(kernelName);
-    if (!original) continue;
-    done.push(kernelName);
-    if ((original as unknown as Record<symbol, boolean>)[MARK]) continue;
-    const gradFunc: tf.GradFunc = (dy, saved, attrs) => {
+    const replaced = replaceGradient(kernelName, MARK, () => (dy, saved, attrs) => {
       const [x] = saved as [tf.Tensor];
       const { axis } = attrs as unknown as { axis: number | number[] };
       const reduced = tf.util.parseAxisParam(axis as number[], x.shape).reduce((p, a) => p * x.shape[a]!, 1);
       return { x: () => broadcastBack(dy as tf.Tensor, x, axis, kernelName === 'Mean' ? reduced : undefined) };
-    };
-    const config = { ...original, gradFunc } as tf.GradConfig;
-    Object.defineProperty(config, MARK, { value: true });
-    tf.registerGradient(config);
+    });
+    if (replaced) done.push(kernelName);
   }
   return done;
 }
