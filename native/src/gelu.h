@@ -3,6 +3,8 @@
 #pragma once
 #include <cstddef>
 
+#include "thread_pool.h"
+
 namespace bertvision {
 
 /** y = 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))). AVX2/FMA; the caller checks the CPU. */
@@ -10,5 +12,16 @@ void geluTanhForwardAvx2(const float* x, float* y, size_t count);
 
 /** dx = dy · d/dx GELU(x). AVX2/FMA; the caller checks the CPU. */
 void geluTanhBackwardAvx2(const float* x, const float* dy, float* dx, size_t count);
+
+/**
+ * y = GELU(x) with each of the `blocks` [rows, cols] blocks of x written transposed: y[b][c][r] = GELU(x[b][r][c])
+ * (the AdapterPooler's `[n, L, A]` → `[n, A, L]`), one pass instead of the activation and then a transpose. Blocks are
+ * split over `pool`. AVX2/FMA; the caller checks the CPU.
+ */
+void geluTanhForwardTransposedAvx2(const float* x, float* y, size_t blocks, size_t rows, size_t cols, ThreadPool& pool);
+
+/** dx[b][r][c] = dy[b][c][r] · GELU'(x[b][r][c]): the gradient of geluTanhForwardTransposedAvx2. */
+void geluTanhBackwardTransposedAvx2(const float* x, const float* dy, float* dx, size_t blocks, size_t rows,
+                                    size_t cols, ThreadPool& pool);
 
 }  // namespace bertvision

@@ -110,6 +110,67 @@ napi_value GroupedMatmul(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+/**
+ * Reads the `rows, cols` that follow the count of a transposed GELU call (args[at], args[at + 1]) and checks that
+ * the count is a whole number of rows x cols blocks.
+ */
+bool readBlockShape(napi_env env, napi_value* args, size_t at, size_t count, const char* name, size_t& rows,
+                    size_t& cols) {
+  double r, c;
+  if (!readNumber(env, args[at], r) || !readNumber(env, args[at + 1], c)) return false;
+  if (!(r >= 1 && c >= 1) || r != static_cast<double>(static_cast<size_t>(r)) ||
+      c != static_cast<double>(static_cast<size_t>(c)) || count % static_cast<size_t>(r * c) != 0) {
+    throwError(env, std::string(name) + ": count is not a whole number of rows x cols blocks");
+    return false;
+  }
+  rows = static_cast<size_t>(r);
+  cols = static_cast<size_t>(c);
+  return true;
+}
+
+/**
+ * geluTanhTransposed(memory, xByteOffset, yByteOffset, count, rows, cols): y[b][c][r] = GELU(x[b][r][c]) over the
+ * count / (rows·cols) blocks of x.
+ */
+napi_value GeluTanhTransposed(napi_env env, napi_callback_info info) {
+  napi_value args[6];
+  if (!readArguments(env, info, 6, args)) return nullptr;
+  if (!cpuHasAvx2Fma()) return throwError(env, "geluTanhTransposed: this CPU lacks AVX2/FMA");
+  uint8_t* base;
+  double at[2];
+  size_t count, rows, cols;
+  if (!readHeapArguments(env, args, 2, base, at, count)) return nullptr;
+  if (!readBlockShape(env, args, 4, count, "geluTanhTransposed", rows, cols)) return nullptr;
+#if defined(__x86_64__) || defined(_M_X64)
+  geluTanhForwardTransposedAvx2(reinterpret_cast<const float*>(base + static_cast<size_t>(at[0])),
+                                reinterpret_cast<float*>(base + static_cast<size_t>(at[1])), count / (rows * cols),
+                                rows, cols, globalPool());
+#endif
+  return nullptr;
+}
+
+/**
+ * geluTanhTransposedGrad(memory, xByteOffset, dyByteOffset, dxByteOffset, count, rows, cols):
+ * dx[b][r][c] = dy[b][c][r] · GELU'(x[b][r][c]).
+ */
+napi_value GeluTanhTransposedGrad(napi_env env, napi_callback_info info) {
+  napi_value args[7];
+  if (!readArguments(env, info, 7, args)) return nullptr;
+  if (!cpuHasAvx2Fma()) return throwError(env, "geluTanhTransposedGrad: this CPU lacks AVX2/FMA");
+  uint8_t* base;
+  double at[3];
+  size_t count, rows, cols;
+  if (!readHeapArguments(env, args, 3, base, at, count)) return nullptr;
+  if (!readBlockShape(env, args, 5, count, "geluTanhTransposedGrad", rows, cols)) return nullptr;
+#if defined(__x86_64__) || defined(_M_X64)
+  geluTanhBackwardTransposedAvx2(reinterpret_cast<const float*>(base + static_cast<size_t>(at[0])),
+                                 reinterpret_cast<const float*>(base + static_cast<size_t>(at[1])),
+                                 reinterpret_cast<float*>(base + static_cast<size_t>(at[2])), count / (rows * cols),
+                                 rows, cols, globalPool());
+#endif
+  return nullptr;
+}
+
 napi_value Matmul(napi_env env, napi_callback_info info) { return MatmulWith(env, info, false); }
 napi_value MatmulBf16(napi_env env, napi_callback_info info) { return MatmulWith(env, info, true); }
 
@@ -339,6 +400,8 @@ void defineWasmHeapKernels(napi_env env, napi_value exports) {
       {"matVec", nullptr, MatVec, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"geluTanh", nullptr, GeluTanh, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"geluTanhGrad", nullptr, GeluTanhGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"geluTanhTransposed", nullptr, GeluTanhTransposed, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"geluTanhTransposedGrad", nullptr, GeluTanhTransposedGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"reluGrad", nullptr, ReluGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"columnSums", nullptr, ColumnSums, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"transpose", nullptr, Transpose, nullptr, nullptr, nullptr, napi_default, nullptr},

@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { InvalidArgumentError, ShapeError } from '../errors.js';
-import { geluErf, geluTanh } from './activations.js';
+import { geluErf, geluTanh, geluTanhTransposed } from './activations.js';
 import { type InputGradientMode, isFedByAnotherLayer, needsInputGradient } from './graph-position.js';
 import { resolveInitializer, serializeInitializer } from './initializers.js';
 import { checkCallSize, knownSize, requireFloat32, singleInput, singleInputShape } from './layer-axis.js';
@@ -146,6 +146,10 @@ export class AdapterPooler extends tf.layers.Layer {
       if (this.sharedWeights) {
         // [n·L, A] rows ordered (lead…, l) -> [..., L, A] -> [..., A, L]
         const projected = projectLayers(x, this.kernel.read(), this.bias.read(), 'shared', options);
+        if (this.activation === 'gelu_tanh') {
+          // the activation and the layer-axis move as one op (one native pass each way where available)
+          return tf.reshape(geluTanhTransposed(tf.reshape(projected, [...lead, L, A])), [...lead, A, L]);
+        }
         const activated = tf.reshape(this.activate(projected), [...lead, L, A]);
         return tf.transpose(activated, [...leadAxes, rank - 1, rank - 2]);
       }

@@ -192,6 +192,28 @@ export interface NativeAddon {
     count: number,
   ): void;
   /**
+   * `y[b][c][r] = GELU(x[b][r][c])` (tanh form) over the `count / (rows·cols)` float32 blocks `[rows, cols]` of `x`
+   * inside `memory`: the activation written transposed. Absent in older addons.
+   */
+  geluTanhTransposed?(
+    memory: ArrayBuffer,
+    xByteOffset: number,
+    yByteOffset: number,
+    count: number,
+    rows: number,
+    cols: number,
+  ): void;
+  /** The gradient of {@link NativeAddon.geluTanhTransposed}: `dx[b][r][c] = dy[b][c][r] · GELU'(x[b][r][c])`. */
+  geluTanhTransposedGrad?(
+    memory: ArrayBuffer,
+    xByteOffset: number,
+    dyByteOffset: number,
+    dxByteOffset: number,
+    count: number,
+    rows: number,
+    cols: number,
+  ): void;
+  /**
    * The filter gradient of a depthwise convolution (`dw [kh, kw, C, M]`, overwritten) from `x` and `dy`, float32
    * inside `memory`; throws on a bad geometry or a range outside `memory`. Absent in addons built before it.
    */
