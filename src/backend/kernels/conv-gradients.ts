@@ -29,6 +29,7 @@ import {
   type Rounding,
   type Shape4,
 } from './depthwise-gradients.js';
+import { wrapKernel } from './wrap-kernel.js';
 
 type KernelArgs = Parameters<tf.KernelFunc>[0];
 type Info = tf.TensorInfo;
@@ -262,13 +263,6 @@ export function installConvGradients(backendName = 'wasm'): string[] {
     tf.registerKernel(config);
     ours.push(kernelName);
   }
-  const previous = tf.getKernel('Conv2DBackpropInput', backendName);
-  if (previous && !(previous as unknown as Record<symbol, boolean>)[BACKPROP_INPUT_MARK]) {
-    const kernelFunc = (args: KernelArgs): Info | Info[] => conv2DBackpropInput(args) ?? previous.kernelFunc(args);
-    tf.unregisterKernel('Conv2DBackpropInput', backendName);
-    const config = { ...previous, kernelFunc } as tf.KernelConfig;
-    Object.defineProperty(config, BACKPROP_INPUT_MARK, { value: true });
-    tf.registerKernel(config);
-  }
+  wrapKernel('Conv2DBackpropInput', backendName, BACKPROP_INPUT_MARK, conv2DBackpropInput);
   return ours;
 }

@@ -8,6 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { WasmBackend } from '../../platform/wasm-heap.js';
+import { wrapKernel } from './wrap-kernel.js';
 
 type KernelArgs = Parameters<tf.KernelFunc>[0];
 
@@ -63,13 +64,5 @@ function slice(args: KernelArgs): tf.TensorInfo | undefined {
  * @returns true when installed (now or before); false when the backend has no Slice kernel.
  */
 export function installFastSlice(backendName = 'wasm'): boolean {
-  const previous = tf.getKernel('Slice', backendName);
-  if (!previous) return false;
-  if ((previous as unknown as Record<symbol, boolean>)[MARK]) return true;
-  const kernelFunc = (args: KernelArgs): tf.TensorInfo | tf.TensorInfo[] => slice(args) ?? previous.kernelFunc(args);
-  tf.unregisterKernel('Slice', backendName);
-  const config = { ...previous, kernelFunc } as tf.KernelConfig;
-  Object.defineProperty(config, MARK, { value: true });
-  tf.registerKernel(config);
-  return true;
+  return wrapKernel('Slice', backendName, MARK, slice) !== 'absent';
 }

@@ -6,8 +6,9 @@
  * same values, bit for bit. 4-byte dtypes (float32, int32); others keep the previous kernel. Runs in Node and in
  * browsers (no native code).
  */
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 import type { WasmBackend } from '../../platform/wasm-heap.js';
+import { wrapKernel } from './wrap-kernel.js';
 
 type KernelArgs = Parameters<tf.KernelFunc>[0];
 
@@ -64,13 +65,5 @@ function tile(args: KernelArgs): tf.TensorInfo | undefined {
  * @returns true when installed (now or before); false when the backend has no Tile kernel.
  */
 export function installFastTile(backendName = 'wasm'): boolean {
-  const previous = tf.getKernel('Tile', backendName);
-  if (!previous) return false;
-  if ((previous as unknown as Record<symbol, boolean>)[MARK]) return true;
-  const kernelFunc = (args: KernelArgs): tf.TensorInfo | tf.TensorInfo[] => tile(args) ?? previous.kernelFunc(args);
-  tf.unregisterKernel('Tile', backendName);
-  const config = { ...previous, kernelFunc } as tf.KernelConfig;
-  Object.defineProperty(config, MARK, { value: true });
-  tf.registerKernel(config);
-  return true;
+  return wrapKernel('Tile', backendName, MARK, tile) !== 'absent';
 }

@@ -8,8 +8,9 @@
  * first used with and, for a use under another shape, hands the kernel a copy with its own id (freed after the call,
  * which also frees its cache entry). Guarded by test/backend/matmul-cache-guard.test.ts (the cpu backend's products).
  */
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 import { heapBuffer, heapOffset, type WasmBackend } from '../../platform/wasm-heap.js';
+import { wrapKernel } from './wrap-kernel.js';
 
 type KernelArgs = Parameters<tf.KernelFunc>[0];
 type Info = tf.TensorInfo;
@@ -49,23 +50,16 @@ function freshCopy(args: KernelArgs): Info | undefined {
 export function installMatMulCacheGuard(backendName = 'wasm'): string[] {
   const wrapped: string[] = [];
   for (const kernelName of ['BatchMatMul', '_FusedMatMul']) {
-    const previous = tf.getKernel(kernelName, backendName);
-    if (!previous) continue;
-    wrapped.push(kernelName);
-    if ((previous as unknown as Record<symbol, boolean>)[MARK]) continue;
-    const kernelFunc = (args: KernelArgs): Info | Info[] => {
+    const outcome = wrapKernel(kernelName, backendName, MARK, (args, previous) => {
       const copy = freshCopy(args);
-      if (copy === undefined) return previous.kernelFunc(args);
+      if (copy === undefined) return undefined;
       try {
         return previous.kernelFunc({ ...args, inputs: { ...args.inputs, b: copy } });
       } finally {
         (args.backend as unknown as WasmBackend).disposeData(copy.dataId);
       }
-    };
-    tf.unregisterKernel(kernelName, backendName);
-    const config = { ...previous, kernelFunc } as tf.KernelConfig;
-    Object.defineProperty(config, MARK, { value: true });
-    tf.registerKernel(config);
+    });
+    if (outcome !== 'absent') wrapped.push(kernelName);
   }
   return wrapped;
 }

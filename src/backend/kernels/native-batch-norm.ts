@@ -15,6 +15,7 @@ import * as tf from '@tensorflow/tfjs';
 import { nativeAddon } from '../../platform/native.js';
 import { heapBuffer, heapOffset, type WasmBackend } from '../../platform/wasm-heap.js';
 import { replaceGradient } from './gradient-override.js';
+import { wrapKernel } from './wrap-kernel.js';
 
 type KernelArgs = Parameters<tf.KernelFunc>[0];
 type Info = tf.TensorInfo;
@@ -44,15 +45,12 @@ export function installNativeBatchNorm(backendName = 'wasm'): boolean {
   const addon = nativeAddon();
   const forward = addon?.batchNormForward?.bind(addon);
   const backward = addon?.batchNormBackward?.bind(addon);
-  const previous = tf.getKernel('FusedBatchNorm', backendName);
-  if (!forward || !backward || !previous) return false;
-  if ((previous as unknown as Record<symbol, boolean>)[MARK]) return true;
-
-  const kernelFunc = (args: KernelArgs): Info | Info[] => {
+  if (!forward || !backward) return false;
+  const outcome = wrapKernel('FusedBatchNorm', backendName, MARK, (args) => {
     const { x, mean, variance, scale, offset } = args.inputs as Record<string, Info | undefined>;
     const { varianceEpsilon } = args.attrs as unknown as tf.FusedBatchNormAttrs;
     const channels = x && mean && variance ? channelsOf(x, [mean, variance, scale, offset]) : undefined;
-    if (!x || !mean || !variance || channels === undefined) return previous.kernelFunc(args);
+    if (!x || !mean || !variance || channels === undefined) return undefined;
     const wasm = args.backend as unknown as WasmBackend;
     const y = wasm.makeOutput([...x.shape], 'float32');
     const at = (t: Info | undefined): number => (t === undefined ? -1 : heapOffset(wasm, t));
@@ -70,11 +68,9 @@ export function installNativeBatchNorm(backendName = 'wasm'): boolean {
       varianceEpsilon,
     );
     return y;
-  };
-  tf.unregisterKernel('FusedBatchNorm', backendName);
-  const config = { ...previous, kernelFunc } as tf.KernelConfig;
-  Object.defineProperty(config, MARK, { value: true });
-  tf.registerKernel(config);
+  });
+  if (outcome === 'absent') return false;
+  if (outcome === 'already-wrapped') return true;
 
   if (!tf.getKernel(BATCH_NORM_GRAD_KERNEL, backendName)) {
     tf.registerKernel({

@@ -14,6 +14,7 @@ import * as tf from '@tensorflow/tfjs';
 import { heapBuffer, type WasmBackend } from '../../platform/wasm-heap.js';
 import { im2col, isDirect } from './conv-gradients.js';
 import { nativeMatMulInstalled } from './native-matmul.js';
+import { wrapKernel } from './wrap-kernel.js';
 
 type KernelArgs = Parameters<tf.KernelFunc>[0];
 type Info = tf.TensorInfo;
@@ -102,15 +103,7 @@ export function installNativeConv2D(backendName = 'wasm'): string[] {
   if (!nativeMatMulInstalled(backendName)) return [];
   const routed: string[] = [];
   for (const kernelName of ['Conv2D', 'FusedConv2D']) {
-    const previous = tf.getKernel(kernelName, backendName);
-    if (!previous) continue;
-    routed.push(kernelName);
-    if ((previous as unknown as Record<symbol, boolean>)[MARK]) continue;
-    const kernelFunc = (args: KernelArgs): Info | Info[] => convolutionProduct(args) ?? previous.kernelFunc(args);
-    tf.unregisterKernel(kernelName, backendName);
-    const config = { ...previous, kernelFunc } as tf.KernelConfig;
-    Object.defineProperty(config, MARK, { value: true });
-    tf.registerKernel(config);
+    if (wrapKernel(kernelName, backendName, MARK, convolutionProduct) !== 'absent') routed.push(kernelName);
   }
   return routed;
 }

@@ -22,6 +22,7 @@ import * as tf from '@tensorflow/tfjs';
 import { InvalidArgumentError } from '../../errors.js';
 import { nativeAddon, nativeKernelStatus, type NativeAddon, type NativeStatus } from '../../platform/native.js';
 import { heapBuffer, heapOffset, type WasmBackend } from '../../platform/wasm-heap.js';
+import { wrapKernel } from './wrap-kernel.js';
 
 /** Options of {@link installNativeMatMul}. */
 export interface NativeMatMulOptions {
@@ -302,14 +303,8 @@ export function installNativeMatMul(options: NativeMatMulOptions = {}, backendNa
   if (options.minRows !== undefined) minRows = Math.max(1, options.minRows);
   const addon = nativeAddon();
   if (!addon?.capabilities().avx2Fma) return false;
-  const previous = tf.getKernel('BatchMatMul', backendName);
-  if (!previous) return false;
+  const outcome = wrapKernel('BatchMatMul', backendName, MARK, (args) => nativeProduct(addon, args));
+  if (outcome === 'absent') return false;
   installedOn.add(backendName);
-  if ((previous as unknown as Record<symbol, boolean>)[MARK]) return true;
-  const kernelFunc = (args: KernelArgs): Info | Info[] => nativeProduct(addon, args) ?? previous.kernelFunc(args);
-  tf.unregisterKernel('BatchMatMul', backendName);
-  const config = { ...previous, kernelFunc } as tf.KernelConfig;
-  Object.defineProperty(config, MARK, { value: true });
-  tf.registerKernel(config);
   return true;
 }

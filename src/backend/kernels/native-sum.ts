@@ -11,6 +11,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { nativeAddon, type NativeAddon } from '../../platform/native.js';
 import { heapBuffer, heapOffset, type WasmBackend } from '../../platform/wasm-heap.js';
+import { wrapKernel } from './wrap-kernel.js';
 
 type KernelArgs = Parameters<tf.KernelFunc>[0];
 
@@ -83,15 +84,8 @@ export function installNativeSum(backendName = 'wasm'): boolean {
   if (!addon) return false;
   if (!tf.getKernel('Sum', backendName)) return false;
   for (const kernelName of ['Sum', 'Mean']) {
-    const previous = tf.getKernel(kernelName, backendName);
-    if (!previous || (previous as unknown as Record<symbol, boolean>)[MARK]) continue;
     const mean = kernelName === 'Mean';
-    const kernelFunc = (args: KernelArgs): tf.TensorInfo | tf.TensorInfo[] =>
-      nativeSum(addon, args, mean) ?? previous.kernelFunc(args);
-    tf.unregisterKernel(kernelName, backendName);
-    const config = { ...previous, kernelFunc } as tf.KernelConfig;
-    Object.defineProperty(config, MARK, { value: true });
-    tf.registerKernel(config);
+    wrapKernel(kernelName, backendName, MARK, (args) => nativeSum(addon, args, mean));
   }
   return true;
 }

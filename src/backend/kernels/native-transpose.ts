@@ -8,9 +8,10 @@
  * other permutations, small tensors and dtypes other than float32/int32 keep the previous kernel. Values are copied,
  * not computed, so results are bit-identical to tfjs' kernel.
  */
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 import { nativeAddon, type NativeAddon } from '../../platform/native.js';
 import { heapBuffer, heapOffset, type WasmBackend } from '../../platform/wasm-heap.js';
+import { wrapKernel } from './wrap-kernel.js';
 
 type KernelArgs = Parameters<tf.KernelFunc>[0];
 
@@ -83,14 +84,5 @@ function nativeTranspose(addon: NativeAddon, args: KernelArgs): tf.TensorInfo | 
 export function installNativeTranspose(backendName = 'wasm'): boolean {
   const addon = nativeAddon();
   if (!addon) return false;
-  const previous = tf.getKernel('Transpose', backendName);
-  if (!previous) return false;
-  if ((previous as unknown as Record<symbol, boolean>)[MARK]) return true;
-  const kernelFunc = (args: KernelArgs): tf.TensorInfo | tf.TensorInfo[] =>
-    nativeTranspose(addon, args) ?? previous.kernelFunc(args);
-  tf.unregisterKernel('Transpose', backendName);
-  const config = { ...previous, kernelFunc } as tf.KernelConfig;
-  Object.defineProperty(config, MARK, { value: true });
-  tf.registerKernel(config);
-  return true;
+  return wrapKernel('Transpose', backendName, MARK, (args) => nativeTranspose(addon, args)) !== 'absent';
 }

@@ -10,7 +10,8 @@
  * safe; tfjs-wasm's own `Reshape` shares the same way. Guarded by test/backend/shared-identity.test.ts (values,
  * independence of disposal, no leaked memory, gradients through clones).
  */
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
+import { wrapKernel } from './wrap-kernel.js';
 
 type KernelArgs = Parameters<tf.KernelFunc>[0];
 type Info = tf.TensorInfo;
@@ -37,18 +38,11 @@ function shared(args: KernelArgs, dtype?: tf.DataType): Info | undefined {
 export function installSharedIdentity(backendName = 'wasm'): string[] {
   const routed: string[] = [];
   for (const kernelName of ['Identity', 'Cast']) {
-    const previous = tf.getKernel(kernelName, backendName);
-    if (!previous) continue;
-    routed.push(kernelName);
-    if ((previous as unknown as Record<symbol, boolean>)[MARK]) continue;
     const cast = kernelName === 'Cast';
-    const kernelFunc = (args: KernelArgs): Info | Info[] =>
-      shared(args, cast ? (args.attrs as unknown as { dtype: tf.DataType }).dtype : undefined) ??
-      previous.kernelFunc(args);
-    tf.unregisterKernel(kernelName, backendName);
-    const config = { ...previous, kernelFunc } as tf.KernelConfig;
-    Object.defineProperty(config, MARK, { value: true });
-    tf.registerKernel(config);
+    const outcome = wrapKernel(kernelName, backendName, MARK, (args) =>
+      shared(args, cast ? (args.attrs as unknown as { dtype: tf.DataType }).dtype : undefined),
+    );
+    if (outcome !== 'absent') routed.push(kernelName);
   }
   return routed;
 }

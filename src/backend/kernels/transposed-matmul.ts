@@ -11,6 +11,7 @@
  * Results are the same products; gradients are unaffected (they are defined on the op, not the kernel).
  */
 import * as tf from '@tensorflow/tfjs';
+import { wrapKernel } from './wrap-kernel.js';
 
 /** Largest operand (elements) transposed explicitly: 8 Mi floats = 32 MiB. */
 export const TRANSPOSE_LIMIT = 8 * 2 ** 20;
@@ -37,17 +38,15 @@ function size(info: Info): number {
  * @returns true when installed now or before; false when the backend has no BatchMatMul/Transpose kernel.
  */
 export function installTransposedMatMul(backendName = 'wasm'): boolean {
-  const original = tf.getKernel('BatchMatMul', backendName);
   const transpose = tf.getKernel('Transpose', backendName);
-  if (!original || !transpose) return false;
-  if ((original as unknown as Record<symbol, boolean>)[MARK]) return true;
+  if (!transpose) return false;
   const swapLastTwo = (x: Info, backend: KernelArgs['backend']): Info => {
     const perm = x.shape.map((_, i) => i);
     const r = perm.length;
     [perm[r - 2], perm[r - 1]] = [perm[r - 1]!, perm[r - 2]!];
     return transpose.kernelFunc({ inputs: { x }, backend, attrs: { perm } }) as Info;
   };
-  const kernelFunc = (args: KernelArgs): Info | Info[] => {
+  const outcome = wrapKernel('BatchMatMul', backendName, MARK, (args, original) => {
     const { a, b } = args.inputs as { a: Info; b: Info };
     const { transposeA, transposeB } = args.attrs as { transposeA: boolean; transposeB: boolean };
     const swapA =
@@ -60,7 +59,7 @@ export function installTransposedMatMul(backendName = 'wasm'): boolean {
       b.dtype === 'float32' &&
       b.shape[b.shape.length - 2]! >= MIN_OUTPUT_DIM &&
       size(b) <= TRANSPOSE_LIMIT;
-    if (!swapA && !swapB) return original.kernelFunc(args);
+    if (!swapA && !swapB) return undefined;
     const temps: Info[] = [];
     const use = (x: Info, swap: boolean): Info => {
       if (!swap) return x;
@@ -77,10 +76,6 @@ export function installTransposedMatMul(backendName = 'wasm'): boolean {
     } finally {
       for (const t of temps) (args.backend as unknown as { disposeData(id: object): void }).disposeData(t.dataId);
     }
-  };
-  tf.unregisterKernel('BatchMatMul', backendName);
-  const config = { ...original, kernelFunc } as tf.KernelConfig;
-  Object.defineProperty(config, MARK, { value: true });
-  tf.registerKernel(config);
-  return true;
+  });
+  return outcome !== 'absent';
 }
