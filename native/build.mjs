@@ -89,6 +89,7 @@ async function build() {
     ['batch_norm_kernels.cc', []],
     ['batch_norm.cc', []], // memory-bound loops: the baseline ISA's vectors suffice
     ['relu.cc', []],
+    ['heap_pages.cc', []],
     ...(x64
       ? [
           ['float16_f16c.cc', ['-mavx', '-mf16c']],

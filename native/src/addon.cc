@@ -8,6 +8,7 @@
 #include <string>
 
 #include "float16.h"
+#include "heap_pages.h"
 #include "mapped_file.h"
 #include "napi_helpers.h"
 #include "thread_pool.h"
@@ -200,6 +201,24 @@ napi_value ReadMapped(napi_env env, napi_callback_info info) {
   return promise;
 }
 
+/** adviseHugePages(memory: ArrayBuffer, limitBytes: number): bytes advised (see heap_pages.h). */
+napi_value AdviseHugePages(napi_env env, napi_callback_info info) {
+  napi_value args[2];
+  if (!readArguments(env, info, 2, args)) return nullptr;
+  void* memory;
+  size_t memoryBytes;
+  if (napi_get_arraybuffer_info(env, args[0], &memory, &memoryBytes) != napi_ok) {
+    return throwError(env, "adviseHugePages: expected an ArrayBuffer");
+  }
+  double limit;
+  if (!readNumber(env, args[1], limit)) return nullptr;
+  if (!(limit >= 0)) return throwError(env, "adviseHugePages: the limit must be a non-negative number of bytes");
+  const size_t advised = adviseHugePages(static_cast<const uint8_t*>(memory), static_cast<size_t>(limit));
+  napi_value result;
+  CHECK_NAPI(env, napi_create_double(env, static_cast<double>(advised), &result));
+  return result;
+}
+
 napi_value Init(napi_env env, napi_value exports) {
   const napi_property_descriptor functions[] = {
       {"capabilities", nullptr, Capabilities, nullptr, nullptr, nullptr, napi_default, nullptr},
@@ -207,6 +226,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"mapFile", nullptr, MapFile, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"unmapFile", nullptr, UnmapFile, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"readMapped", nullptr, ReadMapped, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"adviseHugePages", nullptr, AdviseHugePages, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof functions / sizeof functions[0], functions);
   defineWasmHeapKernels(env, exports);

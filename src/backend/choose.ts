@@ -35,6 +35,11 @@ export interface BackendCandidate {
    * are fallbacks, so a page's own candidate (one that calls `setWasmPaths` first, say) goes before them. Default false.
    */
   fallback?: boolean;
+  /**
+   * Run once the backend is initialised and active (tuning that needs the live backend, such as the wasm heap's
+   * huge-page advice). Must not throw. Default: nothing.
+   */
+  activated?: () => void;
 }
 
 const candidates: BackendCandidate[] = [];
@@ -156,6 +161,7 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
       continue;
     }
     if (candidate.name === 'cpu') silenceCpuBackendBanner();
+    candidate.activated?.();
     options.log?.(`bertvision: using backend '${candidate.name}' (${candidate.source})`);
     return { backend: candidate.name, source: candidate.source, skipped };
   }

@@ -12,6 +12,7 @@ import { installMatMulCacheGuard } from './kernels/matmul-cache-guard.js';
 import { installReductionGradients } from './kernels/reduction-gradients.js';
 import { installSharedIdentity } from './kernels/shared-identity.js';
 import { installTransposedMatMul } from './kernels/transposed-matmul.js';
+import { adviseWasmHeapHugePages } from './wasm-huge-pages.js';
 import { installNativeGelu } from './kernels/native-gelu.js';
 import { installNativeDepthwise } from './kernels/native-depthwise.js';
 import { installNativeFloat16Upload } from './kernels/native-float16-upload.js';
@@ -78,4 +79,5 @@ registerBackendCandidate({
       return { ok: false, reason: error instanceof Error ? error.message : String(error) };
     }
   },
+  activated: () => void adviseWasmHeapHugePages(), // fewer first-touch page faults as the heap grows
 });

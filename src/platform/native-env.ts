@@ -1,11 +1,11 @@
 /**
  * The environment variables of the native kernels, read the same way everywhere: `BERTVISION_NATIVE` takes the
- * usual spellings of on and off, `BERTVISION_THREADS` a positive integer capped at 4× the cores. Anything else is
- * named in one warning (per variable and value) and replaced by the default, never ignored without a word.
+ * usual spellings of on and off (so does `BERTVISION_HUGE_PAGES`), `BERTVISION_THREADS` a positive integer capped at
+ * 4× the cores. Anything else is named in one warning (per variable and value) and replaced by the default, never ignored without a word.
  */
 import { availableParallelism } from 'node:os';
 
-/** Spellings of off and on for `BERTVISION_NATIVE` (compared trimmed, case-insensitive). */
+/** Spellings of off and on for `BERTVISION_NATIVE` and `BERTVISION_HUGE_PAGES` (compared trimmed, case-insensitive). */
 const OFF = new Set(['0', 'false', 'off', 'no']);
 const ON = new Set(['1', 'true', 'on', 'yes']);
 
@@ -34,6 +34,26 @@ export function nativeAllowed(
     `BERTVISION_NATIVE=${value}`,
     `bertvision: BERTVISION_NATIVE=${JSON.stringify(value)} is not one of 0/false/off/no or 1/true/on/yes; ` +
       'the native kernels stay on',
+  );
+  return true;
+}
+
+/**
+ * Whether `value` (of `BERTVISION_HUGE_PAGES`) allows asking for transparent huge pages for the wasm heap: unset,
+ * empty, 1/true/on/yes → true; 0/false/off/no → false; anything else → true, with a warning.
+ */
+export function hugePagesAllowed(
+  value: string | undefined,
+  warn: (key: string, message: string) => void = warnOnce,
+): boolean {
+  if (value === undefined) return true;
+  const spelled = value.trim().toLowerCase();
+  if (spelled === '' || ON.has(spelled)) return true;
+  if (OFF.has(spelled)) return false;
+  warn(
+    `BERTVISION_HUGE_PAGES=${value}`,
+    `bertvision: BERTVISION_HUGE_PAGES=${JSON.stringify(value)} is not one of 0/false/off/no or 1/true/on/yes; ` +
+      'huge pages stay on',
   );
   return true;
 }

@@ -235,6 +235,12 @@ export interface NativeAddon {
     dxByteOffset: number,
     ...geometry: NativeDepthwiseGeometry
   ): void;
+  /**
+   * Asks Linux for transparent huge pages over the memory reservation starting at `memory` (the wasm heap, its
+   * not-yet-grown part included), at most `limitBytes` of it (native/src/heap_pages.h). Returns the bytes advised: 0
+   * off Linux, with transparent huge pages set to `never`, or when madvise refuses. Absent in addons built before it.
+   */
+  adviseHugePages?(memory: ArrayBuffer, limitBytes: number): number;
 }
 
 /** Whether the addon is in use, and if not, why. */
