@@ -4,7 +4,8 @@
  * Linux's default policy ("madvise") those are 4 KiB pages, one fault each. On the 2-core VM of docs/benchmarks.md a
  * first touch of 2 GiB of heap took 1.1–2.3 s in 4 KiB pages and 0.4–1.9 s in 2 MiB pages
  * (`native/src/heap_pages.cc`); through the CLI, 2–7× fewer minor faults and 1.03–1.23× faster whole processes
- * (`bench/huge-pages.bench.ts`, docs/benchmarks.md). Nothing computed changes: only how the kernel backs the heap's memory.
+ * (`bench/huge-pages.bench.ts`, docs/benchmarks.md). Nothing computed changes: only how the kernel backs the heap's
+ * memory.
  * `BERTVISION_HUGE_PAGES=0` (or false/off/no) leaves the heap as V8 maps it.
  */
 import * as tf from '@tensorflow/tfjs';

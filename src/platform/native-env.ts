@@ -1,7 +1,8 @@
 /**
  * The environment variables of the native kernels, read the same way everywhere: `BERTVISION_NATIVE` takes the
  * usual spellings of on and off (so does `BERTVISION_HUGE_PAGES`), `BERTVISION_THREADS` a positive integer capped at
- * 4× the cores. Anything else is named in one warning (per variable and value) and replaced by the default, never ignored without a word.
+ * 4× the cores. Anything else is named in one warning (per variable and value) and replaced by the default, never
+ * ignored without a word.
  */
 import { availableParallelism } from 'node:os';
 
