@@ -20,6 +20,27 @@ export function warnOnce(key: string, message: string): void {
 }
 
 /**
+ * Whether the on/off switch `name` set to `value` is on: unset, empty, 1/true/on/yes → true; 0/false/off/no → false;
+ * anything else → true, with a warning that ends in `stillOn` (what stays on).
+ */
+function switchOn(
+  name: string,
+  value: string | undefined,
+  stillOn: string,
+  warn: (key: string, message: string) => void,
+): boolean {
+  if (value === undefined) return true;
+  const spelled = value.trim().toLowerCase();
+  if (spelled === '' || ON.has(spelled)) return true;
+  if (OFF.has(spelled)) return false;
+  warn(
+    `${name}=${value}`,
+    `bertvision: ${name}=${JSON.stringify(value)} is not one of 0/false/off/no or 1/true/on/yes; ${stillOn}`,
+  );
+  return true;
+}
+
+/**
  * Whether `value` (of `BERTVISION_NATIVE`) allows the native kernels: unset, empty, 1/true/on/yes → true;
  * 0/false/off/no → false; anything else → true, with a warning.
  */
@@ -27,16 +48,7 @@ export function nativeAllowed(
   value: string | undefined,
   warn: (key: string, message: string) => void = warnOnce,
 ): boolean {
-  if (value === undefined) return true;
-  const spelled = value.trim().toLowerCase();
-  if (spelled === '' || ON.has(spelled)) return true;
-  if (OFF.has(spelled)) return false;
-  warn(
-    `BERTVISION_NATIVE=${value}`,
-    `bertvision: BERTVISION_NATIVE=${JSON.stringify(value)} is not one of 0/false/off/no or 1/true/on/yes; ` +
-      'the native kernels stay on',
-  );
-  return true;
+  return switchOn('BERTVISION_NATIVE', value, 'the native kernels stay on', warn);
 }
 
 /**
@@ -47,16 +59,7 @@ export function hugePagesAllowed(
   value: string | undefined,
   warn: (key: string, message: string) => void = warnOnce,
 ): boolean {
-  if (value === undefined) return true;
-  const spelled = value.trim().toLowerCase();
-  if (spelled === '' || ON.has(spelled)) return true;
-  if (OFF.has(spelled)) return false;
-  warn(
-    `BERTVISION_HUGE_PAGES=${value}`,
-    `bertvision: BERTVISION_HUGE_PAGES=${JSON.stringify(value)} is not one of 0/false/off/no or 1/true/on/yes; ` +
-      'huge pages stay on',
-  );
-  return true;
+  return switchOn('BERTVISION_HUGE_PAGES', value, 'huge pages stay on', warn);
 }
 
 /** The largest thread count accepted: 4 threads per core. */
