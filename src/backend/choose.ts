@@ -10,6 +10,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { InvalidArgumentError } from '../errors.js';
 import { withoutNewProcessListeners } from '../platform/host-listeners.js';
+import { installEarlyGradientRelease } from './early-gradient-release.js';
 
 /** The tfjs backend names bertvision knows how to pick. `tensorflow` is tfjs-node / tfjs-node-gpu. */
 export type BackendName = 'tensorflow' | 'webgpu' | 'webgl' | 'wasm' | 'cpu';
@@ -162,6 +163,7 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
     }
     if (candidate.name === 'cpu') silenceCpuBackendBanner();
     candidate.activated?.();
+    installEarlyGradientRelease(); // every backend: a training step's dy and saved tensors go as soon as they are dead
     options.log?.(`bertvision: using backend '${candidate.name}' (${candidate.source})`);
     return { backend: candidate.name, source: candidate.source, skipped };
   }
