@@ -207,9 +207,7 @@ napi_value AdviseHugePages(napi_env env, napi_callback_info info) {
   if (!readArguments(env, info, 2, args)) return nullptr;
   void* memory;
   size_t memoryBytes;
-  if (napi_get_arraybuffer_info(env, args[0], &memory, &memoryBytes) != napi_ok) {
-    return throwError(env, "adviseHugePages: expected an ArrayBuffer");
-  }
+  if (!readArrayBuffer(env, args[0], "adviseHugePages", memory, memoryBytes)) return nullptr;
   double limit;
   if (!readNumber(env, args[1], limit)) return nullptr;
   if (!(limit >= 0)) return throwError(env, "adviseHugePages: the limit must be a non-negative number of bytes");

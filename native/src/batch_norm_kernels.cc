@@ -14,10 +14,7 @@ bool readBatchNormArguments(napi_env env, napi_value* args, size_t pointers, con
                             uint8_t*& base, float** arrays, size_t& rows, BatchNormChannels& p) {
   void* memory;
   size_t memoryBytes;
-  if (napi_get_arraybuffer_info(env, args[0], &memory, &memoryBytes) != napi_ok) {
-    throwError(env, "batchNorm: expected an ArrayBuffer");
-    return false;
-  }
+  if (!readArrayBuffer(env, args[0], "batchNorm", memory, memoryBytes)) return false;
   double n, c, epsilon;
   if (!readNumber(env, args[pointers + 1], n) || !readNumber(env, args[pointers + 2], c) ||
       !readNumber(env, args[pointers + 3], epsilon)) {

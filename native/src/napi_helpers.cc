@@ -64,13 +64,16 @@ bool readView(napi_env env, napi_value value, uint8_t*& data, size_t& bytes) {
   return false;
 }
 
-bool readHeapArguments(napi_env env, napi_value* args, size_t pointers, uint8_t*& base, double* offsets, size_t& count) {
+bool readArrayBuffer(napi_env env, napi_value value, const std::string& kernel, void*& data, size_t& bytes) {
+  if (napi_get_arraybuffer_info(env, value, &data, &bytes) == napi_ok) return true;
+  throwError(env, kernel + ": expected an ArrayBuffer");
+  return false;
+}
+
+bool readHeapArguments(napi_env env, const char* kernel, napi_value* args, size_t pointers, uint8_t*& base, double* offsets, size_t& count) {
   size_t memoryBytes;
   void* memory;
-  if (napi_get_arraybuffer_info(env, args[0], &memory, &memoryBytes) != napi_ok) {
-    napi_throw_type_error(env, "E_NATIVE", "expected an ArrayBuffer");
-    return false;
-  }
+  if (!readArrayBuffer(env, args[0], kernel, memory, memoryBytes)) return false;
   double n;
   for (size_t i = 0; i < pointers; ++i) {
     if (!readNumber(env, args[i + 1], offsets[i])) return false;
@@ -78,7 +81,7 @@ bool readHeapArguments(napi_env env, napi_value* args, size_t pointers, uint8_t*
   if (!readNumber(env, args[pointers + 1], n)) return false;
   for (size_t i = 0; i < pointers; ++i) {
     if (n < 0 || offsets[i] < 0 || offsets[i] + 4 * n > static_cast<double>(memoryBytes)) {
-      napi_throw_range_error(env, "E_NATIVE", "out of bounds");
+      napi_throw_range_error(env, "E_NATIVE", (std::string(kernel) + ": out of bounds").c_str());
       return false;
     }
   }

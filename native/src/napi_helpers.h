@@ -34,14 +34,20 @@ bool readArguments(napi_env env, napi_callback_info info, size_t count, napi_val
 /** Reads a number; false (with a JS exception pending) otherwise. */
 bool readNumber(napi_env env, napi_value value, double& out);
 
+/**
+ * The memory of an ArrayBuffer (the wasm heap); false, with a JS Error "`kernel`: expected an ArrayBuffer" pending, for
+ * anything else.
+ */
+bool readArrayBuffer(napi_env env, napi_value value, const std::string& kernel, void*& data, size_t& bytes);
+
 /** The bytes of a typed array; false (with a JS exception pending) for anything else. */
 bool readView(napi_env env, napi_value value, uint8_t*& data, size_t& bytes);
 
 /**
- * Reads args[0] as an ArrayBuffer (the wasm heap), then `pointers` byte offsets of float32 arrays into it and an element
+ * Reads args[0] as an ArrayBuffer (the wasm heap) for `kernel` (named in the errors), then `pointers` byte offsets of float32 arrays into it and an element
  * count; false (with a JS exception pending) on misuse or when an array would end past the buffer.
  */
-bool readHeapArguments(napi_env env, napi_value* args, size_t pointers, uint8_t*& base, double* offsets, size_t& count);
+bool readHeapArguments(napi_env env, const char* kernel, napi_value* args, size_t pointers, uint8_t*& base, double* offsets, size_t& count);
 
 /** Adds the wasm-heap kernels (matmul, matVec, geluTanh, geluTanhGrad) to `exports`. */
 void defineWasmHeapKernels(napi_env env, napi_value exports);

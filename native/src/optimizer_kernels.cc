@@ -18,7 +18,7 @@ napi_value AdamUpdate(napi_env env, napi_callback_info info) {
   uint8_t* base;
   double at[7];
   size_t count;
-  if (!readHeapArguments(env, args, 7, base, at, count)) return nullptr;
+  if (!readHeapArguments(env, "adamUpdate", args, 7, base, at, count)) return nullptr;
   uint8_t* coefficientBytes;
   size_t coefficientLength;
   if (!readView(env, args[9], coefficientBytes, coefficientLength)) return nullptr;

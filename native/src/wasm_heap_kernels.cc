@@ -31,9 +31,7 @@ napi_value MatmulWith(napi_env env, napi_callback_info info, bool bf16) {
   if (bf16 && !cpuHasAvx512Bf16()) return throwError(env, "matmulBf16: this CPU (or build) lacks AVX-512 BF16");
   void* memory;
   size_t memoryBytes;
-  if (napi_get_arraybuffer_info(env, args[0], &memory, &memoryBytes) != napi_ok) {
-    return throwError(env, "matmul: expected an ArrayBuffer");
-  }
+  if (!readArrayBuffer(env, args[0], "matmul", memory, memoryBytes)) return nullptr;
   double v[10];
   for (int i = 0; i < 10; ++i) {
     if (!readNumber(env, args[i + 1], v[i])) return nullptr;
@@ -76,9 +74,7 @@ napi_value GroupedMatmul(napi_env env, napi_callback_info info) {
   if (!cpuHasAvx2Fma()) return throwError(env, "groupedMatmul: this CPU lacks AVX2/FMA");
   void* memory;
   size_t memoryBytes;
-  if (napi_get_arraybuffer_info(env, args[0], &memory, &memoryBytes) != napi_ok) {
-    return throwError(env, "groupedMatmul: expected an ArrayBuffer");
-  }
+  if (!readArrayBuffer(env, args[0], "groupedMatmul", memory, memoryBytes)) return nullptr;
   double v[9];
   for (int i = 0; i < 9; ++i) {
     if (!readNumber(env, args[i + 1], v[i])) return nullptr;
@@ -139,7 +135,7 @@ napi_value GeluTanhTransposed(napi_env env, napi_callback_info info) {
   uint8_t* base;
   double at[2];
   size_t count, rows, cols;
-  if (!readHeapArguments(env, args, 2, base, at, count)) return nullptr;
+  if (!readHeapArguments(env, "geluTanhTransposed", args, 2, base, at, count)) return nullptr;
   if (!readBlockShape(env, args, 4, count, "geluTanhTransposed", rows, cols)) return nullptr;
 #if defined(__x86_64__) || defined(_M_X64)
   geluTanhForwardTransposedAvx2(reinterpret_cast<const float*>(base + static_cast<size_t>(at[0])),
@@ -160,7 +156,7 @@ napi_value GeluTanhTransposedGrad(napi_env env, napi_callback_info info) {
   uint8_t* base;
   double at[3];
   size_t count, rows, cols;
-  if (!readHeapArguments(env, args, 3, base, at, count)) return nullptr;
+  if (!readHeapArguments(env, "geluTanhTransposedGrad", args, 3, base, at, count)) return nullptr;
   if (!readBlockShape(env, args, 5, count, "geluTanhTransposedGrad", rows, cols)) return nullptr;
 #if defined(__x86_64__) || defined(_M_X64)
   geluTanhBackwardTransposedAvx2(reinterpret_cast<const float*>(base + static_cast<size_t>(at[0])),
@@ -182,7 +178,7 @@ napi_value GeluTanh(napi_env env, napi_callback_info info) {
   uint8_t* base;
   double at[2];
   size_t count;
-  if (!readHeapArguments(env, args, 2, base, at, count)) return nullptr;
+  if (!readHeapArguments(env, "geluTanh", args, 2, base, at, count)) return nullptr;
 #if defined(__x86_64__) || defined(_M_X64)
   const auto* x = reinterpret_cast<const float*>(base + static_cast<size_t>(at[0]));
   auto* y = reinterpret_cast<float*>(base + static_cast<size_t>(at[1]));
@@ -199,7 +195,7 @@ napi_value GeluTanhGrad(napi_env env, napi_callback_info info) {
   uint8_t* base;
   double at[3];
   size_t count;
-  if (!readHeapArguments(env, args, 3, base, at, count)) return nullptr;
+  if (!readHeapArguments(env, "geluTanhGrad", args, 3, base, at, count)) return nullptr;
 #if defined(__x86_64__) || defined(_M_X64)
   const auto* x = reinterpret_cast<const float*>(base + static_cast<size_t>(at[0]));
   const auto* dy = reinterpret_cast<const float*>(base + static_cast<size_t>(at[1]));
@@ -216,7 +212,7 @@ napi_value ReluGrad(napi_env env, napi_callback_info info) {
   uint8_t* base;
   double at[3];
   size_t count;
-  if (!readHeapArguments(env, args, 3, base, at, count)) return nullptr;
+  if (!readHeapArguments(env, "reluGrad", args, 3, base, at, count)) return nullptr;
   const auto* x = reinterpret_cast<const float*>(base + static_cast<size_t>(at[0]));
   const auto* dy = reinterpret_cast<const float*>(base + static_cast<size_t>(at[1]));
   auto* dx = reinterpret_cast<float*>(base + static_cast<size_t>(at[2]));
@@ -234,7 +230,7 @@ napi_value MatVec(napi_env env, napi_callback_info info) {
   if (!cpuHasAvx2Fma()) return throwError(env, "matVec: this CPU lacks AVX2/FMA");
   void* memory;
   size_t memoryBytes;
-  if (napi_get_arraybuffer_info(env, args[0], &memory, &memoryBytes) != napi_ok) return throwError(env, "matVec: expected an ArrayBuffer");
+  if (!readArrayBuffer(env, args[0], "matVec", memory, memoryBytes)) return nullptr;
   double v[5];
   for (int i = 0; i < 5; ++i) {
     if (!readNumber(env, args[i + 1], v[i])) return nullptr;
@@ -270,9 +266,7 @@ napi_value Transpose(napi_env env, napi_callback_info info) {
   if (!readArguments(env, info, 7, args)) return nullptr;
   void* memory;
   size_t memoryBytes;
-  if (napi_get_arraybuffer_info(env, args[0], &memory, &memoryBytes) != napi_ok) {
-    return throwError(env, "transpose: expected an ArrayBuffer");
-  }
+  if (!readArrayBuffer(env, args[0], "transpose", memory, memoryBytes)) return nullptr;
   double v[6];
   for (int i = 0; i < 6; ++i) {
     if (!readNumber(env, args[i + 1], v[i])) return nullptr;
@@ -297,9 +291,7 @@ napi_value ColumnSums(napi_env env, napi_callback_info info) {
   if (!readArguments(env, info, 5, args)) return nullptr;
   void* memory;
   size_t memoryBytes;
-  if (napi_get_arraybuffer_info(env, args[0], &memory, &memoryBytes) != napi_ok) {
-    return throwError(env, "columnSums: expected an ArrayBuffer");
-  }
+  if (!readArrayBuffer(env, args[0], "columnSums", memory, memoryBytes)) return nullptr;
   double v[4];
   for (int i = 0; i < 4; ++i) {
     if (!readNumber(env, args[i + 1], v[i])) return nullptr;
@@ -337,9 +329,7 @@ napi_value DepthwiseGradient(napi_env env, napi_callback_info info, bool filter)
   if (!readArguments(env, info, 19, args)) return nullptr;
   void* memory;
   size_t memoryBytes;
-  if (napi_get_arraybuffer_info(env, args[0], &memory, &memoryBytes) != napi_ok) {
-    return throwError(env, prefix + "expected an ArrayBuffer");
-  }
+  if (!readArrayBuffer(env, args[0], name, memory, memoryBytes)) return nullptr;
   double v[18];
   for (int i = 0; i < 18; ++i) {
     if (!readNumber(env, args[i + 1], v[i])) return nullptr;
