@@ -37,4 +37,25 @@ struct BatchNormGradients {
 void batchNormBackward(const float* x, const float* dy, size_t rows, const BatchNormChannels& p,
                        const BatchNormGradients& out, ThreadPool& pool);
 
+/**
+ * The batch moments of x `[rows, C]` per channel, as training-mode batch normalisation takes them: mean = Σx / rows,
+ * then variance = Σ(x − mean)² / rows (two passes, accumulated in double per thread and added in thread order).
+ */
+void batchNormMoments(const float* x, size_t rows, size_t channels, float* mean, float* variance, ThreadPool& pool);
+
+/** The gradients of training-mode batch normalisation, whose mean and variance are the batch moments of x. */
+struct BatchNormTrainingGradients {
+  float* dx;     // [rows, C]: scale·r · (dy − Σdy / rows − (x − mean)·r² · Σ dy·(x − mean) / rows), r = 1/√(variance + ε)
+  float* dScale; // [C]: Σ dy · (x − mean) · r
+  float* dOffset; // [C]: Σ dy
+};
+
+/**
+ * Two passes over x and dy (the per-channel sums, then dx): the whole gradient to x through the normalisation and the
+ * batch moments, which tfjs reaches through the moments' own gradients (about eight more passes). Same sums and order
+ * as batchNormBackward.
+ */
+void batchNormTrainingBackward(const float* x, const float* dy, size_t rows, const BatchNormChannels& p,
+                               const BatchNormTrainingGradients& out, ThreadPool& pool);
+
 }  // namespace bertvision

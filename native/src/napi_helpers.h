@@ -55,7 +55,7 @@ void defineWasmHeapKernels(napi_env env, napi_value exports);
 /** Adds the optimizer kernels (adamUpdate) to `exports`. */
 void defineOptimizerKernels(napi_env env, napi_value exports);
 
-/** Adds the batch normalisation kernels (batchNormForward, batchNormBackward) to `exports`. */
+/** Adds the batch normalisation kernels (batchNormForward, batchNormBackward, batchNormMoments, batchNormTrainingBackward) to `exports`. */
 void defineBatchNormKernels(napi_env env, napi_value exports);
 
 }  // namespace bertvision

@@ -19,6 +19,7 @@ import { installNativeFloat16Upload } from './kernels/native-float16-upload.js';
 import { installNativeLayerProducts } from './kernels/native-layer-products.js';
 import { installNativeAdam } from './kernels/native-adam.js';
 import { installNativeBatchNorm } from './kernels/native-batch-norm.js';
+import { installBatchNormTraining } from './kernels/batch-norm-training.js';
 import { installNativeReluGrad } from './kernels/native-relu-grad.js';
 import { installNativeConv2D } from './kernels/native-conv2d.js';
 import { installNativeMatMul } from './kernels/native-matmul.js';
@@ -63,6 +64,7 @@ registerBackendCandidate({
       installNativeGelu();
       installNativeAdam(); // one fused pass per variable for the optimizer step
       installNativeBatchNorm(); // BatchNormalization forward and gradient (Xception heads)
+      installBatchNormTraining(); // and its training calls: batch moments and the whole gradient natively
       installNativeReluGrad();
       installNativeTranspose();
       installNativeSum();

@@ -157,6 +157,37 @@ export interface NativeAddon {
     epsilon: number,
   ): void;
   /**
+   * The batch moments of a float32 `[rows, channels]` array inside `memory` per channel, as training-mode batch
+   * normalisation takes them: the mean, then the mean squared deviation from it (accumulated in double). Absent in
+   * older addons.
+   */
+  batchNormMoments?(
+    memory: ArrayBuffer,
+    xByteOffset: number,
+    meanByteOffset: number,
+    varianceByteOffset: number,
+    rows: number,
+    channels: number,
+  ): void;
+  /**
+   * The gradients of training-mode batch normalisation (mean and variance the batch moments of x) into dx and the
+   * per-channel dScale and dOffset: the gradient to x includes the paths through the moments. Absent in older addons.
+   */
+  batchNormTrainingBackward?(
+    memory: ArrayBuffer,
+    xByteOffset: number,
+    meanByteOffset: number,
+    varianceByteOffset: number,
+    scaleByteOffset: number,
+    dyByteOffset: number,
+    dxByteOffset: number,
+    dScaleByteOffset: number,
+    dOffsetByteOffset: number,
+    rows: number,
+    channels: number,
+    epsilon: number,
+  ): void;
+  /**
    * One Adam step over `count` float32s inside `memory` (outputs may be the inputs): `coefficients` are β1, 1−β1, β2,
    * 1−β2, 1−β1ᵗ, 1−β2ᵗ, ε and −lr, each operation rounded as tfjs' AdamOptimizer rounds it. Absent in older addons.
    */
