@@ -88,6 +88,8 @@ async function build() {
     ['optimizer_kernels.cc', []],
     ['batch_norm_kernels.cc', []],
     ['batch_norm.cc', []], // memory-bound loops: the baseline ISA's vectors suffice
+    ['avg_pool_kernels.cc', []],
+    ['avg_pool.cc', []],
     ['relu.cc', []],
     ['heap_pages.cc', []],
     ...(x64

@@ -230,6 +230,7 @@ napi_value Init(napi_env env, napi_value exports) {
   defineWasmHeapKernels(env, exports);
   defineOptimizerKernels(env, exports);
   defineBatchNormKernels(env, exports);
+  defineAvgPoolKernels(env, exports);
   return exports;
 }
 

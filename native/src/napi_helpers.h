@@ -58,4 +58,7 @@ void defineOptimizerKernels(napi_env env, napi_value exports);
 /** Adds the batch normalisation kernels (batchNormForward, batchNormBackward, batchNormMoments, batchNormTrainingBackward) to `exports`. */
 void defineBatchNormKernels(napi_env env, napi_value exports);
 
+/** Adds the average-pooling gradient (avgPoolGrad) to `exports`. */
+void defineAvgPoolKernels(napi_env env, napi_value exports);
+
 }  // namespace bertvision

@@ -20,6 +20,7 @@ import { installNativeLayerProducts } from './kernels/native-layer-products.js';
 import { installNativeAdam } from './kernels/native-adam.js';
 import { installNativeBatchNorm } from './kernels/native-batch-norm.js';
 import { installBatchNormTraining } from './kernels/batch-norm-training.js';
+import { installNativeAvgPoolGrad } from './kernels/native-avg-pool-grad.js';
 import { installNativeReluGrad } from './kernels/native-relu-grad.js';
 import { installNativeConv2D } from './kernels/native-conv2d.js';
 import { installNativeMatMul } from './kernels/native-matmul.js';
@@ -66,6 +67,7 @@ registerBackendCandidate({
       installNativeBatchNorm(); // BatchNormalization forward and gradient (Xception heads)
       installBatchNormTraining(); // and its training calls: batch moments and the whole gradient natively
       installNativeReluGrad();
+      installNativeAvgPoolGrad(); // the pooling gradient of the Xception heads, on every core
       installNativeTranspose();
       installNativeSum();
       installNativeLayerProducts();

@@ -188,6 +188,27 @@ export interface NativeAddon {
     epsilon: number,
   ): void;
   /**
+   * The average-pooling gradient (tfjs' `AvgPoolGrad`: the window size as divisor, padding counted) of float32 NHWC
+   * arrays inside `memory`: dy `[batch, outH, outW, C]` into dx `[batch, inH, inW, C]`. Absent in older addons.
+   */
+  avgPoolGrad?(
+    memory: ArrayBuffer,
+    dyByteOffset: number,
+    dxByteOffset: number,
+    batch: number,
+    inH: number,
+    inW: number,
+    channels: number,
+    outH: number,
+    outW: number,
+    filterHeight: number,
+    filterWidth: number,
+    strideHeight: number,
+    strideWidth: number,
+    padTop: number,
+    padLeft: number,
+  ): void;
+  /**
    * One Adam step over `count` float32s inside `memory` (outputs may be the inputs): `coefficients` are β1, 1−β1, β2,
    * 1−β2, 1−β1ᵗ, 1−β2ᵗ, ε and −lr, each operation rounded as tfjs' AdamOptimizer rounds it. Absent in older addons.
    */
