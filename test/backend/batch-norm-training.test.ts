@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BATCH_NORM_TRAINING_GRAD_KERNEL } from '../../src/backend/kernels/batch-norm-training.js';
 import { getArchitecture } from '../../src/models/registry.js';
+import { nativeAddon } from '../../src/platform/native.js';
 import { useBackend } from '../helpers/backends.js';
 
 interface Case {
@@ -92,16 +93,15 @@ async function onBoth(c: Case): Promise<{ cpu: Outcome; wasm: Outcome }> {
   return { cpu, wasm };
 }
 
-let native = false;
+const native = nativeAddon()?.batchNormTrainingBackward !== undefined;
 
-describe('training-mode BatchNormalization on the native kernels', () => {
+describe.skipIf(!native)('training-mode BatchNormalization on the native kernels', () => {
   beforeAll(async () => {
     await useBackend('wasm');
-    native = tf.getKernel(BATCH_NORM_TRAINING_GRAD_KERNEL, 'wasm') !== undefined;
+    expect(tf.getKernel(BATCH_NORM_TRAINING_GRAD_KERNEL, 'wasm')).toBeDefined();
   });
 
   it.each(CASES)('matches tfjs-layers on the cpu backend for $shape', async (c) => {
-    if (!native) return;
     const { cpu, wasm } = await onBoth(c);
     expect(wasm.kernels).toContain('BertvisionBatchNormMoments');
     expect(wasm.kernels).toContain(BATCH_NORM_TRAINING_GRAD_KERNEL);
@@ -118,7 +118,6 @@ describe('training-mode BatchNormalization on the native kernels', () => {
   });
 
   it('leaves inference to tfjs-layers and leaves no tensor behind', async () => {
-    if (!native) return;
     await useBackend('wasm');
     const layer = tf.layers.batchNormalization({});
     const x = tf.randomNormal([4, 8], 0, 1, 'float32', 1);
@@ -134,7 +133,6 @@ describe('training-mode BatchNormalization on the native kernels', () => {
   });
 
   it('trains xception-abbreviated steps to the losses of tfjs-layers on the cpu backend', async () => {
-    if (!native) return;
     const shape: [number, number, number] = [1, 32, 3];
     const run = async (): Promise<number[]> => {
       const model = getArchitecture('xception-abbreviated').build({ inputShape: shape });
