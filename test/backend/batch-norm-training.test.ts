@@ -117,6 +117,33 @@ describe.skipIf(!native)('training-mode BatchNormalization on the native kernels
     }
   });
 
+  it('reads only live tensors in the backward pass (the moments outlive the layer call)', async () => {
+    await useBackend('wasm');
+    const layer = tf.layers.batchNormalization({});
+    const x = tf.variable(tf.randomNormal([16, 8], 0, 1, 'float32', 1));
+    const engine = tf.engine() as unknown as { runKernel: (...a: unknown[]) => unknown };
+    const runKernel = engine.runKernel;
+    const disposed: string[] = [];
+    engine.runKernel = function (this: unknown, name: unknown, inputs: unknown, attrs: unknown) {
+      if (name === BATCH_NORM_TRAINING_GRAD_KERNEL) {
+        for (const [key, t] of Object.entries(inputs as Record<string, tf.Tensor>))
+          if (t.isDisposed) disposed.push(key);
+      }
+      return runKernel.call(this, name, inputs, attrs);
+    };
+    try {
+      const { value, grads } = tf.variableGrads(
+        () => tf.sum(tf.square(layer.apply(x, { training: true }) as tf.Tensor)),
+        [x],
+      );
+      tf.dispose([value, ...Object.values(grads)]);
+    } finally {
+      engine.runKernel = runKernel;
+    }
+    expect(disposed).toEqual([]);
+    x.dispose();
+  });
+
   it('leaves inference to tfjs-layers and leaves no tensor behind', async () => {
     await useBackend('wasm');
     const layer = tf.layers.batchNormalization({});

@@ -98,19 +98,19 @@ function batchNormTraining(
   const [mean, variance] = tf.engine().runKernel(BATCH_NORM_MOMENTS_KERNEL, { x }) as [tf.Tensor, tf.Tensor];
   const normalise = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const [input, scale, offset, save] = args as [tf.Tensor, tf.Tensor, tf.Tensor, tf.GradSaveFunc];
-    save([input, scale]);
+    // saved, not captured: the layer's tidy disposes mean and variance before the backward pass runs
+    save([input, scale, mean, variance]);
     return {
       value: tf.batchNorm(input, mean, variance, offset, scale, epsilon),
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [xs, scaleSaved] = saved as [tf.Tensor, tf.Tensor];
-        const grads = tf
+        const [xs, scaleSaved, meanSaved, varianceSaved] = saved as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
+        return tf
           .engine()
           .runKernel(
             BATCH_NORM_TRAINING_GRAD_KERNEL,
-            { x: xs, mean, variance, scale: scaleSaved, dy },
+            { x: xs, mean: meanSaved, variance: varianceSaved, scale: scaleSaved, dy },
             { varianceEpsilon: epsilon },
           ) as tf.Tensor[];
-        return grads;
       },
     };
   });
