@@ -160,8 +160,8 @@ export function installBatchNormTraining(backendName = 'wasm'): boolean {
       x.dtype === 'float32' &&
       x.rank >= 2 &&
       (this.axis === -1 || this.axis === x.rank - 1) &&
-      this.gamma !== null &&
-      this.beta !== null &&
+      this.gamma != null &&
+      this.beta != null &&
       tf.getKernel(BATCH_NORM_TRAINING_GRAD_KERNEL, tf.getBackend()) !== undefined;
     if (!usable) return original.call(this, inputs, kwargs);
     return tf.tidy(() => {
