@@ -1,5 +1,4 @@
 // The average-pooling gradient working in place on the WebAssembly backend's heap (see avg_pool.h).
-#include <cmath>
 #include <string>
 
 #include "avg_pool.h"
@@ -29,20 +28,9 @@ napi_value AvgPoolGrad(napi_env env, napi_callback_info info) {
   for (int i = 0; i < 14; ++i) {
     if (!readNumber(env, args[i + 1], v[i])) return nullptr;
   }
-  for (int i = 0; i < 2; ++i) {
-    if (!(v[i] >= 0) || v[i] != std::floor(v[i]) || std::fmod(v[i], 4.0) != 0) {
-      return throwError(env, prefix + "byte offsets must be non-negative multiples of 4");
-    }
-  }
+  if (!checkAlignedOffsets(env, v, 2, prefix)) return nullptr;
   const double* d = v + 2;
-  for (int i = 0; i < 12; ++i) {
-    if (!(d[i] >= 0) || d[i] != std::floor(d[i]) || d[i] > 2147483647.0) {
-      return throwError(env, prefix + "bad dimensions (" + kAvgPoolDims[i] + " must be a non-negative integer below 2^31)");
-    }
-  }
-  for (int i : {6, 7, 8, 9}) {
-    if (d[i] < 1) return throwError(env, prefix + "bad dimensions (" + kAvgPoolDims[i] + " must be at least 1)");
-  }
+  if (!checkDimensions(env, d, kAvgPoolDims, 12, {6, 7, 8, 9}, prefix)) return nullptr;  // window, strides
   if (d[10] >= d[6] || d[11] >= d[7]) return throwError(env, prefix + "bad dimensions (padding must be below the window)");
   const double dxBytes = 4 * d[0] * d[1] * d[2] * d[3], dyBytes = 4 * d[0] * d[4] * d[5] * d[3];
   if (v[0] + dyBytes > static_cast<double>(memoryBytes) || v[1] + dxBytes > static_cast<double>(memoryBytes)) {

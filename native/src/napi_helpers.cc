@@ -1,6 +1,8 @@
 // Node-API helpers shared by the addon's translation units.
 #include "napi_helpers.h"
 
+#include <cmath>
+
 namespace bertvision {
 
 bool cpuHasAvx2Fma() {
@@ -68,6 +70,34 @@ bool readArrayBuffer(napi_env env, napi_value value, const std::string& kernel, 
   if (napi_get_arraybuffer_info(env, value, &data, &bytes) == napi_ok) return true;
   throwError(env, kernel + ": expected an ArrayBuffer");
   return false;
+}
+
+bool checkAlignedOffsets(napi_env env, const double* offsets, int count, const std::string& prefix) {
+  for (int i = 0; i < count; ++i) {
+    const double v = offsets[i];
+    if (!(v >= 0) || v != std::floor(v) || std::fmod(v, 4.0) != 0) {
+      throwError(env, prefix + "byte offsets must be non-negative multiples of 4");
+      return false;
+    }
+  }
+  return true;
+}
+
+bool checkDimensions(napi_env env, const double* dims, const char* const* names, int count,
+                     std::initializer_list<int> atLeastOne, const std::string& prefix) {
+  for (int i = 0; i < count; ++i) {
+    if (!(dims[i] >= 0) || dims[i] != std::floor(dims[i]) || dims[i] > 2147483647.0) {
+      throwError(env, prefix + "bad dimensions (" + names[i] + " must be a non-negative integer below 2^31)");
+      return false;
+    }
+  }
+  for (int i : atLeastOne) {
+    if (dims[i] < 1) {
+      throwError(env, prefix + "bad dimensions (" + names[i] + " must be at least 1)");
+      return false;
+    }
+  }
+  return true;
 }
 
 bool readHeapArguments(napi_env env, const char* kernel, napi_value* args, size_t pointers, uint8_t*& base, double* offsets, size_t& count) {

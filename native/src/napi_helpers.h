@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <string>
 
 namespace bertvision {
@@ -39,6 +40,19 @@ bool readNumber(napi_env env, napi_value value, double& out);
  * anything else.
  */
 bool readArrayBuffer(napi_env env, napi_value value, const std::string& kernel, void*& data, size_t& bytes);
+
+/**
+ * Whether each of `count` byte offsets is a non-negative multiple of 4; false, with a JS Error "`prefix`byte offsets
+ * must be non-negative multiples of 4" pending, otherwise.
+ */
+bool checkAlignedOffsets(napi_env env, const double* offsets, int count, const std::string& prefix);
+
+/**
+ * Whether each of `count` dimensions is a non-negative integer below 2^31 and those at the indices `atLeastOne` are at
+ * least 1; false, with a JS Error "`prefix`bad dimensions (NAME must …)" naming the first that is not, otherwise.
+ */
+bool checkDimensions(napi_env env, const double* dims, const char* const* names, int count,
+                     std::initializer_list<int> atLeastOne, const std::string& prefix);
 
 /** The bytes of a typed array; false (with a JS exception pending) for anything else. */
 bool readView(napi_env env, napi_value value, uint8_t*& data, size_t& bytes);

@@ -334,20 +334,9 @@ napi_value DepthwiseGradient(napi_env env, napi_callback_info info, bool filter)
   for (int i = 0; i < 18; ++i) {
     if (!readNumber(env, args[i + 1], v[i])) return nullptr;
   }
-  for (int i = 0; i < 3; ++i) {
-    if (!(v[i] >= 0) || v[i] != std::floor(v[i]) || std::fmod(v[i], 4.0) != 0) {
-      return throwError(env, prefix + "byte offsets must be non-negative multiples of 4");
-    }
-  }
+  if (!checkAlignedOffsets(env, v, 3, prefix)) return nullptr;
   const double* d = v + 3;
-  for (int i = 0; i < 15; ++i) {
-    if (!(d[i] >= 0) || d[i] != std::floor(d[i]) || d[i] > 2147483647.0) {
-      return throwError(env, prefix + "bad dimensions (" + kDepthwiseDims[i] + " must be a non-negative integer below 2^31)");
-    }
-  }
-  for (int i : {4, 9, 10, 11, 12}) {  // M, strides, dilations
-    if (d[i] < 1) return throwError(env, prefix + "bad dimensions (" + kDepthwiseDims[i] + " must be at least 1)");
-  }
+  if (!checkDimensions(env, d, kDepthwiseDims, 15, {4, 9, 10, 11, 12}, prefix)) return nullptr;  // M, strides, dilations
   const double batch = d[0], inH = d[1], inW = d[2], C = d[3], M = d[4], outH = d[5], outW = d[6], kh = d[7], kw = d[8];
   const double xBytes = 4 * batch * inH * inW * C, yBytes = 4 * batch * outH * outW * C * M, wBytes = 4 * kh * kw * C * M;
   // [x, dy, dw] for the filter gradient, [dy, w, dx] for the input gradient
