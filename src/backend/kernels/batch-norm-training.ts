@@ -26,8 +26,6 @@ export const BATCH_NORM_TRAINING_GRAD_KERNEL = 'BertvisionBatchNormTrainingGrad'
 
 type Info = tf.TensorInfo;
 
-const elements = (info: Info): number => info.shape.reduce((p, d) => p * d, 1);
-
 /** Registers the two kernels on the wasm backend where the addon has them. @returns whether both are registered. */
 function registerKernels(backendName: string): boolean {
   const addon = nativeAddon();
@@ -45,7 +43,7 @@ function registerKernels(backendName: string): boolean {
         const mean = wasm.makeOutput([channels], 'float32');
         const variance = wasm.makeOutput([channels], 'float32');
         const at = (t: Info): number => heapOffset(wasm, t);
-        moments(heapBuffer(wasm), at(x), at(mean), at(variance), elements(x) / channels, channels);
+        moments(heapBuffer(wasm), at(x), at(mean), at(variance), tf.util.sizeFromShape(x.shape) / channels, channels);
         return [mean, variance];
       },
     });
@@ -63,18 +61,17 @@ function registerKernels(backendName: string): boolean {
         const dScale = wasm.makeOutput([channels], 'float32');
         const dOffset = wasm.makeOutput([channels], 'float32');
         const at = (t: Info): number => heapOffset(wasm, t);
-        const [xAt, meanAt, varianceAt, scaleAt, dyAt] = [x!, mean!, variance!, scale!, dy!].map(at) as number[];
         backward(
           heapBuffer(wasm),
-          xAt!,
-          meanAt!,
-          varianceAt!,
-          scaleAt!,
-          dyAt!,
+          at(x!),
+          at(mean!),
+          at(variance!),
+          at(scale!),
+          at(dy!),
           at(dx),
           at(dScale),
           at(dOffset),
-          elements(x!) / channels,
+          tf.util.sizeFromShape(x!.shape) / channels,
           channels,
           varianceEpsilon,
         );

@@ -45,7 +45,7 @@ export function installNativeAdam(backendName = 'wasm'): boolean {
         a.negativeLearningRate,
       ]);
       const [wOut, mOut, vOut] = outputs.map((o) => heapOffset(wasm, o)) as [number, number, number];
-      const count = shape.reduce((p, d) => p * d, 1);
+      const count = tf.util.sizeFromShape(shape);
       const at = (info: tf.TensorInfo): number => heapOffset(wasm, info);
       adamUpdate(heapBuffer(wasm), at(w), at(g), at(m), at(v), wOut, mOut, vOut, count, coefficients);
       return outputs;

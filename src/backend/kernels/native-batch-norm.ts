@@ -34,8 +34,6 @@ function channelsOf(x: Info, perChannel: Array<Info | undefined>): number | unde
   return perChannel.every(fits) ? channels : undefined;
 }
 
-const elements = (info: Info): number => info.shape.reduce((p, d) => p * d, 1);
-
 /**
  * Installs the native forward `FusedBatchNorm` and {@link BATCH_NORM_GRAD_KERNEL} on the wasm backend, and the
  * gradient that uses it. Idempotent; call after the wasm backend's package is imported (the Node entry does it).
@@ -54,7 +52,7 @@ export function installNativeBatchNorm(backendName = 'wasm'): boolean {
     const wasm = args.backend as unknown as WasmBackend;
     const y = wasm.makeOutput([...x.shape], 'float32');
     const at = (t: Info | undefined): number => (t === undefined ? -1 : heapOffset(wasm, t));
-    const rows = elements(x) / channels;
+    const rows = tf.util.sizeFromShape(x.shape) / channels;
     forward(
       heapBuffer(wasm),
       at(x),
@@ -87,7 +85,7 @@ export function installNativeBatchNorm(backendName = 'wasm'): boolean {
         ] as [Info, Info, Info, Info, Info];
         const at = (t: Info | undefined): number => (t === undefined ? -1 : heapOffset(wasm, t));
         const [dx, dMean, dVariance, dScale, dOffset] = outputs.map(at) as [number, number, number, number, number];
-        const rows = elements(x!) / channels;
+        const rows = tf.util.sizeFromShape(x!.shape) / channels;
         backward(
           heapBuffer(wasm),
           at(x),

@@ -34,7 +34,7 @@ export function installNativeReluGrad(backendName = 'wasm'): boolean {
         const { x, dy } = inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
         const wasm = backend as unknown as WasmBackend;
         const dx = wasm.makeOutput([...x.shape], 'float32');
-        const count = x.shape.reduce((p, d) => p * d, 1);
+        const count = tf.util.sizeFromShape(x.shape);
         reluGrad(heapBuffer(wasm), heapOffset(wasm, x), heapOffset(wasm, dy), heapOffset(wasm, dx), count);
         return dx;
       },
