@@ -217,6 +217,60 @@ napi_value AdviseHugePages(napi_env env, napi_callback_info info) {
   return result;
 }
 
+/** One asynchronous page population in flight (see PopulateHeap). */
+struct HeapPopulation {
+  uint8_t* start;
+  size_t bytes;
+  size_t populated = 0;
+  napi_ref memoryRef;
+  napi_deferred deferred;
+  napi_async_work work;
+};
+
+void executeHeapPopulation(napi_env, void* data) {
+  auto* population = static_cast<HeapPopulation*>(data);
+  population->populated = populateWritable(population->start, population->bytes);
+}
+
+void completeHeapPopulation(napi_env env, napi_status, void* data) {
+  auto* population = static_cast<HeapPopulation*>(data);
+  napi_value result;
+  napi_create_double(env, static_cast<double>(population->populated), &result);
+  napi_resolve_deferred(env, population->deferred, result);
+  napi_delete_reference(env, population->memoryRef);
+  napi_delete_async_work(env, population->work);
+  delete population;
+}
+
+/**
+ * populateHeap(memory: ArrayBuffer, offset: number, bytes: number) → Promise<number>: faults in memory's pages
+ * [offset, offset + bytes) off the main thread without changing their contents (see populateWritable in
+ * heap_pages.h); resolves with the bytes populated (0 where the kernel cannot).
+ */
+napi_value PopulateHeap(napi_env env, napi_callback_info info) {
+  napi_value args[3];
+  if (!readArguments(env, info, 3, args)) return nullptr;
+  void* memory;
+  size_t memoryBytes;
+  if (!readArrayBuffer(env, args[0], "populateHeap", memory, memoryBytes)) return nullptr;
+  double offset, bytes;
+  if (!readNumber(env, args[1], offset) || !readNumber(env, args[2], bytes)) return nullptr;
+  if (!(offset >= 0) || !(bytes >= 0) || offset + bytes > static_cast<double>(memoryBytes)) {
+    return throwError(env, "populateHeap: the range is outside the memory");
+  }
+  auto* population = new HeapPopulation();
+  population->start = static_cast<uint8_t*>(memory) + static_cast<size_t>(offset);
+  population->bytes = static_cast<size_t>(bytes);
+  napi_value promise, name;
+  napi_create_reference(env, args[0], 1, &population->memoryRef);
+  napi_create_promise(env, &population->deferred, &promise);
+  napi_create_string_utf8(env, "bertvision.populateHeap", NAPI_AUTO_LENGTH, &name);
+  napi_create_async_work(env, nullptr, name, executeHeapPopulation, completeHeapPopulation, population,
+                         &population->work);
+  napi_queue_async_work(env, population->work);
+  return promise;
+}
+
 napi_value Init(napi_env env, napi_value exports) {
   const napi_property_descriptor functions[] = {
       {"capabilities", nullptr, Capabilities, nullptr, nullptr, nullptr, napi_default, nullptr},
@@ -225,6 +279,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"unmapFile", nullptr, UnmapFile, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"readMapped", nullptr, ReadMapped, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"adviseHugePages", nullptr, AdviseHugePages, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"populateHeap", nullptr, PopulateHeap, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof functions / sizeof functions[0], functions);
   defineWasmHeapKernels(env, exports);

@@ -78,9 +78,28 @@ size_t adviseHugePages(const uint8_t* base, size_t limitBytes) {
   return madvise(const_cast<uint8_t*>(base), bytes, MADV_HUGEPAGE) == 0 ? bytes : 0;
 }
 
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23  // Linux 5.14 (older headers lack the name; older kernels answer EINVAL)
+#endif
+
+size_t populateWritable(uint8_t* start, size_t bytes) {
+  constexpr uintptr_t kPage = 4096;
+  constexpr size_t kStep = size_t{2} << 20;
+  const uintptr_t first = (reinterpret_cast<uintptr_t>(start) + kPage - 1) & ~(kPage - 1);
+  const uintptr_t end = (reinterpret_cast<uintptr_t>(start) + bytes) & ~(kPage - 1);
+  uintptr_t at = first;
+  while (at < end) {
+    const size_t length = std::min<size_t>(kStep, end - at);
+    if (madvise(reinterpret_cast<void*>(at), length, MADV_POPULATE_WRITE) != 0) break;
+    at += length;
+  }
+  return at > first ? at - first : 0;
+}
+
 #else
 
 size_t adviseHugePages(const uint8_t*, size_t) { return 0; }
+size_t populateWritable(uint8_t*, size_t) { return 0; }
 
 #endif
 

@@ -14,4 +14,12 @@ namespace bertvision {
  */
 size_t adviseHugePages(const uint8_t* base, size_t limitBytes);
 
+/**
+ * Faults in the pages of [start, start + bytes) as if written (madvise(MADV_POPULATE_WRITE), Linux 5.14 and later)
+ * without changing a byte of them, so it may run while other threads read and write the same memory. Works in 2 MiB
+ * steps and stops at the first step the kernel refuses. Returns the bytes populated: 0 where the kernel lacks
+ * MADV_POPULATE_WRITE or not on Linux.
+ */
+size_t populateWritable(uint8_t* start, size_t bytes);
+
 }  // namespace bertvision

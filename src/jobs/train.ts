@@ -19,6 +19,7 @@ import { layerMixes, layerWeightsSvg, learningCurvesSvg } from '../report/index.
 import { readSquadQuestions, type SquadQuestion } from '../squad/dataset.js';
 import type { PostprocessOptions } from '../squad/decode/hf.js';
 import * as tf from '@tensorflow/tfjs';
+import { prefaultTrainingHeap } from '../backend/wasm-heap-prefault.js';
 import { type FitOptions, fit, type ResumePoint, type TrainingProgress } from '../train/trainer.js';
 import type { FitCallback } from '../train/fit-callbacks.js';
 import type { EpochSummary, TrainerState } from '../train/trainer-state.js';
@@ -225,6 +226,7 @@ export async function trainHead(options: TrainHeadOptions): Promise<TrainHeadRes
             ...(options.adapterDim ? { adapterDim: options.adapterDim } : {}),
           }),
         );
+    prefaultTrainingHeap(model, batchSize); // the first step's fresh heap pages fault in on another thread
     const meta = (model.getUserDefinedMetadata() ?? {}) as Record<string, unknown>;
     model.setUserDefinedMetadata({ ...meta, bertvision_store: expectedFrom(train) });
     const shuffle = options.shuffle === 'none' ? false : { seed, mode: options.shuffle ?? 'full' };

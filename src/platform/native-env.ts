@@ -62,6 +62,17 @@ export function hugePagesAllowed(
   return switchOn('BERTVISION_HUGE_PAGES', value, 'huge pages stay on', warn);
 }
 
+/**
+ * Whether `value` (of `BERTVISION_PREFAULT`) allows faulting in a training step's heap ahead of the first step:
+ * unset, empty, 1/true/on/yes → true; 0/false/off/no → false; anything else → true, with a warning.
+ */
+export function prefaultAllowed(
+  value: string | undefined,
+  warn: (key: string, message: string) => void = warnOnce,
+): boolean {
+  return switchOn('BERTVISION_PREFAULT', value, 'pre-faulting stays on', warn);
+}
+
 /** The largest thread count accepted: 4 threads per core. */
 export function maxThreads(cores = availableParallelism()): number {
   return 4 * Math.max(1, cores);

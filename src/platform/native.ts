@@ -293,6 +293,12 @@ export interface NativeAddon {
    * off Linux, with transparent huge pages set to `never`, or when madvise refuses. Absent in addons built before it.
    */
   adviseHugePages?(memory: ArrayBuffer, limitBytes: number): number;
+  /**
+   * Faults in `memory`'s pages `[offset, offset + bytes)` off the main thread without changing their contents
+   * (madvise(MADV_POPULATE_WRITE), Linux 5.14+; native/src/heap_pages.h). Resolves with the bytes populated: 0 where
+   * the kernel cannot. Absent in addons built before it.
+   */
+  populateHeap?(memory: ArrayBuffer, offset: number, bytes: number): Promise<number>;
 }
 
 /** Whether the addon is in use, and if not, why. */

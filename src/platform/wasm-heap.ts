@@ -5,7 +5,7 @@ import type * as tf from '@tensorflow/tfjs';
 
 /** The parts of tfjs-backend-wasm's `BackendWasm` the native kernels use. */
 export interface WasmBackend {
-  wasm: { HEAPU8: Uint8Array };
+  wasm: { HEAPU8: Uint8Array; _malloc(bytes: number): number; _free(offset: number): void };
   dataIdMap: { get(dataId: object): { memoryOffset: number } };
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
   disposeData(dataId: object): boolean;

@@ -10,6 +10,7 @@ import { HUGE_PAGES_ENV_VAR, adviseWasmHeapHugePages } from '../../src/backend/w
 import { initBackend } from '../../src/index.node.js';
 import { nativeAddon, nativeKernelStatus } from '../../src/platform/native.js';
 import { hugePagesAllowed } from '../../src/platform/native-env.js';
+import { freshMemory, vmFlagsAt } from '../helpers/proc-maps.js';
 
 const MiB = 2 ** 20;
 
@@ -20,30 +21,6 @@ function hugePagesOffered(): boolean {
   } catch {
     return false;
   }
-}
-
-/** The VmFlags of the /proc/self/smaps mapping that contains `address`. */
-function vmFlagsAt(address: bigint): string[] {
-  const lines = readFileSync('/proc/self/smaps', 'utf8').split('\n');
-  let inside = false;
-  for (const line of lines) {
-    const range = /^([0-9a-f]+)-([0-9a-f]+) /.exec(line);
-    if (range) {
-      inside = BigInt(`0x${range[1]}`) <= address && address < BigInt(`0x${range[2]}`);
-      continue;
-    }
-    if (inside && line.startsWith('VmFlags:')) return line.slice('VmFlags:'.length).trim().split(/\s+/);
-  }
-  throw new Error(`no mapping contains 0x${address.toString(16)}`);
-}
-
-/** The address ranges (`start-end`, hex) of this process's mappings. */
-function mappingsOf(): Set<string> {
-  return new Set(
-    readFileSync('/proc/self/maps', 'utf8')
-      .split('\n')
-      .map((line) => line.split(' ')[0] ?? ''),
-  );
 }
 
 describe('BERTVISION_HUGE_PAGES', () => {
@@ -70,23 +47,6 @@ describe.skipIf(!nativeKernelStatus().loaded || platform() !== 'linux' || !hugeP
       if (!fn) throw new Error('the loaded addon has no adviseHugePages');
       return fn(memory, limit);
     };
-
-    /**
-     * A fresh memory and the address of its first byte: the new read-write mapping of exactly its committed size that
-     * is directly followed by the rest of its reservation (a new inaccessible mapping).
-     */
-    function freshMemory(initialPages: number): { memory: WebAssembly.Memory; start: bigint } {
-      const before = mappingsOf();
-      const memory = new WebAssembly.Memory({ initial: initialPages, maximum: 65536 });
-      new Uint8Array(memory.buffer)[0] = 1;
-      const added = [...mappingsOf()]
-        .filter((range) => range !== '' && !before.has(range))
-        .map((range) => range.split('-').map((hex) => BigInt(`0x${hex}`)) as [bigint, bigint]);
-      const committed = BigInt(initialPages * 64 * 1024);
-      const first = added.find(([start, end]) => end - start === committed && added.some(([next]) => next === end));
-      if (first === undefined) throw new Error('found no mapping for the new memory in /proc/self/maps');
-      return { memory, start: first[0] };
-    }
 
     it('marks the heap mapping VM_HUGEPAGE (smaps "hg"), only up to the limit asked for', () => {
       const { memory, start } = freshMemory(16); // 1 MiB committed of a 4 GiB reservation
