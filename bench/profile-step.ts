@@ -5,7 +5,7 @@
  * adapter's two matrix products alone (plain layouts, the same shapes, the same kernel) to give the step's share of
  * the GEMM limit.
  *
- *   npx tsx bench/profile-step.ts STORE --arch ARCH [--batch B] [--steps 4]        print one head's profile
+ *   npx tsx bench/profile-step.ts STORE --arch ARCH [--batch B] [--steps 6]        print one head's profile
  *   npx tsx bench/profile-step.ts --write STORE:ARCH[:B] [STORE:ARCH[:B] ...]      the `step-profile` section of
  *                                                                                   docs/benchmarks.md
  * `--matmul bf16` (anywhere) times the opt-in bf16 products. Kernel times nest: a custom-gradient scope (`unnamed scope`) includes the kernels it runs, so it is listed apart.
@@ -15,6 +15,7 @@ import * as tf from '@tensorflow/tfjs';
 import '../src/backend/node-candidates.js';
 import { initBackend } from '../src/backend/choose.js';
 import { setMatMulPrecision } from '../src/backend/kernels/native-matmul.js';
+import { prefaultTrainingHeap } from '../src/backend/wasm-heap-prefault.js';
 import { storeBatchSource } from '../src/data/dataset-tf.js';
 import { getArchitecture } from '../src/models/registry.js';
 import { openStore } from '../src/store/open-store.js';
@@ -27,6 +28,8 @@ interface Profile {
   batch: number;
   readMs: number;
   stepMs: number;
+  /** Every timed step, in order (the heap still grows over the first few). */
+  stepsMs: number[];
   kernels: Array<{ name: string; ms: number }>;
   /** The adapter's forward and kernel-gradient products timed alone, when the head has a shared adapter. */
   gemmMs?: number;
@@ -64,6 +67,7 @@ async function profileHead(path: string, arch: string, batchSize: number | undef
   const inputShape = store.tensors[store.activations]!.shape.slice(1) as [number, number, number];
   const batch = batchSize ?? (info.task === 'binary' ? 64 : 8);
   const model = info.build({ inputShape });
+  prefaultTrainingHeap(model, batch); // as trainHead does
   const source = storeBatchSource(store, {
     batchSize: batch,
     labels: info.task,
@@ -75,11 +79,17 @@ async function profileHead(path: string, arch: string, batchSize: number | undef
   const read: number[] = [];
   const step: number[] = [];
   const kernels = new Map<string, number[]>();
-  const iterator = source.batches(0)[Symbol.asyncIterator]();
+  // a small store is read for as many epochs as the steps need
+  let epoch = 0;
+  let iterator = source.batches(epoch)[Symbol.asyncIterator]();
   for (let done = 0; done <= steps; done++) {
     const t0 = performance.now();
-    const next = await iterator.next();
-    if (next.done) break;
+    let next = await iterator.next();
+    if (next.done) {
+      iterator = source.batches(++epoch)[Symbol.asyncIterator]();
+      next = await iterator.next();
+      if (next.done) break;
+    }
     const t1 = performance.now();
     const profile = await tf.profile(async () => {
       await model.trainOnBatch(next.value.xs, next.value.ys);
@@ -107,6 +117,7 @@ async function profileHead(path: string, arch: string, batchSize: number | undef
     batch,
     readMs: median(read),
     stepMs: median(step),
+    stepsMs: step,
     kernels: [...kernels.entries()].map(([name, ms]) => ({ name, ms: median(ms) })).sort((a, b) => b.ms - a.ms),
   };
   if (A !== undefined) {
@@ -141,7 +152,7 @@ if (args[0] === '--write') {
   const rows: Array<Array<string | number>> = [];
   for (const spec of args.slice(1).filter((a, i, all) => a !== '--matmul' && all[i - 1] !== '--matmul')) {
     const [path, arch, batch] = spec.split(':') as [string, string, string | undefined];
-    const p = await profileHead(path, arch, batch ? Number(batch) : undefined, 3);
+    const p = await profileHead(path, arch, batch ? Number(batch) : undefined, 6);
     const stepTotal = p.readMs + p.stepMs;
     rows.push([
       p.arch,
@@ -158,7 +169,7 @@ if (args[0] === '--write') {
     '## Where a training step goes (`bench/profile-step.ts`)',
     '',
     `Machine: ${machineDescription()}, backend ${choice.backend}. ${new Date().toISOString().slice(0, 10)}.`,
-    'One step as `bertvision train` runs it, median of 3 after a warm-up: the read (file → tensor, float16 decoded',
+    'One step as `bertvision train` runs it, median of 6 after a warm-up: the read (file → tensor, float16 decoded',
     'into the backend) and `trainOnBatch`, with its five costliest kernels by `tf.profile` (ms). For the adapter heads,',
     "the last column compares the adapter's two matrix products per step (forward and kernel gradient) over the whole",
     'step against the same products alone on the same kernel: the share of the GEMM limit the step reaches.',
@@ -176,11 +187,13 @@ if (args[0] === '--write') {
     args[0]!,
     flag('--arch') ?? 'learned-pooling',
     batch ? Number(batch) : undefined,
-    Number(flag('--steps') ?? 4),
+    Number(flag('--steps') ?? 6),
   );
   console.log(`${p.arch} [${p.shape.join(',')}] on ${choice.backend}`);
   console.log(`${p.readMs.toFixed(2).padStart(9)} ms  read (file → tensor)`);
-  console.log(`${p.stepMs.toFixed(2).padStart(9)} ms  trainOnBatch`);
+  console.log(
+    `${p.stepMs.toFixed(2).padStart(9)} ms  trainOnBatch (median; steps: ${p.stepsMs.map((ms) => ms.toFixed(0)).join(', ')})`,
+  );
   for (const k of p.kernels.filter((k) => k.ms >= 0.05))
     console.log(
       `${k.ms.toFixed(2).padStart(9)} ms    ${k.name}${k.name.startsWith(NESTED) ? '  (nested: includes kernels below)' : ''}`,
