@@ -67,7 +67,11 @@ describe('columnReduction', () => {
     expect(columnReduction([4, 5, 6], [1, 0])).toMatchObject({ rows: 20, columns: 6 });
     expect(columnReduction([4, 5], -2)).toMatchObject({ rows: 4, columns: 5 });
     expect(columnReduction([64, 1, 16, 728], [0, 2])).toMatchObject({ rows: 1024, columns: 728 });
-    expect(columnReduction([1, 16, 40, 64], [0, 2])).toBeUndefined();
+    expect(columnReduction([1, 16, 40, 64], [0, 2])).toMatchObject({ batches: 16, rows: 40, columns: 64 });
+    expect(columnReduction([7, 3072, 386], 1)).toMatchObject({ batches: 7, rows: 3072, columns: 386 });
+    expect(columnReduction([4, 5, 6], [1, 0])).toMatchObject({ batches: 1 });
+    expect(columnReduction([300, 200], -1)).toBeUndefined(); // trailing axes after kept ones: tfjs' kernel
+    expect(columnReduction([8, 1, 5], 1)).toMatchObject({ batches: 1, rows: 1, columns: 40 });
     expect(columnReduction([4, 5, 6], [0, 2])).toBeUndefined();
     expect(columnReduction([4, 5], [0, 1])).toBeUndefined();
     expect(columnReduction([4, 5], [])).toBeUndefined();
