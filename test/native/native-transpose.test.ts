@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/index.node.js';
-import { blockForm, nativeTransposeCalls } from '../../src/backend/kernels/native-transpose.js';
+import { blockForm, nativeTransposeCalls, twoStepForm } from '../../src/backend/kernels/native-transpose.js';
 import { nativeKernelStatus } from '../../src/platform/native.js';
 
 interface Case {
@@ -68,5 +68,15 @@ describe('blockForm', () => {
     expect(blockForm([1, 5, 6], [0, 2, 1])).toEqual([1, 5, 6, 1]);
     expect(blockForm([4, 5, 6], [0, 1, 2])).toBeUndefined(); // identity
     expect(blockForm([4, 5, 6, 7], [3, 1, 0, 2])).toBeUndefined();
+  });
+});
+
+describe('twoStepForm', () => {
+  it('finds two block swaps through an intermediate order, only where one swap does not do', () => {
+    expect(twoStepForm([8, 384, 384, 7], [3, 2, 0, 1])).toEqual({ first: [2, 3, 0, 1], second: [1, 0, 2, 3] });
+    expect(twoStepForm([6, 40, 7], [2, 1, 0])).toEqual({ first: [1, 2, 0], second: [1, 0, 2] });
+    expect(twoStepForm([8, 384, 384, 7], [0, 1, 3, 2])).toBeUndefined(); // one swap
+    expect(twoStepForm([5, 6, 70, 8], [3, 2, 1, 0])).toBeUndefined(); // needs three
+    expect(twoStepForm([2, 3, 4, 5, 6, 7], [5, 4, 3, 2, 0, 1])).toBeUndefined(); // rank 6: not searched
   });
 });

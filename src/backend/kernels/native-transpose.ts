@@ -4,8 +4,9 @@
  * tfjs-backend-wasm permutes on one core at about 1.7 GB/s: the AdapterPooler's layer-axis moves (`[n, E, L]` →
  * `[n, L, E]` forward and `[E, n·L]` for the kernel gradient) took 39 ms of a 100 ms adapter-64 step on `[8, 384,
  * 384, 7]` (bench/profile-step.ts). Every permutation that, once size-1 axes are dropped and axes that stay adjacent
- * are merged, swaps two neighbouring groups of axes (`[A, B, C, D]` → `[A, C, B, D]`) goes native, on every core;
- * other permutations, small tensors and dtypes other than float32/int32 keep the previous kernel. Values are copied,
+ * are merged, swaps two neighbouring groups of axes (`[A, B, C, D]` → `[A, C, B, D]`) goes native, on every core, and
+ * so does one that two such swaps make (`[A, B, C]` → `[C, B, A]`, through an intermediate tensor: the unshared
+ * adapters' kernel-gradient layout, 120 ms of a 760 ms step in tfjs' kernel); other permutations, small tensors and dtypes other than float32/int32 keep the previous kernel. Values are copied,
  * not computed, so results are bit-identical to tfjs' kernel.
  */
 import type * as tf from '@tensorflow/tfjs';
@@ -58,21 +59,71 @@ export function blockForm(
   return undefined;
 }
 
+/** Every permutation of `0 … n-1`. */
+function permutations(n: number): number[][] {
+  if (n === 0) return [[]];
+  return permutations(n - 1).flatMap((p) =>
+    Array.from({ length: n }, (_v, i) => [...p.slice(0, i), n - 1, ...p.slice(i)]),
+  );
+}
+
+/** The most axes {@link twoStepForm} searches (5! intermediate orders). */
+const MAX_TWO_STEP_RANK = 5;
+
+/**
+ * Two {@link blockForm} transposes that together permute `shape` by `perm` (`[A, B, C]` → `[C, B, A]`: the unshared
+ * adapters' `[n, E, L]` → `[L, E, n]`), with the intermediate order `first`: transpose by `first`, then the result by
+ * `second`. Undefined when one block transpose does it, or no two do.
+ */
+export function twoStepForm(
+  shape: readonly number[],
+  perm: readonly number[],
+): { first: number[]; second: number[] } | undefined {
+  if (shape.length > MAX_TWO_STEP_RANK || blockForm(shape, perm)) return undefined;
+  for (const first of permutations(shape.length)) {
+    if (!blockForm(shape, first)) continue;
+    const middle = first.map((axis) => shape[axis]!);
+    const second = perm.map((axis) => first.indexOf(axis));
+    if (blockForm(middle, second)) return { first, second };
+  }
+  return undefined;
+}
+
 function nativeTranspose(addon: NativeAddon, args: KernelArgs): tf.TensorInfo | undefined {
   const { x } = args.inputs as { x: tf.TensorInfo };
   const { perm } = args.attrs as unknown as { perm: number[] };
   if (x.dtype !== 'float32' && x.dtype !== 'int32') return undefined;
   const count = x.shape.reduce((a, b) => a * b, 1);
   if (count < MIN_ELEMENTS) return undefined;
-  const form = blockForm(x.shape, perm);
-  if (!form) return undefined;
   const backend = args.backend as unknown as WasmBackend;
+  const form = blockForm(x.shape, perm);
+  if (form) {
+    const out = backend.makeOutput(
+      perm.map((axis) => x.shape[axis]!),
+      x.dtype,
+    );
+    calls++;
+    addon.transpose(heapBuffer(backend), heapOffset(backend, x), heapOffset(backend, out), ...form);
+    return out;
+  }
+  const steps = twoStepForm(x.shape, perm);
+  if (!steps) return undefined;
+  const middleShape = steps.first.map((axis) => x.shape[axis]!);
+  const middle = backend.makeOutput(middleShape, x.dtype);
   const out = backend.makeOutput(
     perm.map((axis) => x.shape[axis]!),
     x.dtype,
   );
   calls++;
-  addon.transpose(heapBuffer(backend), heapOffset(backend, x), heapOffset(backend, out), ...form);
+  const heap = heapBuffer(backend); // after both makeOutput calls, which may grow the heap
+  addon.transpose(heap, heapOffset(backend, x), heapOffset(backend, middle), ...blockForm(x.shape, steps.first)!);
+  addon.transpose(
+    heap,
+    heapOffset(backend, middle),
+    heapOffset(backend, out),
+    ...blockForm(middleShape, steps.second)!,
+  );
+  backend.disposeData(middle.dataId);
   return out;
 }
 
