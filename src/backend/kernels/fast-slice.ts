@@ -1,7 +1,7 @@
 /**
- * The WebAssembly backend's `Slice` and `SplitV` by runs of contiguous copies. tfjs-wasm 4.22 slices a `[8, 384, 384, 7]` batch to
- * its last layer (`x[..., -1:]`, the "-skip" heads' CLS skip) in 110 ms, most of a 210 ms adapter-64-skip step
- * (bench/profile-step.ts). Here the slice is reduced to runs: everything inside the innermost partly kept axis is
+ * The WebAssembly backend's `Slice` and `SplitV` by runs of contiguous copies. tfjs-wasm 4.22 slices a `[8, 384, 384,
+ * 7]` batch to its last layer (`x[..., -1:]`, the "-skip" heads' CLS skip) in 110 ms, most of a 210 ms adapter-64-skip
+ * step (bench/profile-step.ts). Here the slice is reduced to runs: everything inside the innermost partly kept axis is
  * one contiguous run per output position, copied with `copyWithin` when long and element by element when short. The
  * same values, bit for bit. 4-byte dtypes (float32, int32); others keep the previous kernel. Runs in Node and in
  * browsers (no native code).
@@ -84,8 +84,8 @@ function splitV(args: KernelArgs): tf.TensorInfo[] | undefined {
 }
 
 /**
- * Routes the wasm backend's float32/int32 `Slice` and `SplitV` to run copies. Idempotent; call after the wasm backend's package is
- * imported (the Node entry and the browser candidate do it).
+ * Routes the wasm backend's float32/int32 `Slice` and `SplitV` to run copies. Idempotent; call after the wasm
+ * backend's package is imported (the Node entry and the browser candidate do it).
  * @returns true when installed (now or before); false when the backend has no Slice kernel.
  */
 export function installFastSlice(backendName = 'wasm'): boolean {

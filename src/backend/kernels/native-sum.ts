@@ -3,12 +3,12 @@
  * only).
  *
  * tfjs-backend-wasm sums over a leading axis by transposing the input first, on one core: a bias gradient (the sum of
- * `dy [21504, 64]` over its rows) took 9 ms of an adapter-64 step (bench/profile-step.ts). Sums over every axis but
- * the trailing ones (`[R, C]` → `[C]`, axes of size 1 aside), or over a block of middle axes (`[B, R, C]` → `[B, C]`: the
- * unshared adapters' per-layer bias gradient `[7, 3072, 386]`, 76 ms in tfjs-wasm), of float32 tensors of at least
- * 2^15 values go native; the rest keep the previous kernel. The order of the additions differs from tfjs', so results differ in the last bits. `Mean` is the same
- * sums scaled by `1 / rows`: BatchNormalization's batch moments over `[B, H, W]` (142 ms of the 6.4 s of a full Xception
- * step at batch 64, for one `[64, 1, 16, 728]` shape) are such means.
+ * `dy [21504, 64]` over its rows) took 9 ms of an adapter-64 step (bench/profile-step.ts). Sums over every axis but the
+ * trailing ones (`[R, C]` → `[C]`, axes of size 1 aside), or over a block of middle axes (`[B, R, C]` → `[B, C]`: the
+ * unshared adapters' per-layer bias gradient `[7, 3072, 386]`, 76 ms in tfjs-wasm), of float32 tensors of at least 2^15
+ * values go native; the rest keep the previous kernel. The order of the additions differs from tfjs', so results differ
+ * in the last bits. `Mean` is the same sums scaled by `1 / rows`: BatchNormalization's batch moments over `[B, H, W]`
+ * (142 ms of the 6.4 s of a full Xception step at batch 64, for one `[64, 1, 16, 728]` shape) are such means.
  */
 import * as tf from '@tensorflow/tfjs';
 import { nativeAddon, type NativeAddon } from '../../platform/native.js';

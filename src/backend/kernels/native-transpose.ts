@@ -1,13 +1,14 @@
 /**
  * The WebAssembly backend's `Transpose` on bertvision's native block transpose (Node only).
  *
- * tfjs-backend-wasm permutes on one core at about 1.7 GB/s: the AdapterPooler's layer-axis moves (`[n, E, L]` →
- * `[n, L, E]` forward and `[E, n·L]` for the kernel gradient) took 39 ms of a 100 ms adapter-64 step on `[8, 384,
- * 384, 7]` (bench/profile-step.ts). Every permutation that, once size-1 axes are dropped and axes that stay adjacent
- * are merged, swaps two neighbouring groups of axes (`[A, B, C, D]` → `[A, C, B, D]`) goes native, on every core, and
- * so does one that two such swaps make (`[A, B, C]` → `[C, B, A]`, through an intermediate tensor: the unshared
- * adapters' kernel-gradient layout, 120 ms of a 760 ms step in tfjs' kernel); other permutations, small tensors and dtypes other than float32/int32 keep the previous kernel. Values are copied,
- * not computed, so results are bit-identical to tfjs' kernel.
+ * tfjs-backend-wasm permutes on one core at about 1.7 GB/s: the AdapterPooler's layer-axis moves (`[n, E, L]` → `[n, L,
+ * E]` forward and `[E, n·L]` for the kernel gradient) took 39 ms of a 100 ms adapter-64 step on `[8, 384, 384, 7]`
+ * (bench/profile-step.ts). Every permutation that, once size-1 axes are dropped and axes that stay adjacent are merged,
+ * swaps two neighbouring groups of axes (`[A, B, C, D]` → `[A, C, B, D]`) goes native, on every core, and so does one
+ * that two such swaps make (`[A, B, C]` → `[C, B, A]`, through an intermediate tensor: the unshared adapters'
+ * kernel-gradient layout, 120 ms of a 760 ms step in tfjs' kernel); other permutations, small tensors and dtypes other
+ * than float32/int32 keep the previous kernel. Values are copied, not computed, so results are bit-identical to tfjs'
+ * kernel.
  */
 import type * as tf from '@tensorflow/tfjs';
 import { nativeAddon, type NativeAddon } from '../../platform/native.js';
