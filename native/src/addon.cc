@@ -122,6 +122,21 @@ napi_value UnmapFile(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+/**
+ * Queues `data`'s work on Node's thread pool (`execute` there, `complete` back on the main thread) and returns the
+ * promise `complete` settles through `deferred`.
+ */
+napi_value queuePromisedWork(napi_env env, const char* name, napi_async_execute_callback execute,
+                             napi_async_complete_callback complete, void* data, napi_deferred& deferred,
+                             napi_async_work& work) {
+  napi_value promise, resource;
+  napi_create_promise(env, &deferred, &promise);
+  napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &resource);
+  napi_create_async_work(env, nullptr, resource, execute, complete, data, &work);
+  napi_queue_async_work(env, work);
+  return promise;
+}
+
 /** One asynchronous mapped read in flight: its inputs, the references keeping them alive, and the outcome. */
 struct MappedRead {
   MappingHandle* mapping;
@@ -191,14 +206,10 @@ napi_value ReadMapped(napi_env env, napi_callback_info info) {
   read->bytes = wanted;
   read->dst = dst;
   read->kind = decode ? MappedReadKind::Float16ToFloat32 : MappedReadKind::Copy;
-  napi_value promise, name;
   napi_create_reference(env, args[0], 1, &read->handleRef);
   napi_create_reference(env, args[3], 1, &read->dstRef);
-  napi_create_promise(env, &read->deferred, &promise);
-  napi_create_string_utf8(env, "bertvision.readMapped", NAPI_AUTO_LENGTH, &name);
-  napi_create_async_work(env, nullptr, name, executeMappedRead, completeMappedRead, read, &read->work);
-  napi_queue_async_work(env, read->work);
-  return promise;
+  return queuePromisedWork(env, "bertvision.readMapped", executeMappedRead, completeMappedRead, read, read->deferred,
+                           read->work);
 }
 
 /** adviseHugePages(memory: ArrayBuffer, limitBytes: number): bytes advised (see heap_pages.h). */
@@ -261,14 +272,9 @@ napi_value PopulateHeap(napi_env env, napi_callback_info info) {
   auto* population = new HeapPopulation();
   population->start = static_cast<uint8_t*>(memory) + static_cast<size_t>(offset);
   population->bytes = static_cast<size_t>(bytes);
-  napi_value promise, name;
   napi_create_reference(env, args[0], 1, &population->memoryRef);
-  napi_create_promise(env, &population->deferred, &promise);
-  napi_create_string_utf8(env, "bertvision.populateHeap", NAPI_AUTO_LENGTH, &name);
-  napi_create_async_work(env, nullptr, name, executeHeapPopulation, completeHeapPopulation, population,
-                         &population->work);
-  napi_queue_async_work(env, population->work);
-  return promise;
+  return queuePromisedWork(env, "bertvision.populateHeap", executeHeapPopulation, completeHeapPopulation, population,
+                           population->deferred, population->work);
 }
 
 napi_value Init(napi_env env, napi_value exports) {
