@@ -79,6 +79,7 @@ async function build() {
     ['addon.cc', []],
     ['napi_helpers.cc', []],
     ['wasm_heap_kernels.cc', []],
+    ['product_kernels.cc', []],
     ['float16.cc', []],
     ['mapped_file.cc', []],
     ['thread_pool.cc', []],
@@ -98,6 +99,7 @@ async function build() {
           ['gemm_avx2.cc', ['-mavx2', '-mfma', '-mf16c']],
           ['gelu_avx2.cc', ['-mavx2', '-mfma']],
           ['matvec_avx2.cc', ['-mavx2', '-mfma']],
+          ['skinny_products_avx2.cc', ['-mavx2', '-mfma']],
           // no FMA contraction: the fused Adam step rounds every operation as tfjs' separate kernels do
           ['adam_avx.cc', ['-mavx', '-ffp-contract=off']],
         ]
@@ -108,7 +110,7 @@ async function build() {
   // is instantiated here too, the linker keeps the earlier (baseline ISA) copy. A compiler without -mavx512bf16 (GCC < 9,
   // Clang < 9) builds the addon without it: the units that call it are then compiled with BERTVISION_NO_BF16.
   const bf16Unit = x64 ? ['gemm_bf16_avx512.cc', ['-mavx512f', '-mavx512bw', '-mavx512vl', '-mavx512bf16']] : undefined;
-  const bf16Callers = new Set(['napi_helpers.cc', 'wasm_heap_kernels.cc']);
+  const bf16Callers = new Set(['napi_helpers.cc', 'product_kernels.cc']);
   const work = join(here, 'build', `tmp-${process.pid}`);
   mkdirSync(work, { recursive: true });
   try {

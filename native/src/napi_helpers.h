@@ -63,8 +63,11 @@ bool readView(napi_env env, napi_value value, uint8_t*& data, size_t& bytes);
  */
 bool readHeapArguments(napi_env env, const char* kernel, napi_value* args, size_t pointers, uint8_t*& base, double* offsets, size_t& count);
 
-/** Adds the wasm-heap kernels (matmul, matVec, geluTanh, geluTanhGrad) to `exports`. */
+/** Adds the wasm-heap elementwise and layout kernels (GELU, ReLU gradient, transposes, sums, depthwise gradients). */
 void defineWasmHeapKernels(napi_env env, napi_value exports);
+
+/** Adds the matrix products (matmul, matmulBf16, groupedMatmul, matVec, skinnyMatmul) to `exports`. */
+void defineProductKernels(napi_env env, napi_value exports);
 
 /** Adds the optimizer kernels (adamUpdate) to `exports`. */
 void defineOptimizerKernels(napi_env env, napi_value exports);

@@ -1,13 +1,11 @@
-// The addon's kernels that work in place on the WebAssembly backend's heap: the matrix product, matrix × vector
-// (the layer mix), tanh-GELU and the ReLU gradient, transposes, column sums and the depthwise convolution gradients.
+// The addon's elementwise and layout kernels that work in place on the WebAssembly backend's heap: tanh-GELU and the
+// ReLU gradient, transposes, column sums and the depthwise convolution gradients (the products: product_kernels.cc).
 #include <algorithm>
 #include <cmath>
 #include <cstring>
 
 #include "gelu.h"
 #include "relu.h"
-#include "gemm.h"
-#include "matvec.h"
 #include "napi_helpers.h"
 #include "column_sums.h"
 #include "depthwise_gradients.h"
@@ -16,95 +14,6 @@
 
 namespace bertvision {
 namespace {
-
-/**
- * matmul(memory: ArrayBuffer, aByteOffset, bByteOffset, cByteOffset, batch, M, N, K, strideA, strideB, strideC,
- * transA, transB): C[b] = op(A[b])·op(B[b]) on float32 matrices inside `memory` (the wasm backend's heap), with the
- * AVX2/FMA kernel on every pool thread. Strides are in elements (0 = broadcast).
- * matmulBf16(same arguments): the same product with A and B rounded to bfloat16 and float32 accumulation, on the
- * AVX-512 BF16 kernel (throws where cpuHasAvx512Bf16() is false).
- */
-napi_value MatmulWith(napi_env env, napi_callback_info info, bool bf16) {
-  napi_value args[13];
-  if (!readArguments(env, info, 13, args)) return nullptr;
-  if (!cpuHasAvx2Fma()) return throwError(env, "matmul: this CPU lacks AVX2/FMA");
-  if (bf16 && !cpuHasAvx512Bf16()) return throwError(env, "matmulBf16: this CPU (or build) lacks AVX-512 BF16");
-  void* memory;
-  size_t memoryBytes;
-  if (!readArrayBuffer(env, args[0], "matmul", memory, memoryBytes)) return nullptr;
-  double v[10];
-  for (int i = 0; i < 10; ++i) {
-    if (!readNumber(env, args[i + 1], v[i])) return nullptr;
-  }
-  bool transA = false, transB = false;
-  napi_get_value_bool(env, args[11], &transA);
-  napi_get_value_bool(env, args[12], &transB);
-  const double batch = v[3], M = v[4], N = v[5], K = v[6];
-  if (batch < 1 || M < 1 || N < 1 || K < 1 || M > 2147483647.0 || N > 2147483647.0 || K > 2147483647.0) {
-    return throwError(env, "matmul: bad dimensions");
-  }
-  // every matrix of every batch entry must lie inside the buffer
-  const double last[3] = {v[0] + 4 * (v[7] * (batch - 1) + M * K), v[1] + 4 * (v[8] * (batch - 1) + K * N),
-                          v[2] + 4 * (v[9] * (batch - 1) + M * N)};
-  for (int i = 0; i < 3; ++i) {
-    if (v[i] < 0 || v[i + 7] < 0 || last[i] > static_cast<double>(memoryBytes)) return throwError(env, "matmul: out of bounds");
-  }
-#if defined(__x86_64__) || defined(_M_X64)
-  auto* base = static_cast<uint8_t*>(memory);
-  auto* gemm = sgemmAvx2;
-#ifndef BERTVISION_NO_BF16
-  if (bf16) gemm = sgemmBf16Avx512;
-#endif
-  gemm(static_cast<int>(batch), static_cast<int>(M), static_cast<int>(N), static_cast<int>(K),
-            reinterpret_cast<const float*>(base + static_cast<size_t>(v[0])), static_cast<long long>(v[7]), transA,
-            reinterpret_cast<const float*>(base + static_cast<size_t>(v[1])), static_cast<long long>(v[8]), transB,
-            reinterpret_cast<float*>(base + static_cast<size_t>(v[2])), static_cast<long long>(v[9]), globalPool());
-#endif
-  return nullptr;
-}
-
-/**
- * groupedMatmul(memory, aByteOffset, bByteOffset, cByteOffset, M, N, K, ld, group, groupStride, transA, transB):
- * C = op(A)·op(B) where A's stored columns are grouped (gemm.h, GroupedColumns): a layer-last activation batch used as
- * rows or columns without transposing it first.
- */
-napi_value GroupedMatmul(napi_env env, napi_callback_info info) {
-  napi_value args[12];
-  if (!readArguments(env, info, 12, args)) return nullptr;
-  if (!cpuHasAvx2Fma()) return throwError(env, "groupedMatmul: this CPU lacks AVX2/FMA");
-  void* memory;
-  size_t memoryBytes;
-  if (!readArrayBuffer(env, args[0], "groupedMatmul", memory, memoryBytes)) return nullptr;
-  double v[9];
-  for (int i = 0; i < 9; ++i) {
-    if (!readNumber(env, args[i + 1], v[i])) return nullptr;
-  }
-  bool transA = false, transB = false;
-  napi_get_value_bool(env, args[10], &transA);
-  napi_get_value_bool(env, args[11], &transB);
-  const double M = v[3], N = v[4], K = v[5], ld = v[6], group = v[7], groupStride = v[8];
-  if (M < 1 || N < 1 || K < 1 || M > 2147483647.0 || N > 2147483647.0 || K > 2147483647.0 || group < 1 ||
-      group > 2147483647.0 || groupStride < group || ld < 0) {
-    return throwError(env, "groupedMatmul: bad dimensions");
-  }
-  // the last stored element of A: stored row S-1, stored column T-1 (offsets grow with t when groupStride >= group)
-  const double rowsStored = transA ? K : M, columnsStored = transA ? M : K;
-  const double t = columnsStored - 1;
-  const double lastColumn = std::floor(t / group) * groupStride + std::fmod(t, group);
-  const double ends[3] = {v[0] + 4 * ((rowsStored - 1) * ld + lastColumn + 1), v[1] + 4 * K * N, v[2] + 4 * M * N};
-  for (int i = 0; i < 3; ++i) {
-    if (v[i] < 0 || ends[i] > static_cast<double>(memoryBytes)) return throwError(env, "groupedMatmul: out of bounds");
-  }
-#if defined(__x86_64__) || defined(_M_X64)
-  auto* base = static_cast<uint8_t*>(memory);
-  sgemmAvx2GroupedA(static_cast<int>(M), static_cast<int>(N), static_cast<int>(K),
-                    reinterpret_cast<const float*>(base + static_cast<size_t>(v[0])),
-                    GroupedColumns{static_cast<long long>(ld), static_cast<int>(group), static_cast<long long>(groupStride)},
-                    transA, reinterpret_cast<const float*>(base + static_cast<size_t>(v[1])), transB,
-                    reinterpret_cast<float*>(base + static_cast<size_t>(v[2])), globalPool());
-#endif
-  return nullptr;
-}
 
 /**
  * Reads the `rows, cols` that follow the count of a transposed GELU call (args[at], args[at + 1]) and checks that
@@ -167,9 +76,6 @@ napi_value GeluTanhTransposedGrad(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
-napi_value Matmul(napi_env env, napi_callback_info info) { return MatmulWith(env, info, false); }
-napi_value MatmulBf16(napi_env env, napi_callback_info info) { return MatmulWith(env, info, true); }
-
 /** geluTanh(memory, xByteOffset, yByteOffset, count): tanh-GELU of float32s inside `memory` (the wasm heap). */
 napi_value GeluTanh(napi_env env, napi_callback_info info) {
   napi_value args[4];
@@ -217,43 +123,6 @@ napi_value ReluGrad(napi_env env, napi_callback_info info) {
   const auto* dy = reinterpret_cast<const float*>(base + static_cast<size_t>(at[1]));
   auto* dx = reinterpret_cast<float*>(base + static_cast<size_t>(at[2]));
   runElementwise(globalPool(), count, [&](size_t begin, size_t n) { reluGradient(x + begin, dy + begin, dx + begin, n); });
-  return nullptr;
-}
-
-/**
- * matVec(memory, aByteOffset, xByteOffset, yByteOffset, M, K, transposed): y = A·x with A stored [M, K], or, when
- * transposed, y = Aᵀ·x with A stored [K, M] (M ≤ 64). Float32 inside `memory`, on every pool thread.
- */
-napi_value MatVec(napi_env env, napi_callback_info info) {
-  napi_value args[7];
-  if (!readArguments(env, info, 7, args)) return nullptr;
-  if (!cpuHasAvx2Fma()) return throwError(env, "matVec: this CPU lacks AVX2/FMA");
-  void* memory;
-  size_t memoryBytes;
-  if (!readArrayBuffer(env, args[0], "matVec", memory, memoryBytes)) return nullptr;
-  double v[5];
-  for (int i = 0; i < 5; ++i) {
-    if (!readNumber(env, args[i + 1], v[i])) return nullptr;
-  }
-  bool transposed = false;
-  napi_get_value_bool(env, args[6], &transposed);
-  const double M = v[3], K = v[4];
-  if (M < 1 || K < 1 || (transposed && M > static_cast<double>(kMaxTransposedRows))) return throwError(env, "matVec: bad dimensions");
-  if (v[0] < 0 || v[1] < 0 || v[2] < 0 || v[0] + 4 * M * K > memoryBytes || v[1] + 4 * K > memoryBytes ||
-      v[2] + 4 * M > memoryBytes) {
-    return throwError(env, "matVec: out of bounds");
-  }
-#if defined(__x86_64__) || defined(_M_X64)
-  auto* base = static_cast<uint8_t*>(memory);
-  const auto* A = reinterpret_cast<const float*>(base + static_cast<size_t>(v[0]));
-  const auto* x = reinterpret_cast<const float*>(base + static_cast<size_t>(v[1]));
-  auto* y = reinterpret_cast<float*>(base + static_cast<size_t>(v[2]));
-  if (transposed) {
-    transposedMatVecAvx2(A, x, y, static_cast<size_t>(K), static_cast<size_t>(M), globalPool());
-  } else {
-    matVecAvx2(A, x, y, static_cast<size_t>(M), static_cast<size_t>(K), globalPool());
-  }
-#endif
   return nullptr;
 }
 
@@ -372,11 +241,7 @@ napi_value DepthwiseInputGradient(napi_env env, napi_callback_info info) { retur
 
 void defineWasmHeapKernels(napi_env env, napi_value exports) {
   const napi_property_descriptor functions[] = {
-      {"matmul", nullptr, Matmul, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"groupedMatmul", nullptr, GroupedMatmul, nullptr, nullptr, nullptr, napi_default, nullptr},
 
-      {"matmulBf16", nullptr, MatmulBf16, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"matVec", nullptr, MatVec, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"geluTanh", nullptr, GeluTanh, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"geluTanhGrad", nullptr, GeluTanhGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"geluTanhTransposed", nullptr, GeluTanhTransposed, nullptr, nullptr, nullptr, napi_default, nullptr},

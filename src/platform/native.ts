@@ -111,6 +111,27 @@ export interface NativeAddon {
    * `capabilities().avx512Bf16` is false. Absent in addons built before it.
    */
   matmulBf16?: NativeMatmul;
+  /**
+   * {@link NativeAddon.matmul}'s product for shapes with at most 8 output columns or an inner size of at most 8
+   * (native/src/skinny_products.h), plus `bias` (n float32s at `biasByteOffset`, −1 for none) on every row. Absent in
+   * older addons.
+   */
+  skinnyMatmul?(
+    memory: ArrayBuffer,
+    aByteOffset: number,
+    bByteOffset: number,
+    cByteOffset: number,
+    batch: number,
+    m: number,
+    n: number,
+    k: number,
+    strideA: number,
+    strideB: number,
+    strideC: number,
+    transposeA: boolean,
+    transposeB: boolean,
+    biasByteOffset: number,
+  ): void;
   matVec(
     memory: ArrayBuffer,
     aByteOffset: number,

@@ -1,8 +1,9 @@
 /**
  * The native matMul kernel behind the wasm backend's BatchMatMul, against NumPy (tools/fixtures/make_matmul_cases.py):
- * every transpose combination, batches with shared operands, sizes around the kernel's blocks. All products are
- * routed to the native kernel (thresholds off), including batches that broadcast both ways (which tfjs-wasm's own
- * kernel gets wrong).
+ * every transpose combination, batches with shared operands, sizes around the kernel's blocks, the few-columns and
+ * short-inner shapes of the skinny kernels (with a bias through tf.fused.matMul). All products are routed to the
+ * native kernels (thresholds off), including batches that broadcast both ways (which tfjs-wasm's own kernel gets
+ * wrong).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,6 +11,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/index.node.js';
 import { installNativeMatMul, nativeMatMulCalls } from '../../src/backend/kernels/native-matmul.js';
+import { skinnyProductCounts } from '../../src/backend/kernels/native-skinny-matmul.js';
 import { nativeKernelStatus } from '../../src/platform/native.js';
 
 const DIR = join(import.meta.dirname, '..', 'fixtures', 'kernels');
@@ -23,6 +25,8 @@ interface Case {
   bAt: number;
   cAt: number;
   boundAt: number;
+  /** Present for the cases with a bias added to every row (computed by tf.fused.matMul). */
+  biasAt?: number;
 }
 const { cases } = JSON.parse(readFileSync(join(DIR, 'matmul-cases.json'), 'utf8')) as { cases: Case[] };
 const blob = new Float32Array(new Uint8Array(readFileSync(join(DIR, 'matmul-cases.bin'))).buffer);
@@ -35,9 +39,12 @@ const slice = (at: number, shape: number[]): Float32Array => blob.subarray(at, a
 function expectNativeProduct(c: Case): void {
   const before = tf.memory().numTensors;
   const callsBefore = nativeMatMulCalls();
-  const product = tf.tidy(() =>
-    tf.matMul(tf.tensor(slice(c.aAt, c.a), c.a), tf.tensor(slice(c.bAt, c.b), c.b), c.transposeA, c.transposeB),
-  );
+  const product = tf.tidy(() => {
+    const [a, b] = [tf.tensor(slice(c.aAt, c.a), c.a), tf.tensor(slice(c.bAt, c.b), c.b)];
+    if (c.biasAt === undefined) return tf.matMul(a, b, c.transposeA, c.transposeB);
+    const bias = tf.tensor(slice(c.biasAt, [c.c.at(-1)!]));
+    return tf.fused.matMul({ a, b, bias, transposeA: c.transposeA, transposeB: c.transposeB });
+  });
   expect(nativeMatMulCalls() - callsBefore).toBe(1);
   expect(product.shape).toEqual(c.c);
   const got = product.dataSync();
@@ -69,15 +76,50 @@ describe.skipIf(!nativeKernelStatus().capabilities?.avx2Fma)('native matMul on t
     ),
   )('%s equals NumPy within float32 accumulation error', (_, c) => expectNativeProduct(c));
 
-  it('products with few output columns run transposed on the kernel and equal NumPy', () => {
+  it('products with 9 to 15 output columns run transposed on the kernel and equal NumPy', () => {
     installNativeMatMul({ minMultiplyAdds: 0, minColumns: 16, minRows: 6 });
+    const before = skinnyProductCounts().products;
     try {
-      const narrow = cases.filter((c) => c.c.at(-1)! < 16 && c.c.at(-2)! >= 16 && c.b.at(-1) !== 1);
-      expect(narrow.length).toBeGreaterThanOrEqual(5);
+      const narrow = cases.filter((c) => c.c.at(-1)! < 16 && c.c.at(-1)! > 8 && c.c.at(-2)! >= 16 && c.a.at(-1)! > 8);
+      expect(narrow.length).toBeGreaterThanOrEqual(2);
       for (const c of narrow) expectNativeProduct(c);
+      expect(skinnyProductCounts().products).toBe(before);
     } finally {
       installNativeMatMul({ minMultiplyAdds: 0, minColumns: 1, minRows: 1 });
     }
+  });
+
+  it('products with at most 8 columns or an inner size of at most 8 run on the skinny kernels and equal NumPy', () => {
+    const start = skinnyProductCounts();
+    const fits = cases.filter((c) => {
+      const [m, k] = c.transposeA ? [c.a.at(-1)!, c.a.at(-2)!] : [c.a.at(-2)!, c.a.at(-1)!];
+      const simple = c.a.length === 2 || c.b.length === 2 || c.a.join() === c.b.join();
+      const matVec = c.c.at(-1) === 1 && c.c.length === 2 && (!c.transposeA || m <= 64);
+      return simple && !matVec && (c.c.at(-1)! <= 8 || k <= 8);
+    });
+    expect(fits.length).toBeGreaterThanOrEqual(15);
+    for (const c of fits) {
+      const before = skinnyProductCounts().products;
+      expectNativeProduct(c);
+      expect(skinnyProductCounts().products - before, JSON.stringify(c.a)).toBe(1);
+    }
+    // the three bias cases handed their bias to the kernel
+    expect(skinnyProductCounts().withBias - start.withBias).toBe(3);
+  });
+
+  it('leaves a fused product with an activation to tfjs (and it stays right)', () => {
+    const before = skinnyProductCounts().products;
+    const c = cases.find((x) => x.a.join() === '50,33' && x.biasAt !== undefined)!;
+    const [a, b] = [tf.tensor(slice(c.aAt, c.a), c.a), tf.tensor(slice(c.bAt, c.b), c.b)];
+    const bias = tf.tensor(slice(c.biasAt!, [2]));
+    const relu = tf.fused.matMul({ a, b, bias, activation: 'relu' });
+    expect(skinnyProductCounts().products).toBe(before);
+    const want = slice(c.cAt, c.c); // a·b + bias
+    const bound = slice(c.boundAt, c.c);
+    const values = relu.dataSync();
+    for (let i = 0; i < want.length; i++)
+      expect(Math.abs(values[i]! - Math.max(0, want[i]!))).toBeLessThanOrEqual(bound[i]! + 1e-6);
+    tf.dispose([a, b, bias, relu]);
   });
 
   it('gradients through the native kernel match NumPy products (dA = dC·Bᵀ, dB = Aᵀ·dC)', () => {

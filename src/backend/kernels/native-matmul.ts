@@ -22,6 +22,8 @@ import * as tf from '@tensorflow/tfjs';
 import { InvalidArgumentError } from '../../errors.js';
 import { nativeAddon, nativeKernelStatus, type NativeAddon, type NativeStatus } from '../../platform/native.js';
 import { heapBuffer, heapOffset, type WasmBackend } from '../../platform/wasm-heap.js';
+import { fusedSkinnyRoute, skinnyFits, skinnyProduct } from './native-skinny-matmul.js';
+import { productShape } from './product-shape.js';
 import { wrapKernel } from './wrap-kernel.js';
 
 /** Options of {@link installNativeMatMul}. */
@@ -126,57 +128,37 @@ export function setMatMulPrecision(
   precision = value;
 }
 
-const product = (dims: number[]): number => dims.reduce((a, b) => a * b, 1);
-
-/** Broadcast of two batch shapes (tfjs semantics), or undefined when they do not broadcast. */
-function broadcastBatch(a: number[], b: number[]): number[] | undefined {
-  const rank = Math.max(a.length, b.length);
-  const out: number[] = [];
-  for (let i = 0; i < rank; i++) {
-    const x = a[a.length - rank + i] ?? 1;
-    const y = b[b.length - rank + i] ?? 1;
-    if (x !== y && x !== 1 && y !== 1) return undefined;
-    out.push(Math.max(x, y));
-  }
-  return out;
-}
-
 /** Runs the product natively, or returns undefined to leave it to the previous kernel. */
 function nativeProduct(addon: NativeAddon, args: KernelArgs): Info | undefined {
   const { a, b } = args.inputs as { a: Info; b: Info };
   const { transposeA, transposeB } = args.attrs as { transposeA: boolean; transposeB: boolean };
-  if (a.dtype !== 'float32' || b.dtype !== 'float32' || a.shape.length < 2 || b.shape.length < 2) return undefined;
-  const ra = a.shape.length;
-  const rb = b.shape.length;
-  const m = transposeA ? a.shape[ra - 1]! : a.shape[ra - 2]!;
-  const k = transposeA ? a.shape[ra - 2]! : a.shape[ra - 1]!;
-  const n = transposeB ? b.shape[rb - 2]! : b.shape[rb - 1]!;
-  if ((transposeB ? b.shape[rb - 1] : b.shape[rb - 2]) !== k) return undefined; // let the original report it
+  const shape = productShape(a, b, transposeA, transposeB);
+  if (!shape) return undefined; // let the original report it
+  const { m, n, k, outerShape, batch, batchA, batchB, simple } = shape;
   const outerA = a.shape.slice(0, -2);
   const outerB = b.shape.slice(0, -2);
-  const outerShape = broadcastBatch(outerA, outerB);
-  if (!outerShape || m === 0 || n === 0 || k === 0) return undefined;
-  const batchA = product(outerA);
-  const batchB = product(outerB);
-  const batch = product(outerShape);
   // batches that broadcast both ways (e.g. [2,1,…] × [1,3,…]) come out wrong from tfjs-wasm 4.22's own kernel: always
   // take them (regression test: test/native/native-matmul.test.ts); the rest only when large enough to pay for the
   // thread hand-off
-  const simple = batchA === batchB || batchA === 1 || batchB === 1;
   if (simple && batch === 1 && n === 1 && (!transposeA || m <= MAX_TRANSPOSED_MATVEC_ROWS)) {
     return batch * m * k < minMultiplyAdds ? undefined : matrixVector(addon, args, outerShape, m, k);
   }
-  if (simple && batch * m * n * k >= minMultiplyAdds && n < minColumns && m >= minColumns && n >= 1) {
+  const large = batch * m * n * k >= minMultiplyAdds;
+  if (simple && large && addon.skinnyMatmul !== undefined && skinnyFits(m, n, k, transposeA)) {
+    calls++;
+    return skinnyProduct(addon, args.backend as unknown as WasmBackend, { a, b }, shape, transposeA, transposeB);
+  }
+  if (simple && large && n < minColumns && m >= minColumns) {
     return narrowProduct(addon, args, outerShape, batch, batchA, batchB, m, n, k);
   }
-  if (simple && (batch * m * n * k < minMultiplyAdds || n < minColumns || m < minRows)) return undefined;
+  if (simple && (!large || n < minColumns || m < minRows)) return undefined;
   const backend = args.backend as unknown as WasmBackend;
   const out = backend.makeOutput([...outerShape, m, n], 'float32');
   calls++;
   const offset = (info: Info): number => heapOffset(backend, info);
   const heap = heapBuffer(backend);
   // only the large products go bf16 (small both-way broadcasts come here whatever their size)
-  const bf16 = precision === 'bf16' && batch * m * n * k >= minMultiplyAdds && addon.matmulBf16 !== undefined;
+  const bf16 = precision === 'bf16' && large && addon.matmulBf16 !== undefined;
   if (bf16) bf16Calls++;
   const kernel = bf16 ? addon.matmulBf16!.bind(addon) : addon.matmul.bind(addon);
   const multiply = (aAt: number, bAt: number, cAt: number, entries: number, strideA: number, strideB: number): void =>
@@ -305,6 +287,16 @@ export function installNativeMatMul(options: NativeMatMulOptions = {}, backendNa
   if (!addon?.capabilities().avx2Fma) return false;
   const outcome = wrapKernel('BatchMatMul', backendName, MARK, (args) => nativeProduct(addon, args));
   if (outcome === 'absent') return false;
+  wrapKernel(
+    '_FusedMatMul',
+    backendName,
+    MARK,
+    fusedSkinnyRoute(
+      addon,
+      () => minMultiplyAdds,
+      () => calls++,
+    ),
+  );
   installedOn.add(backendName);
   return true;
 }
