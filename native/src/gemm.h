@@ -35,9 +35,12 @@ struct GroupedColumns {
   long long groupStride;
 };
 
-/** C = op(A) · op(B) (batch 1) with A's columns grouped as described by `layout`; otherwise as sgemmAvx2. */
+/**
+ * C = op(A) · op(B) (batch 1) with A's columns grouped as described by `layout`, plus bias[n] on every row of C when
+ * bias is not null (added as the first depth block sets C: no extra pass); otherwise as sgemmAvx2.
+ */
 void sgemmAvx2GroupedA(int M, int N, int K, const float* A, GroupedColumns layout, bool transA,
-                       const float* B, bool transB, float* C, ThreadPool& pool);
+                       const float* B, bool transB, float* C, ThreadPool& pool, const float* bias = nullptr);
 
 /**
  * The same product (same arguments, layouts, batching and thread-safety) with A and B rounded to bfloat16 (round to

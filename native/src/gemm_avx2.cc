@@ -203,12 +203,13 @@ void packB(const Operand& b, int k0, int kc, int col0, int cols, float* dst) {
 
 /**
  * Sets (or, when accumulate, increases) the rows x cols tile of C at c (at most kMR x kNR) to the product of the
- * packed panels a (kc x kMR) and b (kc x kNR, 32-byte aligned). kVectors = 1 computes only the left 8 columns, for
- * narrow edge panels (cols <= 8), at twice the speed.
+ * packed panels a (kc x kMR) and b (kc x kNR, 32-byte aligned), plus bias[j] on column j when bias is not null (the
+ * first depth block of a product with a bias). kVectors = 1 computes only the left 8 columns, for narrow edge panels
+ * (cols <= 8), at twice the speed.
  */
 template <int kVectors>
 void microKernel(int kc, const float* a, const float* b, float* c, long long ldc, int rows, int cols,
-                 bool accumulate) {
+                 bool accumulate, const float* bias) {
   for (int i = 0; i < rows; ++i) _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc), _MM_HINT_T0);
   // Twelve named accumulators: GCC keeps these in registers, whereas an array of them is spilled on every step.
   __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
@@ -231,8 +232,14 @@ void microKernel(int kc, const float* a, const float* b, float* c, long long ldc
   }
   __m256 acc[kMR][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}, {c40, c41}, {c50, c51}};
   if (kVectors == 2 && rows == kMR && cols == kNR) {
+    const __m256 bias0 = bias ? _mm256_loadu_ps(bias) : _mm256_setzero_ps();
+    const __m256 bias1 = bias ? _mm256_loadu_ps(bias + 8) : _mm256_setzero_ps();
     for (int i = 0; i < kMR; ++i) {
       float* out = c + i * ldc;
+      if (bias) {
+        acc[i][0] = _mm256_add_ps(acc[i][0], bias0);
+        acc[i][1] = _mm256_add_ps(acc[i][1], bias1);
+      }
       if (accumulate) {
         acc[i][0] = _mm256_add_ps(acc[i][0], _mm256_loadu_ps(out));
         acc[i][1] = _mm256_add_ps(acc[i][1], _mm256_loadu_ps(out + 8));
@@ -249,15 +256,19 @@ void microKernel(int kc, const float* a, const float* b, float* c, long long ldc
   }
   for (int i = 0; i < rows; ++i) {
     float* out = c + i * ldc;
-    for (int j = 0; j < cols; ++j) out[j] = accumulate ? out[j] + tile[i][j] : tile[i][j];
+    for (int j = 0; j < cols; ++j) {
+      const float value = bias ? tile[i][j] + bias[j] : tile[i][j];
+      out[j] = accumulate ? out[j] + value : value;
+    }
   }
 }
 
-/** One product C (M x N, ldc = N) = op(A) · op(B). */
+/** One product C (M x N, ldc = N) = op(A) · op(B) (+ bias[j] on every row when bias is not null). */
 struct Product {
   int M, N, K;
   Operand a, b;
   float* c;
+  const float* bias = nullptr;
 };
 
 /** The packed B block of one (jc, pc) step: op(B)[pc : pc+kc, jc : jc+nc]. */
@@ -280,10 +291,12 @@ void multiplyRows(const Product& p, const BBlock& block, int rowBegin, int rowEn
         const float* panelA = packedA + static_cast<size_t>(i) * block.kc;
         float* tile = p.c + static_cast<long long>(ic + i) * p.N + block.jc + q * kNR;
         const int rows = std::min(kMR, mc - i);
+        // the bias goes in with the first depth block, which sets C
+        const float* bias = p.bias && block.pc == 0 ? p.bias + block.jc + q * kNR : nullptr;
         if (cols > 8) {
-          microKernel<2>(block.kc, panelA, panelB, tile, p.N, rows, cols, block.pc > 0);
+          microKernel<2>(block.kc, panelA, panelB, tile, p.N, rows, cols, block.pc > 0, bias);
         } else {
-          microKernel<1>(block.kc, panelA, panelB, tile, p.N, rows, cols, block.pc > 0);
+          microKernel<1>(block.kc, panelA, panelB, tile, p.N, rows, cols, block.pc > 0, bias);
         }
       }
     }
@@ -351,16 +364,16 @@ void sgemmAvx2(int batch, int M, int N, int K,
 }
 
 void sgemmAvx2GroupedA(int M, int N, int K, const float* A, GroupedColumns layout, bool transA,
-                       const float* B, bool transB, float* C, ThreadPool& pool) {
+                       const float* B, bool transB, float* C, ThreadPool& pool, const float* bias) {
   if (M <= 0 || N <= 0) return;
   if (K <= 0) {
-    std::fill_n(C, static_cast<size_t>(M) * N, 0.0f);
+    for (long long i = 0; i < static_cast<long long>(M) * N; ++i) C[i] = bias ? bias[i % N] : 0.0f;
     return;
   }
   static thread_local PackBuffer bBuffer;
   float* packedB = bBuffer.get(static_cast<size_t>(ceilDiv(std::min(N, kNC), kNR)) * kNR * std::min(K, kMaxKC));
   Operand a{A, layout.ld, transA, layout.group, layout.groupStride};
-  const Product product{M, N, K, a, Operand{B, transB ? K : N, transB}, C};
+  const Product product{M, N, K, a, Operand{B, transB ? K : N, transB}, C, bias};
   multiply(product, pool, packedB);
 }
 

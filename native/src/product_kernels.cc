@@ -66,6 +66,24 @@ bool readProductArguments(napi_env env, napi_value* args, const char* kernel, Pr
 }
 
 /**
+ * Reads a bias byte offset (−1: none) of N float32s inside the buffer for `kernel`: bias is then null or points at
+ * them; false, with a JS exception pending, on a bad offset.
+ */
+bool readBiasArgument(napi_env env, napi_value value, const char* kernel, uint8_t* base, size_t bytes, double N,
+                      const float*& bias) {
+  double at;
+  if (!readNumber(env, value, at)) return false;
+  bias = nullptr;
+  if (at == -1) return true;
+  if (at < 0 || at + 4 * N > static_cast<double>(bytes)) {
+    throwError(env, std::string(kernel) + ": bias out of bounds");
+    return false;
+  }
+  bias = reinterpret_cast<const float*>(base + static_cast<size_t>(at));
+  return true;
+}
+
+/**
  * matmul(memory: ArrayBuffer, aByteOffset, bByteOffset, cByteOffset, batch, M, N, K, strideA, strideB, strideC,
  * transA, transB): C[b] = op(A[b])·op(B[b]) on float32 matrices inside `memory` (the wasm backend's heap), with the
  * AVX2/FMA kernel on every pool thread. Strides are in elements (0 = broadcast).
@@ -103,15 +121,11 @@ napi_value SkinnyMatmul(napi_env env, napi_callback_info info) {
   if (!cpuHasAvx2Fma()) return throwError(env, "skinnyMatmul: this CPU lacks AVX2/FMA");
   ProductArguments p;
   if (!readProductArguments(env, args, "skinnyMatmul", p)) return nullptr;
-  double biasAt;
-  if (!readNumber(env, args[13], biasAt)) return nullptr;
-  if (biasAt != -1 && (biasAt < 0 || biasAt + 4 * p.N > static_cast<double>(p.bytes))) {
-    return throwError(env, "skinnyMatmul: bias out of bounds");
-  }
+  const float* bias;
+  if (!readBiasArgument(env, args[13], "skinnyMatmul", p.base, p.bytes, p.N, bias)) return nullptr;
   const auto M = static_cast<size_t>(p.M), N = static_cast<size_t>(p.N), K = static_cast<size_t>(p.K);
   if (!skinnyProductFits(M, N, K, p.transA)) return throwError(env, "skinnyMatmul: neither N nor K is small enough");
 #if defined(__x86_64__) || defined(_M_X64)
-  const float* bias = biasAt == -1 ? nullptr : reinterpret_cast<const float*>(p.base + static_cast<size_t>(biasAt));
   skinnyProductAvx2(static_cast<size_t>(p.batch), M, N, K, p.a(), static_cast<long long>(p.strides[0]), p.transA,
                     p.b(), static_cast<long long>(p.strides[1]), p.transB, bias, p.c(),
                     static_cast<long long>(p.strides[2]), globalPool());
@@ -120,13 +134,14 @@ napi_value SkinnyMatmul(napi_env env, napi_callback_info info) {
 }
 
 /**
- * groupedMatmul(memory, aByteOffset, bByteOffset, cByteOffset, M, N, K, ld, group, groupStride, transA, transB):
- * C = op(A)·op(B) where A's stored columns are grouped (gemm.h, GroupedColumns): a layer-last activation batch used as
- * rows or columns without transposing it first.
+ * groupedMatmul(memory, aByteOffset, bByteOffset, cByteOffset, M, N, K, ld, group, groupStride, transA, transB,
+ * biasByteOffset): C = op(A)·op(B) (+ bias[n] on every row unless biasByteOffset is −1) where A's stored columns are
+ * grouped (gemm.h, GroupedColumns): a layer-last activation batch used as rows or columns without transposing it
+ * first.
  */
 napi_value GroupedMatmul(napi_env env, napi_callback_info info) {
-  napi_value args[12];
-  if (!readArguments(env, info, 12, args)) return nullptr;
+  napi_value args[13];
+  if (!readArguments(env, info, 13, args)) return nullptr;
   if (!cpuHasAvx2Fma()) return throwError(env, "groupedMatmul: this CPU lacks AVX2/FMA");
   void* memory;
   size_t memoryBytes;
@@ -151,13 +166,15 @@ napi_value GroupedMatmul(napi_env env, napi_callback_info info) {
   for (int i = 0; i < 3; ++i) {
     if (v[i] < 0 || ends[i] > static_cast<double>(memoryBytes)) return throwError(env, "groupedMatmul: out of bounds");
   }
-#if defined(__x86_64__) || defined(_M_X64)
   auto* base = static_cast<uint8_t*>(memory);
+  const float* bias;
+  if (!readBiasArgument(env, args[12], "groupedMatmul", base, memoryBytes, N, bias)) return nullptr;
+#if defined(__x86_64__) || defined(_M_X64)
   sgemmAvx2GroupedA(static_cast<int>(M), static_cast<int>(N), static_cast<int>(K),
                     reinterpret_cast<const float*>(base + static_cast<size_t>(v[0])),
                     GroupedColumns{static_cast<long long>(ld), static_cast<int>(group), static_cast<long long>(groupStride)},
                     transA, reinterpret_cast<const float*>(base + static_cast<size_t>(v[1])), transB,
-                    reinterpret_cast<float*>(base + static_cast<size_t>(v[2])), globalPool());
+                    reinterpret_cast<float*>(base + static_cast<size_t>(v[2])), globalPool(), bias);
 #endif
   return nullptr;
 }

@@ -21,8 +21,8 @@ export interface ProjectionGradientOptions {
 type Mode = 'shared' | 'perLayer';
 
 /**
- * Kernel `rows(x)·W` of the shared projection: inputs `x [...lead, E, L]` and `kernel [E, A]`, output `[n·L, A]` with
- * rows ordered (lead…, l). Where the active backend registers it (bertvision's native kernels do, for wasm in Node) the
+ * Kernel `rows(x)·W (+ b)` of the shared projection: inputs `x [...lead, E, L]`, `kernel [E, A]` and, optionally,
+ * `bias [A]` (added to every row), output `[n·L, A]` with rows ordered (lead…, l). Where the active backend registers it (bertvision's native kernels do, for wasm in Node) the
  * layer-axis transpose is folded into the matrix product's packing; elsewhere the projection transposes `x` first.
  */
 export const LAYER_ROWS_MATMUL_KERNEL = 'BertvisionLayerRowsMatMul';
@@ -79,16 +79,16 @@ export function projectLayers(
       ? tf.reshape(tf.transpose(t, [g.r - 2, ...g.leadAxes, g.r - 1]), [g.E, g.n * g.L])
       : tf.reshape(tf.transpose(t, [g.r - 1, g.r - 2, ...g.leadAxes]), [g.L, g.E, g.n]);
   const folded = mode === 'shared' && x.dtype === 'float32' && foldedKernels();
-  const rowsTimes = (t: tf.Tensor, w: tf.Tensor): tf.Tensor =>
+  const rowsTimesPlus = (t: tf.Tensor, w: tf.Tensor, b: tf.Tensor): tf.Tensor =>
     folded
-      ? (tf.engine().runKernel(LAYER_ROWS_MATMUL_KERNEL, { x: t, kernel: w }) as tf.Tensor)
-      : tf.matMul(rowsOf(t), w);
+      ? (tf.engine().runKernel(LAYER_ROWS_MATMUL_KERNEL, { x: t, kernel: w, bias: b }) as tf.Tensor)
+      : tf.add(tf.matMul(rowsOf(t), w), b);
   const columnsTimes = (t: tf.Tensor, dy: tf.Tensor): tf.Tensor =>
     folded
       ? (tf.engine().runKernel(LAYER_COLUMNS_MATMUL_KERNEL, { x: t, dy }) as tf.Tensor)
       : tf.matMul(columnsOf(t), dy);
   const forward = (t: tf.Tensor, w: tf.Tensor, b: tf.Tensor): tf.Tensor =>
-    mode === 'shared' ? tf.add(rowsTimes(t, w), b) : tf.add(tf.matMul(rowsOf(t), w), tf.reshape(b, [g.L, 1, A]));
+    mode === 'shared' ? rowsTimesPlus(t, w, b) : tf.add(tf.matMul(rowsOf(t), w), tf.reshape(b, [g.L, 1, A]));
   const weightGrads = (dy: tf.Tensor, t: tf.Tensor): tf.Tensor[] =>
     mode === 'shared' ? [columnsTimes(t, dy), tf.sum(dy, 0)] : [tf.matMul(columnsOf(t), dy), tf.sum(dy, 1)];
   const inputGrad = (dy: tf.Tensor, w: tf.Tensor): tf.Tensor => {

@@ -91,7 +91,10 @@ export interface NativeAddon {
     decodeFloat16: boolean,
   ): Promise<void>;
   matmul: NativeMatmul;
-  /** `C = op(A)·op(B)` with A's stored columns grouped (native/src/gemm.h, GroupedColumns); float32 inside `memory`. */
+  /**
+   * `C = op(A)·op(B)` with A's stored columns grouped (native/src/gemm.h, GroupedColumns), plus `bias` (n float32s at
+   * `biasByteOffset`, −1 for none) on every row; float32 inside `memory`.
+   */
   groupedMatmul(
     memory: ArrayBuffer,
     aByteOffset: number,
@@ -105,6 +108,7 @@ export interface NativeAddon {
     groupStride: number,
     transposeA: boolean,
     transposeB: boolean,
+    biasByteOffset: number,
   ): void;
   /**
    * {@link NativeAddon.matmul} with A and B rounded to bfloat16 (nearest even) and float32 accumulation; throws where

@@ -1,7 +1,8 @@
 /**
  * The shared AdapterPooler projection with the layer-axis transpose folded into the native GEMM's packing (wasm)
  * against tfjs' cpu backend computing the same products with explicit transposes (an independent implementation):
- * the forward rows `rows(x)·W` and the kernel gradient `rows(x)ᵀ·dy`, at shapes that cross the GEMM's blocks (a depth
+ * the forward rows `rows(x)·W` (with and without the bias the GEMM adds as it writes) and the kernel gradient
+ * `rows(x)ᵀ·dy`, at shapes that cross the GEMM's blocks (a depth
  * over 512, rows not a multiple of 6, groups that straddle panels).
  */
 import * as tf from '@tensorflow/tfjs';
@@ -20,8 +21,8 @@ function values(count: number, seed: number): Float32Array {
   });
 }
 
-/** rows(x)·W and rows(x)ᵀ·dy with explicit transposes, on the active backend's plain kernels. */
-function composed(x: tf.Tensor, w: tf.Tensor, dy: tf.Tensor): [Float32Array, Float32Array] {
+/** rows(x)·W, rows(x)·W + b and rows(x)ᵀ·dy with explicit transposes, on the active backend's plain kernels. */
+function composed(x: tf.Tensor, w: tf.Tensor, b: tf.Tensor, dy: tf.Tensor): Float32Array[] {
   const r = x.rank;
   const [E, L] = x.shape.slice(-2) as [number, number];
   const lead = x.shape.slice(0, -2);
@@ -29,7 +30,8 @@ function composed(x: tf.Tensor, w: tf.Tensor, dy: tf.Tensor): [Float32Array, Flo
   const axes = lead.map((_v, i) => i);
   return tf.tidy(() => {
     const rows = tf.reshape(tf.transpose(x, [...axes, r - 1, r - 2]), [n * L, E]);
-    return [tf.matMul(rows, w).dataSync() as Float32Array, tf.matMul(rows, dy, true).dataSync() as Float32Array];
+    const product = tf.matMul(rows, w);
+    return [product, tf.add(product, b), tf.matMul(rows, dy, true)].map((t) => t.dataSync() as Float32Array);
   });
 }
 
@@ -52,20 +54,23 @@ describe.skipIf(!nativeKernelStatus().capabilities?.avx2Fma)('folded layer produ
     const xv = values(rowsCount * E, 1);
     const wv = values(E * A, 2);
     const dyv = values(rowsCount * A, 3);
+    const bv = values(A, 4);
     await initBackend({ backend: 'cpu' });
-    const [wantRows, wantColumns] = composed(
+    const [wantRows, wantBiased, wantColumns] = composed(
       tf.tensor(xv, shape),
       tf.tensor(wv, [E, A]),
+      tf.tensor(bv),
       tf.tensor(dyv, [rowsCount, A]),
-    );
+    ) as [Float32Array, Float32Array, Float32Array];
     tf.disposeVariables();
     await initBackend({ backend: 'wasm' });
     expect(tf.getKernel(LAYER_ROWS_MATMUL_KERNEL, 'wasm')).toBeDefined();
     if (bf16 && bf16Unavailable() !== undefined) return; // no AVX-512 BF16 here (test/native/bf16-matmul.test.ts says so)
     setMatMulPrecision(bf16 ? 'bf16' : 'fp32');
     const before = tf.memory().numTensors;
-    const [x, w, dy] = [tf.tensor(xv, shape), tf.tensor(wv, [E, A]), tf.tensor(dyv, [rowsCount, A])];
+    const [x, w, b, dy] = [tf.tensor(xv, shape), tf.tensor(wv, [E, A]), tf.tensor(bv), tf.tensor(dyv, [rowsCount, A])];
     const rows = tf.engine().runKernel(LAYER_ROWS_MATMUL_KERNEL, { x, kernel: w }) as tf.Tensor;
+    const biased = tf.engine().runKernel(LAYER_ROWS_MATMUL_KERNEL, { x, kernel: w, bias: b }) as tf.Tensor;
     const columns = tf.engine().runKernel(LAYER_COLUMNS_MATMUL_KERNEL, { x, dy }) as tf.Tensor;
     expect(rows.shape).toEqual([rowsCount, A]);
     expect(columns.shape).toEqual([E, A]);
@@ -76,9 +81,10 @@ describe.skipIf(!nativeKernelStatus().capabilities?.avx2Fma)('folded layer produ
       expect(worst).toBeLessThan((bf16 ? 2 ** -8 : 4e-7) * depth);
     };
     close(rows.dataSync() as Float32Array, wantRows, E);
+    close(biased.dataSync() as Float32Array, wantBiased, E + 1);
     close(columns.dataSync() as Float32Array, wantColumns, rowsCount);
     setMatMulPrecision('fp32');
-    tf.dispose([x, w, dy, rows, columns]);
+    tf.dispose([x, w, b, dy, rows, biased, columns]);
     expect(tf.memory().numTensors).toBe(before);
   });
 });

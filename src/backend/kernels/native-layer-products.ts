@@ -5,7 +5,8 @@
  *
  * A layer-last batch `x [n, E, L]` is the stored matrix `[E, n·L]` whose columns come in groups of L (`native/src/
  * gemm.h`, GroupedColumns): the forward product reads it as rows `[n·L, E]`, the kernel gradient as columns, both in
- * place, instead of two explicit transposes of the whole batch per step. With the opt-in bf16 products
+ * place, instead of two explicit transposes of the whole batch per step. The forward product takes the projection's
+ * bias too, added as the GEMM writes its first depth block (no separate pass over `[n·L, A]`). With the opt-in bf16 products
  * (`setMatMulPrecision('bf16')`) the batch is transposed natively and multiplied on the bf16 kernel instead (it has no
  * grouped packing).
  */
@@ -46,6 +47,14 @@ function bf16Product(
   wasm.disposeData(plain.dataId);
 }
 
+/** `rows + bias` by the backend's own Add (the bf16 path, whose kernel has no bias epilogue); frees `rows`. */
+function addBias(wasm: WasmBackend, rows: tf.TensorInfo, bias: tf.TensorInfo): tf.TensorInfo {
+  const add = tf.getKernel('Add', tf.getBackend())!;
+  const sum = add.kernelFunc({ inputs: { a: rows, b: bias }, backend: wasm as unknown as tf.KernelBackend, attrs: {} });
+  wasm.disposeData(rows.dataId);
+  return sum as tf.TensorInfo;
+}
+
 /**
  * Registers the two kernels on the wasm backend. Idempotent; call after the wasm backend's package is imported (the
  * Node entry does it).
@@ -59,17 +68,18 @@ export function installNativeLayerProducts(backendName = 'wasm'): boolean {
     kernelName: LAYER_ROWS_MATMUL_KERNEL,
     backendName,
     kernelFunc: ({ inputs, backend }: KernelArgs) => {
-      const { x, kernel } = inputs as { x: tf.TensorInfo; kernel: tf.TensorInfo };
+      const { x, kernel, bias } = inputs as { x: tf.TensorInfo; kernel: tf.TensorInfo; bias?: tf.TensorInfo };
       const { n, E, L } = layout(x);
       const A = kernel.shape[1]!;
       const wasm = backend as unknown as WasmBackend;
       const out = wasm.makeOutput([n * L, A], 'float32');
       if (matMulPrecision() === 'bf16') {
         bf16Product(addon, wasm, x, [n, E, L, 1], kernel, out, n * L, A, E);
-        return out;
+        return bias === undefined ? out : addBias(wasm, out, bias);
       }
       const at = (info: tf.TensorInfo): number => heapOffset(wasm, info);
-      addon.groupedMatmul(heapBuffer(wasm), at(x), at(kernel), at(out), n * L, A, E, L, L, E * L, true, false);
+      const biasAt = bias === undefined ? -1 : at(bias);
+      addon.groupedMatmul(heapBuffer(wasm), at(x), at(kernel), at(out), n * L, A, E, L, L, E * L, true, false, biasAt);
       return out;
     },
   });
@@ -87,7 +97,7 @@ export function installNativeLayerProducts(backendName = 'wasm'): boolean {
         return out;
       }
       const at = (info: tf.TensorInfo): number => heapOffset(wasm, info);
-      addon.groupedMatmul(heapBuffer(wasm), at(x), at(dy), at(out), E, A, n * L, L, L, E * L, false, false);
+      addon.groupedMatmul(heapBuffer(wasm), at(x), at(dy), at(out), E, A, n * L, L, L, E * L, false, false, -1);
       return out;
     },
   });
