@@ -1,22 +1,24 @@
 /**
  * The WebAssembly backend's `BatchMatMul` on bertvision's native AVX2/FMA kernel (Node only).
  *
- * tfjs-backend-wasm multiplies matrices with XNNPACK on one core (Node disables its threads); the AdapterPooler's
- * E→A projection (7.6 GFLOP per span example each way at BERT-large size) is bound by it. The native kernel works
- * in place on the wasm heap (no copies), absorbs transposed operands in its packing, and runs on every core.
- * Products of at least {@link NativeMatMulOptions.minMultiplyAdds} multiply-adds, 16 columns and 6 rows go native,
- * and so do matrix × vector products of that size (the layer mix, on its own memory-bound kernel);
- * smaller or narrower ones (where the thread hand-off or the kernel's 6 × 16 tiles would cost more than they save)
- * keep the previous kernel, except batches that broadcast both ways
+ * tfjs-backend-wasm multiplies matrices with XNNPACK on one core (Node disables its threads); the AdapterPooler's E→A
+ * projection (7.6 GFLOP per span example each way at BERT-large size) is bound by it. The native kernel works in place
+ * on the wasm heap (no copies), absorbs transposed operands in its packing, and runs on every core. Products of at
+ * least {@link NativeMatMulOptions.minMultiplyAdds} multiply-adds, 16 columns and 6 rows go native, and so do matrix ×
+ * vector products of that size (the layer mix, on its own memory-bound kernel) and products with at most 8 columns or
+ * an inner size of at most 8 (a span head's Dense(2) and its gradients, on the skinny kernels of
+ * native-skinny-matmul.ts, which also take `_FusedMatMul`'s biased forward product of such shapes); smaller ones (where
+ * the thread hand-off would cost more than it saves) keep the previous kernel, except batches that broadcast both ways
  * (`[2,1,…] × [1,3,…]`), which tfjs-wasm 4.22's kernel gets wrong and which therefore always go native (guarded by
- * test/native/native-matmul.test.ts, "batches that broadcast both ways"). Sums are
- * accumulated in a different order than XNNPACK's, so results differ in the last bits (within float32 rounding).
+ * test/native/native-matmul.test.ts, "batches that broadcast both ways"). Sums are accumulated in a different order
+ * than XNNPACK's, so results differ in the last bits (within float32 rounding).
  *
  * Opt-in, never by default: {@link setMatMulPrecision}`('bf16')` (the CLI's `--matmul bf16`, or
- * `BERTVISION_MATMUL=bf16`) sends the same large products (at least `minMultiplyAdds`) to the AVX-512 BF16 kernel,
- * which rounds both operands to bfloat16 (8 significant bits) and accumulates in float32: about 1.2–1.9× the float32
- * kernel's rate (docs/benchmarks.md, "bf16"). Where that kernel cannot run (no addon, a CPU without AVX-512 BF16,
- * another backend), asking for it throws; it never falls back to float32 silently.
+ * `BERTVISION_MATMUL=bf16`) sends the same large products (at least `minMultiplyAdds`; not the skinny ones, which are
+ * memory-bound and stay float32) to the AVX-512 BF16 kernel, which rounds both operands to bfloat16 (8 significant
+ * bits) and accumulates in float32: about 1.2–1.9× the float32 kernel's rate (docs/benchmarks.md, "bf16"). Where that
+ * kernel cannot run (no addon, a CPU without AVX-512 BF16, another backend), asking for it throws; it never falls back
+ * to float32 silently.
  */
 import * as tf from '@tensorflow/tfjs';
 import { InvalidArgumentError } from '../../errors.js';
@@ -183,9 +185,9 @@ function nativeProduct(addon: NativeAddon, args: KernelArgs): Info | undefined {
 }
 
 /**
- * A product with few output columns (a position-wise Dense(2)'s kernel gradient `xᵀ·dy`, `[448, 3072] × [3072, 2]`:
- * 10 ms on tfjs' transposed path): computed transposed, `Cᵀ = op(B)ᵀ·op(A)ᵀ`, so that the wide side fills the
- * kernel's 16-column tiles, then transposed back (n·m values, small).
+ * A product with few output columns that the skinny kernels do not take (9 to 15 of them, or a transposed left
+ * operand with too many rows for their per-task copies of C): computed transposed, `Cᵀ = op(B)ᵀ·op(A)ᵀ`, so that the
+ * wide side fills the kernel's 16-column tiles, then transposed back (n·m values, small).
  */
 function narrowProduct(
   addon: NativeAddon,
