@@ -98,6 +98,7 @@ async function build() {
           ['float16_f16c.cc', ['-mavx', '-mf16c']],
           ['gemm_avx2.cc', ['-mavx2', '-mfma', '-mf16c']],
           ['gelu_avx2.cc', ['-mavx2', '-mfma']],
+          ['adapter_gradients_avx2.cc', ['-mavx2', '-mfma']],
           ['matvec_avx2.cc', ['-mavx2', '-mfma']],
           ['skinny_products_avx2.cc', ['-mavx2', '-mfma']],
           // no FMA contraction: the fused Adam step rounds every operation as tfjs' separate kernels do

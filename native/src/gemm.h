@@ -42,6 +42,31 @@ struct GroupedColumns {
 void sgemmAvx2GroupedA(int M, int N, int K, const float* A, GroupedColumns layout, bool transA,
                        const float* B, bool transB, float* C, ThreadPool& pool, const float* bias = nullptr);
 
+/** Width of op(B)'s packed column panels: the micro-kernel's columns. */
+constexpr int kGemmPanelColumns = 16;
+
+/** How many depth blocks the GEMM cuts a depth K into (balanced blocks of at most 512; 1 for K <= 512). */
+int gemmDepthBlocks(int K);
+
+/**
+ * An op(B) that is computed as it is packed instead of read from memory (e.g. a gradient that only the product
+ * needs). The GEMM calls pack once for every (depth block, column) of B, from several threads at once for disjoint
+ * column ranges of a block, all of a block before any of the next.
+ */
+class PackedBSource {
+ public:
+  virtual ~PackedBSource() = default;
+  /**
+   * Writes op(B)[k0 : k0+kc, col0 : col0+cols] (depth block `block` of gemmDepthBlocks(K)) as ceil(cols / 16)
+   * panels of kc x 16 floats, element (k, j) of a panel at k*16 + j, columns past `cols` zero; dst is 32-byte aligned.
+   */
+  virtual void pack(int block, int k0, int kc, int col0, int cols, float* dst) const = 0;
+};
+
+/** C = op(A) · B (batch 1, no bias) with A grouped as in sgemmAvx2GroupedA and B produced by `b`. */
+void sgemmAvx2GroupedAWithSource(int M, int N, int K, const float* A, GroupedColumns layout, bool transA,
+                                 const PackedBSource& b, float* C, ThreadPool& pool);
+
 /**
  * The same product (same arguments, layouts, batching and thread-safety) with A and B rounded to bfloat16 (round to
  * nearest even) as they are packed, multiplied with AVX-512 BF16 dot products (vdpbf16ps) and accumulated in float32:

@@ -27,7 +27,7 @@ namespace {
 // Micro-tile: kMR rows x kNR columns of C in 12 ymm accumulators; each step of k broadcasts kMR values of A and
 // loads two vectors of B (8 loads for 12 FMAs).
 constexpr int kMR = 6;
-constexpr int kNR = 16;
+constexpr int kNR = kGemmPanelColumns;
 // Depth of a packed block. The B micro-panel (kc x kNR floats, 32 KiB at 512) fills the 32 KiB L1d while the kernel
 // walks over the A panels, which stream from L2. Deep blocks mean fewer read-modify-write passes over C (on Zen 4,
 // 512 beat 256 and 384 by 5-15% with two threads). Depths are balanced: K = 600 gives two blocks of 300.
@@ -41,6 +41,9 @@ constexpr int kNC = 1024;
 constexpr long long kMinParallelWork = 64LL * 64 * 64;
 
 inline long long ceilDiv(long long a, long long b) { return (a + b - 1) / b; }
+
+/** The depth of every block but the last: K cut into balanced blocks of at most kMaxKC. */
+inline int depthStep(int K) { return static_cast<int>(ceilDiv(K, ceilDiv(K, kMaxKC))); }
 
 /** A 64-byte aligned float buffer that grows to the largest size asked for (bounded by the block sizes above). */
 class PackBuffer {
@@ -269,6 +272,7 @@ struct Product {
   Operand a, b;
   float* c;
   const float* bias = nullptr;
+  const PackedBSource* source = nullptr;  // op(B) produced as it is packed (p.b unused)
 };
 
 /** The packed B block of one (jc, pc) step: op(B)[pc : pc+kc, jc : jc+nc]. */
@@ -313,7 +317,7 @@ void multiply(const Product& p, ThreadPool& pool, float* packedB) {
   const bool splitPanels = microRows < threads;
   const long long rowParts = splitPanels ? 1 : std::min(microRows, threads * ceilDiv(ceilDiv(p.M, kMC), threads));
   const int panelParts = splitPanels ? threads : 1;
-  const int kcStep = static_cast<int>(ceilDiv(p.K, ceilDiv(p.K, kMaxKC)));  // balanced depth blocks
+  const int kcStep = depthStep(p.K);
 
   for (int jc = 0; jc < p.N; jc += kNC) {
     const int nc = std::min(kNC, p.N - jc);
@@ -323,8 +327,13 @@ void multiply(const Product& p, ThreadPool& pool, float* packedB) {
       pool.run(threads, [&](int task) {  // pack the B block, its panels split evenly over the threads
         const int first = panels * task / threads, last = panels * (task + 1) / threads;
         if (first == last) return;
-        packB(p.b, pc, block.kc, jc + first * kNR, std::min(nc, last * kNR) - first * kNR,
-              packedB + static_cast<size_t>(first) * kNR * block.kc);
+        const int col0 = jc + first * kNR, cols = std::min(nc, last * kNR) - first * kNR;
+        float* dst = packedB + static_cast<size_t>(first) * kNR * block.kc;
+        if (p.source) {
+          p.source->pack(pc / kcStep, pc, block.kc, col0, cols, dst);
+        } else {
+          packB(p.b, pc, block.kc, col0, cols, dst);
+        }
       });
       pool.run(static_cast<int>(rowParts) * panelParts, [&](int task) {
         const long long rowPart = task / panelParts, panelPart = task % panelParts;
@@ -337,7 +346,15 @@ void multiply(const Product& p, ThreadPool& pool, float* packedB) {
   }
 }
 
+/** The calling thread's buffer for one packed B block of a product with N columns and depth K. */
+float* packedBBuffer(int N, int K) {
+  static thread_local PackBuffer bBuffer;
+  return bBuffer.get(static_cast<size_t>(ceilDiv(std::min(N, kNC), kNR)) * kNR * std::min(K, kMaxKC));
+}
+
 }  // namespace
+
+int gemmDepthBlocks(int K) { return K <= 0 ? 0 : static_cast<int>(ceilDiv(K, depthStep(K))); }
 
 void sgemmAvx2(int batch, int M, int N, int K,
                const float* A, long long strideA, bool transA,
@@ -354,8 +371,7 @@ void sgemmAvx2(int batch, int M, int N, int K,
     M *= batch;
     batch = 1;
   }
-  static thread_local PackBuffer bBuffer;
-  float* packedB = bBuffer.get(static_cast<size_t>(ceilDiv(std::min(N, kNC), kNR)) * kNR * std::min(K, kMaxKC));
+  float* packedB = packedBBuffer(N, K);
   for (int entry = 0; entry < batch; ++entry) {
     const Product product{M, N, K, Operand{A + entry * strideA, transA ? M : K, transA},
                           Operand{B + entry * strideB, transB ? K : N, transB}, C + entry * strideC};
@@ -370,10 +386,22 @@ void sgemmAvx2GroupedA(int M, int N, int K, const float* A, GroupedColumns layou
     for (long long i = 0; i < static_cast<long long>(M) * N; ++i) C[i] = bias ? bias[i % N] : 0.0f;
     return;
   }
-  static thread_local PackBuffer bBuffer;
-  float* packedB = bBuffer.get(static_cast<size_t>(ceilDiv(std::min(N, kNC), kNR)) * kNR * std::min(K, kMaxKC));
+  float* packedB = packedBBuffer(N, K);
   Operand a{A, layout.ld, transA, layout.group, layout.groupStride};
   const Product product{M, N, K, a, Operand{B, transB ? K : N, transB}, C, bias};
+  multiply(product, pool, packedB);
+}
+
+void sgemmAvx2GroupedAWithSource(int M, int N, int K, const float* A, GroupedColumns layout, bool transA,
+                                 const PackedBSource& b, float* C, ThreadPool& pool) {
+  if (M <= 0 || N <= 0) return;
+  if (K <= 0) {
+    std::fill_n(C, static_cast<size_t>(M) * N, 0.0f);
+    return;
+  }
+  float* packedB = packedBBuffer(N, K);
+  Product product{M, N, K, Operand{A, layout.ld, transA, layout.group, layout.groupStride}, Operand{nullptr, N, false}, C};
+  product.source = &b;
   multiply(product, pool, packedB);
 }
 

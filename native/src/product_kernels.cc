@@ -1,8 +1,10 @@
 // The addon's matrix products on the WebAssembly backend's heap: the GEMM (float32 and the opt-in bf16), its
-// grouped-columns form, matrix × vector (the layer mix) and the few-columns / short-inner products.
+// grouped-columns form, the fused adapter weight gradients, matrix × vector (the layer mix) and the few-columns /
+// short-inner products.
 #include <cmath>
 #include <string>
 
+#include "adapter_gradients.h"
 #include "gemm.h"
 #include "matvec.h"
 #include "napi_helpers.h"
@@ -179,6 +181,41 @@ napi_value GroupedMatmul(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+/**
+ * adapterGeluGradients(memory, xByteOffset, zByteOffset, dyByteOffset, dWByteOffset, dbByteOffset, n, E, L, A): the
+ * kernel and bias gradients of a shared AdapterPooler projection through its tanh-GELU (adapter_gradients.h), for
+ * x [n, E, L], z [n·L, A], dy [n, A, L] → dW [E, A], db [A], float32 inside `memory`.
+ */
+napi_value AdapterGeluGradients(napi_env env, napi_callback_info info) {
+  napi_value args[10];
+  if (!readArguments(env, info, 10, args)) return nullptr;
+  if (!cpuHasAvx2Fma()) return throwError(env, "adapterGeluGradients: this CPU lacks AVX2/FMA");
+  void* memory;
+  size_t memoryBytes;
+  if (!readArrayBuffer(env, args[0], "adapterGeluGradients", memory, memoryBytes)) return nullptr;
+  double v[9];
+  for (int i = 0; i < 9; ++i) {
+    if (!readNumber(env, args[i + 1], v[i])) return nullptr;
+  }
+  const double n = v[5], E = v[6], L = v[7], A = v[8];
+  if (n < 1 || E < 1 || L < 1 || A < 1 || n * L > 2147483647.0 || E > 2147483647.0 || A > 2147483647.0) {
+    return throwError(env, "adapterGeluGradients: bad dimensions");
+  }
+  const double sizes[5] = {n * E * L, n * L * A, n * A * L, E * A, A};  // x, z, dy, dW, db (elements)
+  for (int i = 0; i < 5; ++i) {
+    if (v[i] < 0 || v[i] + 4 * sizes[i] > static_cast<double>(memoryBytes)) {
+      return throwError(env, "adapterGeluGradients: out of bounds");
+    }
+  }
+#if defined(__x86_64__) || defined(_M_X64)
+  auto* base = static_cast<uint8_t*>(memory);
+  const auto at = [&](int i) { return reinterpret_cast<float*>(base + static_cast<size_t>(v[i])); };
+  adapterGeluTanhGradientsAvx2(static_cast<int>(n), static_cast<int>(E), static_cast<int>(L), static_cast<int>(A),
+                               at(0), at(1), at(2), at(3), at(4), globalPool());
+#endif
+  return nullptr;
+}
+
 napi_value Matmul(napi_env env, napi_callback_info info) { return MatmulWith(env, info, false); }
 napi_value MatmulBf16(napi_env env, napi_callback_info info) { return MatmulWith(env, info, true); }
 
@@ -226,6 +263,7 @@ void defineProductKernels(napi_env env, napi_value exports) {
       {"matmul", nullptr, Matmul, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"matmulBf16", nullptr, MatmulBf16, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"groupedMatmul", nullptr, GroupedMatmul, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"adapterGeluGradients", nullptr, AdapterGeluGradients, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"matVec", nullptr, MatVec, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"skinnyMatmul", nullptr, SkinnyMatmul, nullptr, nullptr, nullptr, napi_default, nullptr},
   };

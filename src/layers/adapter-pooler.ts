@@ -9,6 +9,7 @@ import { type InputGradientMode, isFedByAnotherLayer, needsInputGradient } from 
 import { resolveInitializer, serializeInitializer } from './initializers.js';
 import { checkCallSize, knownSize, requireFloat32, singleInput, singleInputShape } from './layer-axis.js';
 import { projectLayers } from './projection.js';
+import { fusedGeluProjectionAvailable, projectGeluTanhShared } from './projection-gelu.js';
 import type { Initializer, InitializerSpec, LayerArgs } from './types.js';
 import { defaultLayerName } from './layer-names.js';
 
@@ -144,6 +145,9 @@ export class AdapterPooler extends tf.layers.Layer {
         saveInput: isFedByAnotherLayer(this),
       };
       if (this.sharedWeights) {
+        if (this.activation === 'gelu_tanh' && fusedGeluProjectionAvailable(x, options)) {
+          return projectGeluTanhShared(x, this.kernel.read(), this.bias.read(), options);
+        }
         // [n·L, A] rows ordered (lead…, l) -> [..., L, A] -> [..., A, L]
         const projected = projectLayers(x, this.kernel.read(), this.bias.read(), 'shared', options);
         if (this.activation === 'gelu_tanh') {

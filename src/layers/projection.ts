@@ -49,7 +49,8 @@ function layout(x: tf.Tensor) {
   return { r, lead, n, E, L, k, leadAxes: range(k) };
 }
 
-function freedInput(): InvalidArgumentError {
+/** The error of a backward pass whose closed-over input was freed (see ProjectionGradientOptions.saveInput). */
+export function freedInput(): InvalidArgumentError {
   return new InvalidArgumentError(
     'AdapterPooler: its input was freed before the backward pass; set inputGradient: true or keep the input alive',
   );

@@ -111,6 +111,23 @@ export interface NativeAddon {
     biasByteOffset: number,
   ): void;
   /**
+   * The weight gradients of a shared AdapterPooler projection through its tanh-GELU in one product
+   * (native/src/adapter_gradients.h): x `[n, E, L]`, z `[n·L, A]`, dy `[n, A, L]` → dW `[E, A]`, db `[A]` (both
+   * overwritten), float32 inside `memory`; the same bits on any thread count. Absent in addons built before it.
+   */
+  adapterGeluGradients?(
+    memory: ArrayBuffer,
+    xByteOffset: number,
+    zByteOffset: number,
+    dyByteOffset: number,
+    dWByteOffset: number,
+    dbByteOffset: number,
+    n: number,
+    E: number,
+    L: number,
+    A: number,
+  ): void;
+  /**
    * {@link NativeAddon.matmul} with A and B rounded to bfloat16 (nearest even) and float32 accumulation; throws where
    * `capabilities().avx512Bf16` is false. Absent in addons built before it.
    */

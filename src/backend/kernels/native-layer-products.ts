@@ -1,5 +1,6 @@
 /**
- * The shared AdapterPooler projection's two products (`LAYER_ROWS_MATMUL_KERNEL`, `LAYER_COLUMNS_MATMUL_KERNEL`) for
+ * The shared AdapterPooler projection's two products (`LAYER_ROWS_MATMUL_KERNEL`, `LAYER_COLUMNS_MATMUL_KERNEL`), and
+ * its fused tanh-GELU weight gradients (`ADAPTER_GELU_GRADIENTS_KERNEL`), for
  * the WebAssembly backend, on bertvision's native AVX2/FMA GEMM with the layer-axis transpose folded into its packing
  * (Node only).
  *
@@ -12,6 +13,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { LAYER_COLUMNS_MATMUL_KERNEL, LAYER_ROWS_MATMUL_KERNEL } from '../../layers/projection.js';
+import { ADAPTER_GELU_GRADIENTS_KERNEL } from '../../layers/projection-gelu.js';
 import { type NativeAddon, nativeAddon } from '../../platform/native.js';
 import { matMulPrecision } from './native-matmul.js';
 import { heapBuffer, heapOffset, type WasmBackend } from '../../platform/wasm-heap.js';
@@ -56,7 +58,46 @@ function addBias(wasm: WasmBackend, rows: tf.TensorInfo, bias: tf.TensorInfo): t
 }
 
 /**
- * Registers the two kernels on the wasm backend. Idempotent; call after the wasm backend's package is imported (the
+ * The fused weight gradients of a shared tanh-GELU adapter (`ADAPTER_GELU_GRADIENTS_KERNEL`): one native product that
+ * computes the pre-activation gradient as it packs it and sums the bias gradient on the way. Under bf16 products the
+ * pre-activation gradient is written out (the bf16 kernel packs plain operands), multiplied on the bf16 kernel and
+ * summed by the backend's Sum.
+ */
+function installAdapterGeluGradients(addon: NativeAddon, backendName: string): void {
+  const { adapterGeluGradients, geluTanhTransposedGrad } = addon;
+  if (!adapterGeluGradients || !geluTanhTransposedGrad) return;
+  tf.registerKernel({
+    kernelName: ADAPTER_GELU_GRADIENTS_KERNEL,
+    backendName,
+    kernelFunc: ({ inputs, backend }: KernelArgs) => {
+      const { x, z, dy } = inputs as { x: tf.TensorInfo; z: tf.TensorInfo; dy: tf.TensorInfo };
+      const { n, E, L } = layout(x);
+      const A = z.shape[1]!;
+      const wasm = backend as unknown as WasmBackend;
+      const at = (info: tf.TensorInfo): number => heapOffset(wasm, info);
+      const dW = wasm.makeOutput([E, A], 'float32');
+      if (matMulPrecision() !== 'bf16') {
+        const db = wasm.makeOutput([A], 'float32');
+        adapterGeluGradients(heapBuffer(wasm), at(x), at(z), at(dy), at(dW), at(db), n, E, L, A);
+        return [dW, db];
+      }
+      const dz = wasm.makeOutput([n * L, A], 'float32');
+      geluTanhTransposedGrad(heapBuffer(wasm), at(z), at(dy), at(dz), n * L * A, L, A);
+      bf16Product(addon, wasm, x, [1, n, E, L], dz, dW, E, A, n * L);
+      const sum = tf.getKernel('Sum', backendName)!;
+      const db = sum.kernelFunc({
+        inputs: { x: dz },
+        backend: wasm as unknown as tf.KernelBackend,
+        attrs: { axis: [0], keepDims: false },
+      }) as tf.TensorInfo;
+      wasm.disposeData(dz.dataId);
+      return [dW, db];
+    },
+  });
+}
+
+/**
+ * Registers the kernels on the wasm backend. Idempotent; call after the wasm backend's package is imported (the
  * Node entry does it).
  * @returns true when registered (now or before); false where the native kernels are unavailable or lack AVX2/FMA.
  */
@@ -101,5 +142,6 @@ export function installNativeLayerProducts(backendName = 'wasm'): boolean {
       return out;
     },
   });
+  installAdapterGeluGradients(addon, backendName);
   return true;
 }
