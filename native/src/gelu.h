@@ -20,6 +20,13 @@ void geluTanhBackwardAvx2(const float* x, const float* dy, float* dx, size_t cou
  */
 void geluTanhForwardTransposedAvx2(const float* x, float* y, size_t blocks, size_t rows, size_t cols, ThreadPool& pool);
 
+/**
+ * geluTanhForwardTransposedAvx2's y, and also g = GELU'(x) in x's own layout: what a backward pass needs instead of x
+ * (its gradient is then dy transposed times g), computed from the forward's tanh. AVX2/FMA; the caller checks the CPU.
+ */
+void geluTanhForwardTransposedWithDerivativeAvx2(const float* x, float* y, float* g, size_t blocks, size_t rows,
+                                                 size_t cols, ThreadPool& pool);
+
 /** dx[b][r][c] = dy[b][c][r] · GELU'(x[b][r][c]): the gradient of geluTanhForwardTransposedAvx2. */
 void geluTanhBackwardTransposedAvx2(const float* x, const float* dy, float* dx, size_t blocks, size_t rows,
                                     size_t cols, ThreadPool& pool);

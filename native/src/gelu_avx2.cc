@@ -46,6 +46,22 @@ void geluTanhBackwardAvx2(const float* x, const float* dy, float* dx, size_t cou
 
 namespace {
 
+/** y = GELU(x), g = GELU'(x) over count values (tails padded, as above). */
+void geluTanhWithDerivativeAvx2(const float* x, float* y, float* g, size_t count) {
+  size_t i = 0;
+  __m256 yv, gv;
+  for (; i + 8 <= count; i += 8) {
+    gelu_lanes::geluWithDerivative8(_mm256_loadu_ps(x + i), yv, gv);
+    _mm256_storeu_ps(y + i, yv);
+    _mm256_storeu_ps(g + i, gv);
+  }
+  if (i < count) {
+    gelu_lanes::geluWithDerivative8(loadTail(x + i, count - i), yv, gv);
+    storeTail(y + i, yv, count - i);
+    storeTail(g + i, gv, count - i);
+  }
+}
+
 /** Blocks per pool task: about kElementwiseTaskElements values, at least one block. */
 size_t blocksPerTask(size_t blockSize) { return std::max<size_t>(1, kElementwiseTaskElements / blockSize); }
 
@@ -67,6 +83,21 @@ void geluTanhForwardTransposedAvx2(const float* x, float* y, size_t blocks, size
       geluTanhForwardAvx2(x + b * size, activated, size);
       float* out = y + b * size;
       for (size_t c = 0; c < cols; ++c, out += rows) {  // contiguous writes, strided reads from the cached block
+        for (size_t r = 0; r < rows; ++r) out[r] = activated[r * cols + c];
+      }
+    }
+  });
+}
+
+void geluTanhForwardTransposedWithDerivativeAvx2(const float* x, float* y, float* g, size_t blocks, size_t rows,
+                                                 size_t cols, ThreadPool& pool) {
+  const size_t size = rows * cols;
+  runChunked(pool, blocks, blocksPerTask(size), [&](size_t first, size_t count) {
+    float* activated = scratch(size);
+    for (size_t b = first; b < first + count; ++b) {
+      geluTanhWithDerivativeAvx2(x + b * size, activated, g + b * size, size);
+      float* out = y + b * size;
+      for (size_t c = 0; c < cols; ++c, out += rows) {
         for (size_t r = 0; r < rows; ++r) out[r] = activated[r * cols + c];
       }
     }

@@ -59,5 +59,16 @@ static inline __m256 geluGrad8(__m256 v, __m256 dy) {
   return _mm256_mul_ps(grad, dy);
 }
 
+/** GELU(v) into `y` and GELU'(v) into `g`, 8 lanes, from one tanh (the same formulas as gelu8 and geluGrad8). */
+static inline void geluWithDerivative8(__m256 v, __m256& y, __m256& g) {
+  const __m256 half = _mm256_set1_ps(0.5f);
+  const __m256 one = _mm256_set1_ps(1.0f);
+  const __m256 t = tanh8(inner8(v));
+  const __m256 halfV = _mm256_mul_ps(half, v);
+  y = _mm256_mul_ps(halfV, _mm256_add_ps(one, t));
+  const __m256 du = _mm256_mul_ps(_mm256_set1_ps(kSqrt2OverPi), _mm256_fmadd_ps(_mm256_set1_ps(3.0f * kCubic), _mm256_mul_ps(v, v), one));
+  g = _mm256_fmadd_ps(_mm256_mul_ps(halfV, _mm256_fnmadd_ps(t, t, one)), du, _mm256_mul_ps(half, _mm256_add_ps(one, t)));
+}
+
 }  // namespace gelu_lanes
 }  // namespace bertvision

@@ -182,9 +182,9 @@ napi_value GroupedMatmul(napi_env env, napi_callback_info info) {
 }
 
 /**
- * adapterGeluGradients(memory, xByteOffset, zByteOffset, dyByteOffset, dWByteOffset, dbByteOffset, n, E, L, A): the
+ * adapterGeluGradients(memory, xByteOffset, gByteOffset, dyByteOffset, dWByteOffset, dbByteOffset, n, E, L, A): the
  * kernel and bias gradients of a shared AdapterPooler projection through its tanh-GELU (adapter_gradients.h), for
- * x [n, E, L], z [n·L, A], dy [n, A, L] → dW [E, A], db [A], float32 inside `memory`.
+ * x [n, E, L], g = GELU'(z) [n·L, A], dy [n, A, L] → dW [E, A], db [A], float32 inside `memory`.
  */
 napi_value AdapterGeluGradients(napi_env env, napi_callback_info info) {
   napi_value args[10];
@@ -201,7 +201,7 @@ napi_value AdapterGeluGradients(napi_env env, napi_callback_info info) {
   if (n < 1 || E < 1 || L < 1 || A < 1 || n * L > 2147483647.0 || E > 2147483647.0 || A > 2147483647.0) {
     return throwError(env, "adapterGeluGradients: bad dimensions");
   }
-  const double sizes[5] = {n * E * L, n * L * A, n * A * L, E * A, A};  // x, z, dy, dW, db (elements)
+  const double sizes[5] = {n * E * L, n * L * A, n * A * L, E * A, A};  // x, g, dy, dW, db (elements)
   for (int i = 0; i < 5; ++i) {
     if (v[i] < 0 || v[i] + 4 * sizes[i] > static_cast<double>(memoryBytes)) {
       return throwError(env, "adapterGeluGradients: out of bounds");

@@ -55,6 +55,28 @@ napi_value GeluTanhTransposed(napi_env env, napi_callback_info info) {
 }
 
 /**
+ * geluTanhTransposedWithDerivative(memory, xByteOffset, yByteOffset, gByteOffset, count, rows, cols):
+ * y[b][c][r] = GELU(x[b][r][c]) and g[b][r][c] = GELU'(x[b][r][c]).
+ */
+napi_value GeluTanhTransposedWithDerivative(napi_env env, napi_callback_info info) {
+  napi_value args[7];
+  if (!readArguments(env, info, 7, args)) return nullptr;
+  if (!cpuHasAvx2Fma()) return throwError(env, "geluTanhTransposedWithDerivative: this CPU lacks AVX2/FMA");
+  uint8_t* base;
+  double at[3];
+  size_t count, rows, cols;
+  if (!readHeapArguments(env, "geluTanhTransposedWithDerivative", args, 3, base, at, count)) return nullptr;
+  if (!readBlockShape(env, args, 5, count, "geluTanhTransposedWithDerivative", rows, cols)) return nullptr;
+#if defined(__x86_64__) || defined(_M_X64)
+  geluTanhForwardTransposedWithDerivativeAvx2(reinterpret_cast<const float*>(base + static_cast<size_t>(at[0])),
+                                              reinterpret_cast<float*>(base + static_cast<size_t>(at[1])),
+                                              reinterpret_cast<float*>(base + static_cast<size_t>(at[2])),
+                                              count / (rows * cols), rows, cols, globalPool());
+#endif
+  return nullptr;
+}
+
+/**
  * geluTanhTransposedGrad(memory, xByteOffset, dyByteOffset, dxByteOffset, count, rows, cols):
  * dx[b][r][c] = dy[b][c][r] · GELU'(x[b][r][c]).
  */
@@ -245,6 +267,8 @@ void defineWasmHeapKernels(napi_env env, napi_value exports) {
       {"geluTanh", nullptr, GeluTanh, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"geluTanhGrad", nullptr, GeluTanhGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"geluTanhTransposed", nullptr, GeluTanhTransposed, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"geluTanhTransposedWithDerivative", nullptr, GeluTanhTransposedWithDerivative, nullptr, nullptr, nullptr,
+       napi_default, nullptr},
       {"geluTanhTransposedGrad", nullptr, GeluTanhTransposedGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"reluGrad", nullptr, ReluGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"columnSums", nullptr, ColumnSums, nullptr, nullptr, nullptr, napi_default, nullptr},

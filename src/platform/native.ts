@@ -112,13 +112,14 @@ export interface NativeAddon {
   ): void;
   /**
    * The weight gradients of a shared AdapterPooler projection through its tanh-GELU in one product
-   * (native/src/adapter_gradients.h): x `[n, E, L]`, z `[n·L, A]`, dy `[n, A, L]` → dW `[E, A]`, db `[A]` (both
+   * (native/src/adapter_gradients.h): x `[n, E, L]`, g `[n·L, A]` (the activation's derivative at the projection's
+   * output, from {@link NativeAddon.geluTanhTransposedWithDerivative}), dy `[n, A, L]` → dW `[E, A]`, db `[A]` (both
    * overwritten), float32 inside `memory`; the same bits on any thread count. Absent in addons built before it.
    */
   adapterGeluGradients?(
     memory: ArrayBuffer,
     xByteOffset: number,
-    zByteOffset: number,
+    gByteOffset: number,
     dyByteOffset: number,
     dWByteOffset: number,
     dbByteOffset: number,
@@ -293,6 +294,19 @@ export interface NativeAddon {
     memory: ArrayBuffer,
     xByteOffset: number,
     yByteOffset: number,
+    count: number,
+    rows: number,
+    cols: number,
+  ): void;
+  /**
+   * {@link NativeAddon.geluTanhTransposed}'s `y`, and `g[b][r][c] = GELU'(x[b][r][c])` in x's layout from the same
+   * tanh (what a backward pass needs instead of x). Absent in addons built before it.
+   */
+  geluTanhTransposedWithDerivative?(
+    memory: ArrayBuffer,
+    xByteOffset: number,
+    yByteOffset: number,
+    gByteOffset: number,
     count: number,
     rows: number,
     cols: number,

@@ -15,6 +15,7 @@ import {
   geluTanh,
   geluTanhTransposed,
 } from '../../src/layers/activations.js';
+import { GELU_TANH_TRANSPOSED_WITH_DERIVATIVE_KERNEL } from '../../src/layers/projection-gelu.js';
 import { nativeKernelStatus } from '../../src/platform/native.js';
 
 const DIR = join(import.meta.dirname, '..', 'fixtures', 'kernels');
@@ -140,6 +141,33 @@ describe.skipIf(!nativeKernelStatus().capabilities?.avx2Fma)('fused GELU kernels
     expect(fusedDx).toEqual(plainDx);
     tf.dispose([input, upstream]);
   });
+
+  it.each([
+    [50, 7, 20],
+    [3, 1, 9],
+  ])(
+    "%i blocks of [%i, %i] with the derivative: GELU transposed, and GELU' whose product with dy is the gradient",
+    (blocks, rows, cols) => {
+      // the activation the fused adapter gradients use (src/layers/projection-gelu.ts)
+      const c = transposedCases(blocks, rows, cols);
+      const before = tf.memory().numTensors;
+      const input = tf.tensor3d(c.x, [blocks, rows, cols]);
+      const [value, derivative] = tf.engine().runKernel(GELU_TANH_TRANSPOSED_WITH_DERIVATIVE_KERNEL, {
+        x: input,
+      }) as tf.Tensor[] as [tf.Tensor, tf.Tensor];
+      expect(value.shape).toEqual([blocks, cols, rows]);
+      expect(derivative.shape).toEqual([blocks, rows, cols]);
+      expect(worst(value.dataSync(), c.y, c.yBound)).toBeLessThanOrEqual(1);
+      // dx = dy · g: the fixture's dy in x's layout (c.dy is swapped), one more float32 rounding of the product
+      const g = derivative.dataSync();
+      const upstream = dy.subarray(0, g.length);
+      const product = Float32Array.from(g, (v, i) => v * upstream[i]!);
+      const bound = Float32Array.from(c.dxBound, (b, i) => b + 2 ** -23 * Math.abs(c.dx[i]!));
+      expect(worst(product, c.dx, bound)).toBeLessThanOrEqual(1);
+      tf.dispose([input, value, derivative]);
+      expect(tf.memory().numTensors).toBe(before);
+    },
+  );
 
   it('spreads large inputs over the thread pool with the same results', () => {
     const repeats = 40; // 440k values: above the single-thread threshold

@@ -1,6 +1,6 @@
 /**
  * The shared AdapterPooler projection's two products (`LAYER_ROWS_MATMUL_KERNEL`, `LAYER_COLUMNS_MATMUL_KERNEL`), and
- * its fused tanh-GELU weight gradients (`ADAPTER_GELU_GRADIENTS_KERNEL`), for
+ * its fused tanh-GELU forward and weight gradients (`projection-gelu.ts`), for
  * the WebAssembly backend, on bertvision's native AVX2/FMA GEMM with the layer-axis transpose folded into its packing
  * (Node only).
  *
@@ -13,7 +13,10 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { LAYER_COLUMNS_MATMUL_KERNEL, LAYER_ROWS_MATMUL_KERNEL } from '../../layers/projection.js';
-import { ADAPTER_GELU_GRADIENTS_KERNEL } from '../../layers/projection-gelu.js';
+import {
+  ADAPTER_GELU_GRADIENTS_KERNEL,
+  GELU_TANH_TRANSPOSED_WITH_DERIVATIVE_KERNEL,
+} from '../../layers/projection-gelu.js';
 import { type NativeAddon, nativeAddon } from '../../platform/native.js';
 import { matMulPrecision } from './native-matmul.js';
 import { heapBuffer, heapOffset, type WasmBackend } from '../../platform/wasm-heap.js';
@@ -58,39 +61,59 @@ function addBias(wasm: WasmBackend, rows: tf.TensorInfo, bias: tf.TensorInfo): t
 }
 
 /**
- * The fused weight gradients of a shared tanh-GELU adapter (`ADAPTER_GELU_GRADIENTS_KERNEL`): one native product that
- * computes the pre-activation gradient as it packs it and sums the bias gradient on the way. Under bf16 products the
- * pre-activation gradient is written out (the bf16 kernel packs plain operands), multiplied on the bf16 kernel and
- * summed by the backend's Sum.
+ * The fused tanh-GELU adapter's two kernels: the activation with its derivative
+ * (`GELU_TANH_TRANSPOSED_WITH_DERIVATIVE_KERNEL`, one tanh for both) and the weight gradients
+ * (`ADAPTER_GELU_GRADIENTS_KERNEL`: one native product that forms the pre-activation gradient as it packs it and sums
+ * the bias gradient on the way). Under bf16 products the pre-activation gradient is written out (the bf16 kernel packs
+ * plain operands), multiplied on the bf16 kernel and summed by the native column sums.
  */
 function installAdapterGeluGradients(addon: NativeAddon, backendName: string): void {
-  const { adapterGeluGradients, geluTanhTransposedGrad } = addon;
-  if (!adapterGeluGradients || !geluTanhTransposedGrad) return;
+  const { adapterGeluGradients, geluTanhTransposedWithDerivative } = addon;
+  if (!adapterGeluGradients || !geluTanhTransposedWithDerivative) return;
+  tf.registerKernel({
+    kernelName: GELU_TANH_TRANSPOSED_WITH_DERIVATIVE_KERNEL,
+    backendName,
+    kernelFunc: ({ inputs, backend }: KernelArgs) => {
+      const { x } = inputs as { x: tf.TensorInfo };
+      const wasm = backend as unknown as WasmBackend;
+      const r = x.shape.length;
+      const [rows, cols] = [x.shape[r - 2]!, x.shape[r - 1]!];
+      const count = x.shape.reduce((a, b) => a * b, 1);
+      const y = wasm.makeOutput([...x.shape.slice(0, -2), cols, rows], 'float32');
+      const g = wasm.makeOutput([...x.shape], 'float32');
+      const at = (info: tf.TensorInfo): number => heapOffset(wasm, info);
+      if (count > 0) geluTanhTransposedWithDerivative(heapBuffer(wasm), at(x), at(y), at(g), count, rows, cols);
+      return [y, g];
+    },
+  });
   tf.registerKernel({
     kernelName: ADAPTER_GELU_GRADIENTS_KERNEL,
     backendName,
     kernelFunc: ({ inputs, backend }: KernelArgs) => {
-      const { x, z, dy } = inputs as { x: tf.TensorInfo; z: tf.TensorInfo; dy: tf.TensorInfo };
+      const { x, g, dy } = inputs as { x: tf.TensorInfo; g: tf.TensorInfo; dy: tf.TensorInfo };
       const { n, E, L } = layout(x);
-      const A = z.shape[1]!;
+      const A = g.shape[g.shape.length - 1]!;
       const wasm = backend as unknown as WasmBackend;
       const at = (info: tf.TensorInfo): number => heapOffset(wasm, info);
       const dW = wasm.makeOutput([E, A], 'float32');
+      const db = wasm.makeOutput([A], 'float32');
       if (matMulPrecision() !== 'bf16') {
-        const db = wasm.makeOutput([A], 'float32');
-        adapterGeluGradients(heapBuffer(wasm), at(x), at(z), at(dy), at(dW), at(db), n, E, L, A);
+        adapterGeluGradients(heapBuffer(wasm), at(x), at(g), at(dy), at(dW), at(db), n, E, L, A);
         return [dW, db];
       }
-      const dz = wasm.makeOutput([n * L, A], 'float32');
-      geluTanhTransposedGrad(heapBuffer(wasm), at(z), at(dy), at(dz), n * L * A, L, A);
-      bf16Product(addon, wasm, x, [1, n, E, L], dz, dW, E, A, n * L);
-      const sum = tf.getKernel('Sum', backendName)!;
-      const db = sum.kernelFunc({
-        inputs: { x: dz },
+      // dz = dy with its last two axes swapped, times g
+      const dz = wasm.makeOutput([...g.shape], 'float32');
+      addon.transpose(heapBuffer(wasm), at(dy), at(dz), n, A, L, 1);
+      const multiply = tf.getKernel('Multiply', backendName)!;
+      const product = multiply.kernelFunc({
+        inputs: { a: dz, b: g },
         backend: wasm as unknown as tf.KernelBackend,
-        attrs: { axis: [0], keepDims: false },
+        attrs: {},
       }) as tf.TensorInfo;
       wasm.disposeData(dz.dataId);
+      bf16Product(addon, wasm, x, [1, n, E, L], product, dW, E, A, n * L);
+      addon.columnSums(heapBuffer(wasm), at(product), at(db), n * L, A);
+      wasm.disposeData(product.dataId);
       return [dW, db];
     },
   });
