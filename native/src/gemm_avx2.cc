@@ -79,36 +79,56 @@ inline long long groupedColumn(const Operand& a, long long t) {
 }
 
 /**
- * packA for an operand with grouped stored columns. op(A) = A: each row is read in runs of up to `group` adjacent
- * values (one group); op(A) = Aᵀ: each k reads the panel's six rows at their six column offsets.
+ * packA for an operand with grouped stored columns. op(A) = A: the depth is read in runs of up to `group` adjacent
+ * values (one group, the same offset for every row), group by group for all of the call's rows, so each group's
+ * rows x group block is read once, front to back; op(A) = Aᵀ: each k reads the panel's six rows at their six column
+ * offsets.
  */
 void packGroupedA(const Operand& a, int row0, int rows, int k0, int kc, float* dst) {
-  for (int p = 0; p < rows; p += kMR, dst += kMR * kc) {
-    const int live = std::min(kMR, rows - p);
-    if (live < kMR) std::fill_n(dst, kMR * kc, 0.0f);
-    if (a.trans) {
+  const int panels = (rows + kMR - 1) / kMR;
+  if (a.trans) {
+    for (int p = 0; p < panels; ++p, dst += kMR * kc) {
+      const int live = std::min(kMR, rows - p * kMR);
+      if (live < kMR) std::fill_n(dst, kMR * kc, 0.0f);
       long long offset[kMR];
-      for (int i = 0; i < live; ++i) offset[i] = groupedColumn(a, row0 + p + i);
+      for (int i = 0; i < live; ++i) offset[i] = groupedColumn(a, row0 + p * kMR + i);
       for (int k = 0; k < kc; ++k) {
         const float* src = a.data + (k0 + k) * a.ld;
         for (int i = 0; i < live; ++i) dst[k * kMR + i] = src[offset[i]];
       }
-      continue;
     }
-    // group by group: the panel's rows of one group are one contiguous block (rows x group values), written out
-    // k-major so that the panel fills in order
-    const float* rows0 = a.data + (row0 + p) * a.ld;
-    for (int k = 0; k < kc;) {
-      const long long t = k0 + k;
-      const int within = static_cast<int>(t % a.group);
-      const int run = std::min(a.group - within, kc - k);
-      const float* src = rows0 + (t / a.group) * a.groupStride + within;
-      for (int r = 0; r < run; ++r) {
-        float* out = dst + (k + r) * kMR;
-        for (int i = 0; i < live; ++i) out[i] = src[i * a.ld + r];
+    return;
+  }
+  const int lastLive = rows - (panels - 1) * kMR;
+  float* lastPanel = dst + static_cast<size_t>(panels - 1) * kMR * kc;
+  if (lastLive < kMR) std::fill_n(lastPanel, kMR * kc, 0.0f);
+  const float* rowsBegin = a.data + static_cast<long long>(row0) * a.ld;
+  const long long ld = a.ld;
+  long long group = k0 / a.group;
+  int within = k0 % a.group;
+  for (int k = 0; k < kc; ++group, within = 0) {
+    const int run = std::min(a.group - within, kc - k);
+    const float* src = rowsBegin + group * a.groupStride + within;
+    // full panels: six rows a run, unrolled (element (i, k + r) of the panel at (k + r) * kMR + i)
+    for (int p = 0; p < panels - (lastLive < kMR ? 1 : 0); ++p) {
+      const float* s = src + static_cast<long long>(p) * kMR * ld;
+      float* out = dst + static_cast<size_t>(p) * kMR * kc + static_cast<size_t>(k) * kMR;
+      for (int r = 0; r < run; ++r, out += kMR, ++s) {
+        out[0] = s[0];
+        out[1] = s[ld];
+        out[2] = s[2 * ld];
+        out[3] = s[3 * ld];
+        out[4] = s[4 * ld];
+        out[5] = s[5 * ld];
       }
-      k += run;
     }
+    if (lastLive < kMR) {
+      const float* s = src + static_cast<long long>(panels - 1) * kMR * ld;
+      for (int r = 0; r < run; ++r) {
+        for (int i = 0; i < lastLive; ++i) lastPanel[(k + r) * kMR + i] = s[i * ld + r];
+      }
+    }
+    k += run;
   }
 }
 
