@@ -92,6 +92,19 @@ void packGroupedA(const Operand& a, int row0, int rows, int k0, int kc, float* d
       if (live < kMR) std::fill_n(dst, kMR * kc, 0.0f);
       long long offset[kMR];
       for (int i = 0; i < live; ++i) offset[i] = groupedColumn(a, row0 + p * kMR + i);
+      if (live == kMR) {  // unrolled
+        const float* src = a.data + k0 * a.ld;
+        for (int k = 0; k < kc; ++k, src += a.ld) {
+          float* out = dst + k * kMR;
+          out[0] = src[offset[0]];
+          out[1] = src[offset[1]];
+          out[2] = src[offset[2]];
+          out[3] = src[offset[3]];
+          out[4] = src[offset[4]];
+          out[5] = src[offset[5]];
+        }
+        continue;
+      }
       for (int k = 0; k < kc; ++k) {
         const float* src = a.data + (k0 + k) * a.ld;
         for (int i = 0; i < live; ++i) dst[k * kMR + i] = src[offset[i]];
