@@ -50,8 +50,8 @@ int gemmDepthBlocks(int K);
 
 /**
  * An op(B) that is computed as it is packed instead of read from memory (e.g. a gradient that only the product
- * needs). The GEMM calls pack once for every (depth block, column) of B, from several threads at once for disjoint
- * column ranges of a block, all of a block before any of the next.
+ * needs). The GEMM calls pack once for every (depth block, column) of B, from several threads at once: for disjoint
+ * column ranges of one block, or, when a long depth is summed in segments (a small C), for whole different blocks.
  */
 class PackedBSource {
  public:

@@ -215,24 +215,26 @@ void packA(const Operand& a, int row0, int rows, int k0, int kc, float* dst) {
  * panel at k*kNR + j). Columns past the end are zeros.
  */
 void packB(const Operand& b, int k0, int kc, int col0, int cols, float* dst) {
-  for (int p = 0; p < cols; p += kNR, dst += kNR * kc) {
+  if (!b.trans) {  // row by row of B, all panels at once: each stored row is read once, front to back
+    const int full = cols / kNR, tail = cols - full * kNR;
+    if (tail > 0) std::fill_n(dst + static_cast<size_t>(full) * kNR * kc, kNR * kc, 0.0f);
+    for (int k = 0; k < kc; ++k) {
+      const float* src = b.data + (k0 + k) * b.ld + col0;
+      float* out = dst + static_cast<size_t>(k) * kNR;
+      for (int p = 0; p < full; ++p, src += kNR, out += static_cast<size_t>(kNR) * kc) {
+        _mm256_store_ps(out, _mm256_loadu_ps(src));
+        _mm256_store_ps(out + 8, _mm256_loadu_ps(src + 8));
+      }
+      for (int j = 0; j < tail; ++j) out[j] = src[j];
+    }
+    return;
+  }
+  for (int p = 0; p < cols; p += kNR, dst += kNR * kc) {  // op(B) column j is stored row j, contiguous in k
     const int live = std::min(kNR, cols - p);
     if (live < kNR) std::fill_n(dst, kNR * kc, 0.0f);
-    if (b.trans) {  // op(B) column j is stored row j, contiguous in k
-      for (int j = 0; j < live; ++j) {
-        const float* src = b.data + (col0 + p + j) * b.ld + k0;
-        for (int k = 0; k < kc; ++k) dst[k * kNR + j] = src[k];
-      }
-    } else {  // each op(B) row holds `live` adjacent values: two vector loads when the panel is full
-      for (int k = 0; k < kc; ++k) {
-        const float* src = b.data + (k0 + k) * b.ld + col0 + p;
-        if (live == kNR) {
-          _mm256_store_ps(dst + k * kNR, _mm256_loadu_ps(src));
-          _mm256_store_ps(dst + k * kNR + 8, _mm256_loadu_ps(src + 8));
-        } else {
-          for (int j = 0; j < live; ++j) dst[k * kNR + j] = src[j];
-        }
-      }
+    for (int j = 0; j < live; ++j) {
+      const float* src = b.data + (col0 + p + j) * b.ld + k0;
+      for (int k = 0; k < kc; ++k) dst[k * kNR + j] = src[k];
     }
   }
 }
@@ -312,6 +314,7 @@ struct Product {
 struct BBlock {
   const float* packed;
   int jc, nc, pc, kc;
+  bool accumulate;  // add to C (a later depth block of the same sum) instead of setting it
 };
 
 /** C[rowBegin:rowEnd, B panels panelBegin..panelEnd-1 of the block] = (or, for pc > 0, +=) op(A) · B block. */
@@ -331,16 +334,78 @@ void multiplyRows(const Product& p, const BBlock& block, int rowBegin, int rowEn
         // the bias goes in with the first depth block, which sets C
         const float* bias = p.bias && block.pc == 0 ? p.bias + block.jc + q * kNR : nullptr;
         if (cols > 8) {
-          microKernel<2>(block.kc, panelA, panelB, tile, p.N, rows, cols, block.pc > 0, bias);
+          microKernel<2>(block.kc, panelA, panelB, tile, p.N, rows, cols, block.accumulate, bias);
         } else {
-          microKernel<1>(block.kc, panelA, panelB, tile, p.N, rows, cols, block.pc > 0, bias);
+          microKernel<1>(block.kc, panelA, panelB, tile, p.N, rows, cols, block.accumulate, bias);
         }
       }
     }
   }
 }
 
+/** Depth blocks per segment of a split sum: a segment's work is about that many of the blocks' products. */
+constexpr int kSegmentBlocks = 6;
+/** Largest C (floats) a split sum keeps one private copy of per segment. */
+constexpr long long kMaxSegmentFloats = 1LL << 20;
+
+/**
+ * How many segments a product's depth is summed in: more than one for a long depth behind a small C (a kernel
+ * gradient: `[E, A]` summed over every row of a batch), where cutting each depth block's work over the threads
+ * would leave two thread-pool barriers per block around a few hundred microseconds of work each. A function of the
+ * shape only, never of the thread count, so the sums (and their bits) do not depend on the threads.
+ */
+int depthSegments(const Product& p) {
+  const long long blocks = ceilDiv(p.K, depthStep(p.K));
+  if (p.bias != nullptr || p.N > kNC || blocks < 2 * kSegmentBlocks ||
+      static_cast<long long>(p.M) * p.N > kMaxSegmentFloats) {
+    return 1;
+  }
+  return static_cast<int>(std::min<long long>(8, blocks / kSegmentBlocks));
+}
+
+/**
+ * op(A) · op(B) as `segments` partial sums over consecutive runs of depth blocks, one task each (its own packed B,
+ * all of C's rows), the first into C and the rest into private copies, then added to C in segment order.
+ */
+void multiplySegments(const Product& p, int segments, ThreadPool& pool) {
+  const int kcStep = depthStep(p.K);
+  const int blocks = static_cast<int>(ceilDiv(p.K, kcStep));
+  const size_t size = static_cast<size_t>(p.M) * p.N;
+  static thread_local PackBuffer partials;  // the calling thread's, reused (no fresh pages per call)
+  float* partial = partials.get(size * (segments - 1));
+  const int panels = static_cast<int>(ceilDiv(p.N, kNR));
+  pool.run(segments, [&](int segment) {
+    static thread_local PackBuffer bBuffer;
+    float* packed = bBuffer.get(static_cast<size_t>(panels) * kNR * std::min(p.K, kMaxKC));
+    Product part = p;
+    part.c = segment == 0 ? p.c : partial + size * (segment - 1);
+    const int first = blocks * segment / segments, last = blocks * (segment + 1) / segments;
+    for (int b = first; b < last; ++b) {
+      const int pc = b * kcStep;
+      const BBlock block{packed, 0, p.N, pc, std::min(kcStep, p.K - pc), b > first};
+      if (p.source) {
+        p.source->pack(b, pc, block.kc, 0, p.N, packed);
+      } else {
+        packB(p.b, pc, block.kc, 0, p.N, packed);
+      }
+      multiplyRows(part, block, 0, p.M, 0, panels);
+    }
+  });
+  const int threads = pool.size();
+  pool.run(threads, [&](int task) {
+    const size_t begin = size * task / threads, end = size * (task + 1) / threads;
+    for (int s = 1; s < segments; ++s) {
+      const float* add = partial + size * (s - 1);
+      for (size_t i = begin; i < end; ++i) p.c[i] += add[i];
+    }
+  });
+}
+
 void multiply(const Product& p, ThreadPool& pool, float* packedB) {
+  if (const int segments = depthSegments(p); segments > 1) {
+    multiplySegments(p, segments, pool);
+    return;
+  }
   const int threads = static_cast<long long>(p.M) * p.N * p.K >= kMinParallelWork ? pool.size() : 1;
   // Compute tasks. Normally the rows are cut into equal chunks of about kMC rows, a multiple of the thread count of
   // them: each task packs only its own rows of A, all share the packed B block, and as tasks are claimed
@@ -356,7 +421,7 @@ void multiply(const Product& p, ThreadPool& pool, float* packedB) {
     const int nc = std::min(kNC, p.N - jc);
     const int panels = static_cast<int>(ceilDiv(nc, kNR));
     for (int pc = 0; pc < p.K; pc += kcStep) {
-      const BBlock block{packedB, jc, nc, pc, std::min(kcStep, p.K - pc)};
+      const BBlock block{packedB, jc, nc, pc, std::min(kcStep, p.K - pc), pc > 0};
       pool.run(threads, [&](int task) {  // pack the B block, its panels split evenly over the threads
         const int first = panels * task / threads, last = panels * (task + 1) / threads;
         if (first == last) return;

@@ -107,11 +107,12 @@ describe('a shared tanh-GELU AdapterPooler on wasm against float64 NumPy', () =>
 
 describe.skipIf(!fused)('the fused adapter gradient kernel across the thread pool', () => {
   it('gives the same bits on one thread as on three', () => {
-    // x [n, E, L] with E = 300 rows of the product (three row blocks of 144) and n·L = 1000 (two depth blocks)
-    const script = `
+    // x [n, E, L] with E = 300 rows of the product (three row blocks of 144) and n·L = 1000 (two depth blocks), or
+    // with n·L = 7500 (fifteen depth blocks, summed in two segments)
+    const script = (n: number, E: number) => `
       const { createHash } = require('node:crypto');
       const addon = require(${JSON.stringify(status.path)});
-      const [n, E, L, A] = [40, 300, 25, 50];
+      const [n, E, L, A] = [${n}, ${E}, 25, 50];
       const sizes = [n * E * L, n * L * A, n * A * L, E * A, A];
       const memory = new Float32Array(sizes.reduce((a, b) => a + b, 0));
       let seed = 12345;
@@ -123,17 +124,22 @@ describe.skipIf(!fused)('the fused adapter gradient kernel across the thread poo
       addon.adapterGeluGradients(memory.buffer, ...at, n, E, L, A);
       process.stdout.write(createHash('sha256').update(new Uint8Array(memory.buffer)).digest('hex'));
     `;
-    const run = (threads: number): string => {
-      const child = spawnSync(process.execPath, ['-e', script], {
+    const run = (threads: number, n: number, E: number): string => {
+      const child = spawnSync(process.execPath, ['-e', script(n, E)], {
         env: { ...process.env, BERTVISION_THREADS: String(threads) },
         encoding: 'utf8',
       });
       expect(child.status, child.stderr).toBe(0);
       return child.stdout;
     };
-    const one = run(1);
-    expect(one).toMatch(/^[0-9a-f]{64}$/);
-    expect(run(3)).toBe(one);
+    for (const [n, E] of [
+      [40, 300],
+      [300, 30],
+    ] as const) {
+      const one = run(1, n, E);
+      expect(one).toMatch(/^[0-9a-f]{64}$/);
+      expect(run(3, n, E)).toBe(one);
+    }
   });
 
   it('refuses operands that reach past the heap with a typed error, not a crash', () => {
