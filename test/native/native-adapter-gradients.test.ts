@@ -6,7 +6,6 @@
  * them (BERTVISION_NATIVE=0) the composed ops meet the same bound. The same bits on one thread as on three, and the
  * opt-in bf16 products within their own bound (skipped, saying why, without AVX-512 BF16).
  */
-import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -16,6 +15,7 @@ import { initBackend } from '../../src/index.node.js';
 import { AdapterPooler } from '../../src/layers/index.js';
 import { ADAPTER_GELU_GRADIENTS_KERNEL } from '../../src/layers/projection-gelu.js';
 import { nativeAddon, nativeKernelStatus } from '../../src/platform/native.js';
+import { expectSameDigestOnOneAndThreeThreads } from '../helpers/thread-counts.js';
 
 const DIR = join(import.meta.dirname, '..', 'fixtures', 'kernels');
 interface Case {
@@ -124,22 +124,8 @@ describe.skipIf(!fused)('the fused adapter gradient kernel across the thread poo
       addon.adapterGeluGradients(memory.buffer, ...at, n, E, L, A);
       process.stdout.write(createHash('sha256').update(new Uint8Array(memory.buffer)).digest('hex'));
     `;
-    const run = (threads: number, n: number, E: number): string => {
-      const child = spawnSync(process.execPath, ['-e', script(n, E)], {
-        env: { ...process.env, BERTVISION_THREADS: String(threads) },
-        encoding: 'utf8',
-      });
-      expect(child.status, child.stderr).toBe(0);
-      return child.stdout;
-    };
-    for (const [n, E] of [
-      [40, 300],
-      [300, 30],
-    ] as const) {
-      const one = run(1, n, E);
-      expect(one).toMatch(/^[0-9a-f]{64}$/);
-      expect(run(3, n, E)).toBe(one);
-    }
+    expectSameDigestOnOneAndThreeThreads(script(40, 300));
+    expectSameDigestOnOneAndThreeThreads(script(300, 30));
   });
 
   it('refuses operands that reach past the heap with a typed error, not a crash', () => {

@@ -4,13 +4,13 @@
  * autodiff on the wasm backend, against float64 sums; and the same bits whatever the number of threads. The small
  * layouts, transposes and tails are checked against NumPy in native-matmul.test.ts.
  */
-import { spawnSync } from 'node:child_process';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/index.node.js';
 import { installNativeMatMul } from '../../src/backend/kernels/native-matmul.js';
 import { skinnyProductCounts } from '../../src/backend/kernels/native-skinny-matmul.js';
 import { nativeKernelStatus } from '../../src/platform/native.js';
+import { expectSameDigestOnOneAndThreeThreads } from '../helpers/thread-counts.js';
 
 const status = nativeKernelStatus();
 const ROWS = 1500; // batch · sequence positions
@@ -103,16 +103,6 @@ describe.skipIf(!status.capabilities?.avx2Fma)('skinny products across the threa
       addon.skinnyMatmul(memory.buffer, dy, w, xOut, 1, M, K, 2, 0, 0, 0, false, true, -1);
       process.stdout.write(createHash('sha256').update(new Uint8Array(memory.buffer)).digest('hex'));
     `;
-    const run = (threads: number): string => {
-      const child = spawnSync(process.execPath, ['-e', script], {
-        env: { ...process.env, BERTVISION_THREADS: String(threads) },
-        encoding: 'utf8',
-      });
-      expect(child.status, child.stderr).toBe(0);
-      return child.stdout;
-    };
-    const one = run(1);
-    expect(one).toMatch(/^[0-9a-f]{64}$/);
-    expect(run(3)).toBe(one);
+    expectSameDigestOnOneAndThreeThreads(script);
   });
 });
