@@ -16,7 +16,11 @@ namespace bertvision {
  * several threads at once: packing buffers are thread_local, and the pool
  * serialises its jobs. C must not overlap A or B. Each thread that runs GEMM
  * work keeps its packing buffers for its lifetime: at most 288 KiB per
- * thread, plus up to 2 MiB on each calling thread.
+ * thread, plus up to 2 MiB on each calling thread. A long sum behind a small C
+ * (a kernel gradient: at least 12 depth blocks, N <= 1024, M·N <= 2^20) is cut
+ * into up to 8 segments by its shape (so the bits do not depend on the thread
+ * count): then every thread keeps up to 2 MiB more, and the calling thread up
+ * to 28 MiB of partial sums.
  */
 void sgemmAvx2(int batch, int M, int N, int K,
                const float* A, long long strideA, bool transA,

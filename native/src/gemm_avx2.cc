@@ -317,7 +317,7 @@ struct BBlock {
   bool accumulate;  // add to C (a later depth block of the same sum) instead of setting it
 };
 
-/** C[rowBegin:rowEnd, B panels panelBegin..panelEnd-1 of the block] = (or, for pc > 0, +=) op(A) · B block. */
+/** C[rowBegin:rowEnd, B panels panelBegin..panelEnd-1 of the block] = (or, when accumulating, +=) op(A) · B block. */
 void multiplyRows(const Product& p, const BBlock& block, int rowBegin, int rowEnd, int panelBegin, int panelEnd) {
   static thread_local PackBuffer aBuffer;
   float* packedA = aBuffer.get(static_cast<size_t>(kMC) * kMaxKC);
@@ -357,7 +357,8 @@ constexpr long long kMaxSegmentFloats = 1LL << 20;
 int depthSegments(const Product& p) {
   const long long blocks = ceilDiv(p.K, depthStep(p.K));
   if (p.bias != nullptr || p.N > kNC || blocks < 2 * kSegmentBlocks ||
-      static_cast<long long>(p.M) * p.N > kMaxSegmentFloats) {
+      static_cast<long long>(p.M) * p.N > kMaxSegmentFloats ||
+      static_cast<long long>(p.M) * p.N * p.K < kMinParallelWork) {
     return 1;
   }
   return static_cast<int>(std::min<long long>(8, blocks / kSegmentBlocks));
