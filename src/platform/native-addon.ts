@@ -125,22 +125,7 @@ export interface NativeAddon {
    * (native/src/skinny_products.h), plus `bias` (n float32s at `biasByteOffset`, −1 for none) on every row. Absent in
    * older addons.
    */
-  skinnyMatmul?(
-    memory: ArrayBuffer,
-    aByteOffset: number,
-    bByteOffset: number,
-    cByteOffset: number,
-    batch: number,
-    m: number,
-    n: number,
-    k: number,
-    strideA: number,
-    strideB: number,
-    strideC: number,
-    transposeA: boolean,
-    transposeB: boolean,
-    biasByteOffset: number,
-  ): void;
+  skinnyMatmul?(...args: [...Parameters<NativeMatmul>, biasByteOffset: number]): void;
   matVec(
     memory: ArrayBuffer,
     aByteOffset: number,
