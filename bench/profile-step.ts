@@ -19,6 +19,7 @@ import { prefaultTrainingHeap } from '../src/backend/wasm-heap-prefault.js';
 import { storeBatchSource } from '../src/data/dataset-tf.js';
 import { getArchitecture } from '../src/models/registry.js';
 import { openStore } from '../src/store/open-store.js';
+import { type TrainStep, trainStepFor } from '../src/train/train-step.js';
 import { machineDescription, median } from './lib/machine.js';
 import { markdownTable, writeMarkdownSection } from './lib/markdown-section.js';
 
@@ -67,11 +68,7 @@ function timeAdapterProducts(shape: number[], A: number): { ms: number; gflop: n
 }
 
 /** Wall ms per step of `steps` unprofiled steps (the first batch's read excluded), epochs repeated as needed. */
-async function timeLoop(
-  model: tf.LayersModel,
-  source: ReturnType<typeof storeBatchSource>,
-  steps: number,
-): Promise<number> {
+async function timeLoop(step: TrainStep, source: ReturnType<typeof storeBatchSource>, steps: number): Promise<number> {
   let epoch = 0;
   let iterator = source.batches(epoch)[Symbol.asyncIterator]();
   let t0 = 0;
@@ -83,7 +80,7 @@ async function timeLoop(
       if (next.done) break;
     }
     if (done === 0) t0 = performance.now();
-    await model.trainOnBatch(next.value.xs, next.value.ys);
+    await step(next.value.xs, next.value.ys);
     tf.dispose([next.value.xs, next.value.ys] as tf.TensorContainer);
   }
   await iterator.return?.();
@@ -97,6 +94,7 @@ async function profileHead(path: string, arch: string, batchSize: number | undef
   const batch = batchSize ?? (info.task === 'binary' ? 64 : 8);
   const model = info.build({ inputShape });
   prefaultTrainingHeap(model, batch); // as trainHead does
+  const trainStep = trainStepFor(model); // as fit does: the fused span-head step where it applies
   const sourceWith = (prefetch: number) =>
     storeBatchSource(store, {
       batchSize: batch,
@@ -123,7 +121,7 @@ async function profileHead(path: string, arch: string, batchSize: number | undef
     }
     const t1 = performance.now();
     const profile = await tf.profile(async () => {
-      await model.trainOnBatch(next.value.xs, next.value.ys);
+      await trainStep(next.value.xs, next.value.ys);
     });
     const t2 = performance.now();
     tf.dispose([next.value.xs, next.value.ys] as tf.TensorContainer);
@@ -146,7 +144,7 @@ async function profileHead(path: string, arch: string, batchSize: number | undef
   const gemmRounds: number[] = [];
   let gemmGflop: number | undefined;
   for (let round = 0; round < 3; round++) {
-    loopRounds.push(await timeLoop(model, sourceWith(2), steps * 2));
+    loopRounds.push(await timeLoop(trainStep, sourceWith(2), steps * 2));
     if (A === undefined) continue;
     const gemm = timeAdapterProducts(shape, A);
     gemmRounds.push(gemm.ms);

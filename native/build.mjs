@@ -80,6 +80,7 @@ async function build() {
     ['napi_helpers.cc', []],
     ['wasm_heap_kernels.cc', []],
     ['product_kernels.cc', []],
+    ['adapter_head_kernels.cc', []],
     ['float16.cc', []],
     ['mapped_file.cc', []],
     ['thread_pool.cc', []],
@@ -99,6 +100,7 @@ async function build() {
           ['gemm_avx2.cc', ['-mavx2', '-mfma', '-mf16c']],
           ['gelu_avx2.cc', ['-mavx2', '-mfma']],
           ['adapter_gradients_avx2.cc', ['-mavx2', '-mfma']],
+          ['adapter_head_avx2.cc', ['-mavx2', '-mfma']],
           ['matvec_avx2.cc', ['-mavx2', '-mfma']],
           ['skinny_products_avx2.cc', ['-mavx2', '-mfma']],
           // no FMA contraction: the fused Adam step rounds every operation as tfjs' separate kernels do

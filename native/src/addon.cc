@@ -290,6 +290,7 @@ napi_value Init(napi_env env, napi_value exports) {
   napi_define_properties(env, exports, sizeof functions / sizeof functions[0], functions);
   defineWasmHeapKernels(env, exports);
   defineProductKernels(env, exports);
+  defineAdapterHeadKernels(env, exports);
   defineOptimizerKernels(env, exports);
   defineBatchNormKernels(env, exports);
   defineAvgPoolKernels(env, exports);

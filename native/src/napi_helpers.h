@@ -69,6 +69,9 @@ void defineWasmHeapKernels(napi_env env, napi_value exports);
 /** Adds the matrix products (matmul, matmulBf16, groupedMatmul, matVec, skinnyMatmul) to `exports`. */
 void defineProductKernels(napi_env env, napi_value exports);
 
+/** Adds the fused adapter span head (adapterHeadForward, adapterHeadGradients) to `exports`. */
+void defineAdapterHeadKernels(napi_env env, napi_value exports);
+
 /** Adds the optimizer kernels (adamUpdate) to `exports`. */
 void defineOptimizerKernels(napi_env env, napi_value exports);
 

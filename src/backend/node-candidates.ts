@@ -16,6 +16,7 @@ import { adviseWasmHeapHugePages } from './wasm-huge-pages.js';
 import { installNativeGelu } from './kernels/native-gelu.js';
 import { installNativeDepthwise } from './kernels/native-depthwise.js';
 import { installNativeFloat16Upload } from './kernels/native-float16-upload.js';
+import { installNativeAdapterHead } from './kernels/native-adapter-head.js';
 import { installNativeLayerProducts } from './kernels/native-layer-products.js';
 import { installNativeAdam } from './kernels/native-adam.js';
 import { installNativeBatchNorm } from './kernels/native-batch-norm.js';
@@ -71,6 +72,7 @@ registerBackendCandidate({
       installNativeTranspose();
       installNativeSum();
       installNativeLayerProducts();
+      installNativeAdapterHead(); // the adapter-<A> span heads' adapter, activation and logits in one op (training)
       installNativeFloat16Upload();
       installConvGradients(); // the convolution gradients tfjs-wasm lacks (Xception heads)
       installNativeDepthwise(); // their depthwise half on the native kernels, when built

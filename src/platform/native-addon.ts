@@ -116,6 +116,42 @@ export interface NativeAddon {
     A: number,
   ): void;
   /**
+   * The fused span head's logits (native/src/adapter_head.h): `out [n, 2] = GELU_tanh(z)·w + b` with z `[n·L, A]` (rows
+   * ordered (i, l)) flattened `(A, L)`, w `[A·L, 2]`, b `[2]`; float32 inside `memory`, the same bits on any thread
+   * count. Absent in addons built before it.
+   */
+  adapterHeadForward?(
+    memory: ArrayBuffer,
+    zByteOffset: number,
+    wByteOffset: number,
+    bByteOffset: number,
+    outByteOffset: number,
+    n: number,
+    L: number,
+    A: number,
+  ): void;
+  /**
+   * The fused span head's weight gradients (native/src/adapter_head.h): x `[n, E, L]`, z `[n·L, A]`, the logits'
+   * gradient dOut `[n, 2]` and w `[A·L, 2]` → the adapter's dWa `[E, A]` and dba `[A]`, the head's dw `[A·L, 2]` and db
+   * `[2]` (all overwritten); float32 inside `memory`, the same bits on any thread count. Absent in addons built before
+   * it.
+   */
+  adapterHeadGradients?(
+    memory: ArrayBuffer,
+    xByteOffset: number,
+    zByteOffset: number,
+    dOutByteOffset: number,
+    wByteOffset: number,
+    dWaByteOffset: number,
+    dbaByteOffset: number,
+    dwByteOffset: number,
+    dbByteOffset: number,
+    n: number,
+    E: number,
+    L: number,
+    A: number,
+  ): void;
+  /**
    * {@link NativeAddon.matmul} with A and B rounded to bfloat16 (nearest even) and float32 accumulation; throws where
    * `capabilities().avx512Bf16` is false. Absent in addons built before it.
    */

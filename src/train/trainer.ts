@@ -16,6 +16,7 @@ import { getOptimizerState, setOptimizerState } from './optimizer-state.js';
 import { type FitCallback, FitCallbacks } from './fit-callbacks.js';
 import { epochProgressLine } from './fit-progress.js';
 import { initialTrainerState, type EpochSummary, type TrainerState } from './trainer-state.js';
+import { trainStepFor } from './train-step.js';
 
 /** Progress reported after every training step. */
 export interface TrainingProgress {
@@ -229,6 +230,7 @@ export async function fit(model: tf.LayersModel, options: FitOptions): Promise<F
     doValidation: options.evaluate !== undefined,
   });
   model.stopTraining = false;
+  const step = trainStepFor(model);
   await callbacks.trainBegin();
 
   while (!state.stopped && state.epoch < options.epochs) {
@@ -239,8 +241,7 @@ export async function fit(model: tf.LayersModel, options: FitOptions): Promise<F
       await callbacks.batchBegin(state.batch, batch.size);
       let loss: number;
       try {
-        const result = await model.trainOnBatch(batch.xs, batch.ys);
-        loss = Array.isArray(result) ? result[0]! : result;
+        loss = await step(batch.xs, batch.ys);
       } finally {
         tf.dispose([batch.xs, batch.ys] as tf.TensorContainer);
       }

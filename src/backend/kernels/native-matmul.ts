@@ -22,6 +22,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { InvalidArgumentError } from '../../errors.js';
+import { ADAPTER_HEAD_FUSION_FLAG } from '../../layers/adapter-span-head.js';
 import { nativeAddon, nativeKernelStatus, type NativeAddon, type NativeStatus } from '../../platform/native.js';
 import { heapBuffer, heapOffset, type WasmBackend } from '../../platform/wasm-heap.js';
 import { fusedSkinnyRoute, skinnyFits, skinnyProduct } from './native-skinny-matmul.js';
@@ -114,6 +115,7 @@ export function parseMatMulPrecision(value: string | undefined): MatMulPrecision
  * undefined.
  * @param check where bf16 is checked (default: this process's addon and active backend; tests simulate others)
  * @throws InvalidArgumentError when bf16 is asked for and cannot run (never a silent fallback to fp32)
+ * Choosing bf16 also turns off the fused adapter span head (`ADAPTER_HEAD_FUSION_FLAG`), whose product is float32.
  */
 export function setMatMulPrecision(
   value: MatMulPrecision,
@@ -128,6 +130,8 @@ export function setMatMulPrecision(
     if (reason !== undefined) throw new InvalidArgumentError(`bf16 matrix products are not available: ${reason}`);
   }
   precision = value;
+  // the fused adapter span head's gradient product is float32 only: its heads train layer by layer on bf16
+  tf.env().set(ADAPTER_HEAD_FUSION_FLAG, value === 'fp32');
 }
 
 /** Runs the product natively, or returns undefined to leave it to the previous kernel. */
