@@ -1,14 +1,14 @@
 /**
  * Where the milliseconds of one training step go, as `bertvision train` runs it (the backend `initBackend()` picks,
  * batches from `storeBatchSource`, the CLI's batch sizes): the read (file → tensor in the backend, float16 decoded on
- * the way) and `trainOnBatch`, broken down by kernel with `tf.profile`. For the adapter heads it also times the
- * adapter's two matrix products alone (plain layouts, the same shapes, the same kernel) to give the step's share of
- * the GEMM limit, over a profiled step and over an unprofiled loop that reads ahead as `trainHead` does.
+ * the way) and the step `fit` takes (`trainStepFor`), broken down by kernel with `tf.profile`. For the adapter heads
+ * it also times the adapter's two matrix products alone (plain layouts, the same shapes, the same kernel) to give the
+ * step's share of the GEMM limit, over a profiled step and over an unprofiled loop that reads ahead as `trainHead` does.
  *
  *   npx tsx bench/profile-step.ts STORE --arch ARCH [--batch B] [--steps 6]        print one head's profile
  *   npx tsx bench/profile-step.ts --write STORE:ARCH[:B] [STORE:ARCH[:B] ...]      the `step-profile` section of
  *                                                                                   docs/benchmarks.md
- * `--matmul bf16` (anywhere) times the opt-in bf16 products. Kernel times nest: a custom-gradient scope (`unnamed scope`) includes the kernels it runs, so it is listed apart.
+ * `--matmul bf16` (anywhere) times the opt-in bf16 products. Kernel times nest: a custom-gradient scope (`unnamed scope`, `forward`) includes the kernels it runs, so it is listed apart.
  */
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
@@ -169,11 +169,13 @@ async function profileHead(path: string, arch: string, batchSize: number | undef
   return result;
 }
 
-const NESTED = 'unnamed scope';
+/** Custom-gradient scopes (`tf.customGrad`'s forward function, `unnamed scope`): their time includes their kernels'. */
+const NESTED = ['unnamed scope', 'forward '];
+const isNested = (name: string): boolean => NESTED.some((prefix) => name.startsWith(prefix));
 
 function topKernels(p: Profile, count: number): string {
   return p.kernels
-    .filter((k) => !k.name.startsWith(NESTED))
+    .filter((k) => !isNested(k.name))
     .slice(0, count)
     .map((k) => `${k.name.split(' ')[0]} ${k.ms.toFixed(1)}`)
     .join('; ');
@@ -215,7 +217,8 @@ if (args[0] === '--write') {
     '',
     `Machine: ${machineDescription()}, backend ${choice.backend}. ${new Date().toISOString().slice(0, 10)}.`,
     'One step as `bertvision train` runs it, median of 6 after a warm-up: the read (file → tensor, float16 decoded',
-    'into the backend) and `trainOnBatch`, with its five costliest kernels by `tf.profile` (ms). For the adapter heads,',
+    'into the backend) and the step `fit` takes (`trainStepFor`: one fused op for the `adapter-<A>` span heads,',
+    '`trainOnBatch` otherwise), with its five costliest kernels by `tf.profile` (ms). For the adapter heads,',
     "the last column compares the adapter's two matrix products per step (forward and kernel gradient) over the whole",
     'step against the same products alone on the same kernel: the share of the GEMM limit the step reaches. The loop',
     'columns time 12 unprofiled steps as `trainHead` runs them (the next two batches read ahead while a step runs, so',
@@ -253,11 +256,11 @@ if (args[0] === '--write') {
   console.log(`${p.arch} [${p.shape.join(',')}] on ${choice.backend}`);
   console.log(`${p.readMs.toFixed(2).padStart(9)} ms  read (file → tensor)`);
   console.log(
-    `${p.stepMs.toFixed(2).padStart(9)} ms  trainOnBatch (median; steps: ${p.stepsMs.map((ms) => ms.toFixed(0)).join(', ')})`,
+    `${p.stepMs.toFixed(2).padStart(9)} ms  training step (median; steps: ${p.stepsMs.map((ms) => ms.toFixed(0)).join(', ')})`,
   );
   for (const k of p.kernels.filter((k) => k.ms >= 0.05))
     console.log(
-      `${k.ms.toFixed(2).padStart(9)} ms    ${k.name}${k.name.startsWith(NESTED) ? '  (nested: includes kernels below)' : ''}`,
+      `${k.ms.toFixed(2).padStart(9)} ms    ${k.name}${isNested(k.name) ? '  (nested: includes kernels below)' : ''}`,
     );
   console.log(`${p.loopMs.toFixed(2).padStart(9)} ms  a step of the unprofiled loop (reads ahead, as trainHead)`);
   if (p.gemmMs !== undefined) {
